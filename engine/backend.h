@@ -1,0 +1,87 @@
+// The backend boundary: a flat table of kernels over contiguous row-major buffers. Ops in ops/
+// check their inputs, allocate outputs and call these; they never branch on the device. A CUDA
+// backend implements the same table.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "engine/generator.h"
+#include "engine/tensor.h"
+
+namespace candor {
+
+enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sign, Tanh, Sigmoid, Relu, Erf, Softplus, Not };
+enum class BinaryOp { Add, Sub, Mul, Div, Pow, Max, Min, Eq, Ne, Lt, Le, Gt, Ge, And };
+enum class ReduceOp { Sum, Max, Min };
+enum class RandomKind { Uniform, Normal, Bernoulli, Integer };
+
+// A tensor viewed as [outer, n, inner] around one axis: the layout every axis kernel works on.
+struct AxisView {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+AxisView axis_view(const Shape& shape, int64_t axis);
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual void fill(Tensor& out, double value) = 0;
+  virtual void cast(const Tensor& x, Tensor& out) = 0;  // out.dtype() may differ from x's
+  virtual void unary(UnaryOp op, const Tensor& x, Tensor& out) = 0;
+  // out has the broadcast shape of a and b; all three share one dtype.
+  virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) = 0;
+  virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) = 0;
+  virtual void clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi,
+                     Tensor& out) = 0;
+  virtual void expand(const Tensor& x, Tensor& out) = 0;  // broadcast copy to out's shape
+
+  // out[o, i] = op over k of x[o, k, i]  (out has x's shape with the axis removed or kept as 1).
+  virtual void reduce(ReduceOp op, const Tensor& x, int64_t axis, Tensor& out) = 0;
+  virtual void arg_reduce(bool max, const Tensor& x, int64_t axis, Tensor& out) = 0;
+
+  // C[b] = op(A[b]) * op(B[b]) for b < batch, op = transpose when the flag is set; A[b] is M x K
+  // after op, B[b] is K x N, C[b] is M x N. Batch strides of 0 broadcast an operand.
+  struct Gemm {
+    int64_t batch = 1, m = 0, n = 0, k = 0;
+    bool trans_a = false, trans_b = false;
+    int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements between batch entries
+  };
+  virtual void gemm(const Gemm& shape, const Tensor& a, const Tensor& b, Tensor& c) = 0;
+
+  virtual void permute(const Tensor& x, const std::vector<int64_t>& axes, Tensor& out) = 0;
+  // out[o, i, r] = x[o, start + i * step, r] along `axis` (out's length along it decides i's range).
+  virtual void read_slice(const Tensor& x, int64_t axis, int64_t start, int64_t step,
+                          Tensor& out) = 0;
+  // out[o, start + i * step, r] = x[o, i, r]: the inverse, writing into an existing tensor.
+  virtual void write_slice(const Tensor& x, int64_t axis, int64_t start, int64_t step,
+                           Tensor& out) = 0;
+  virtual void index_select(const Tensor& x, int64_t axis, const Tensor& index, Tensor& out) = 0;
+  // out[o, index[i], r] += source[o, i, r], in increasing i (deterministic with repeats).
+  virtual void index_add(Tensor& out, int64_t axis, const Tensor& index, const Tensor& source) = 0;
+  virtual void gather(const Tensor& x, int64_t axis, const Tensor& index, Tensor& out) = 0;
+  virtual void scatter_add(Tensor& out, int64_t axis, const Tensor& index,
+                           const Tensor& source) = 0;
+
+  virtual void softmax(const Tensor& x, int64_t axis, bool log, Tensor& out) = 0;
+  // x viewed as [rows, cols]; mean and rstd are [rows]; weight/bias [cols] or undefined.
+  virtual void layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps,
+                          Tensor& out, Tensor& mean, Tensor& rstd) = 0;
+  // The fused backward: dx, and (when defined) dweight, dbias.
+  virtual void layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight,
+                                   const Tensor& mean, const Tensor& rstd, Tensor& dx,
+                                   Tensor& dweight, Tensor& dbias) = 0;
+
+  // Fills out from Philox blocks starting at `counter` under gen's seed. Uniform: [a, b);
+  // Normal: mean a, std b; Bernoulli: 1 with probability a; Integer: uniform in [a, b).
+  virtual void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,
+                      Tensor& out) = 0;
+};
+
+Backend& backend_for(Device device);
+inline Backend& backend(const Tensor& t) { return backend_for(t.device()); }
+// Philox blocks a random draw of `count` elements uses (the generator reserves that many).
+uint64_t random_blocks(RandomKind kind, int64_t count);
+
+}  // namespace candor

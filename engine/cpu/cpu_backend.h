@@ -1,0 +1,48 @@
+// The CPU backend: Eigen for vectorised math, OpenBLAS (or Eigen) for GEMM, OpenMP over fixed
+// partitions (cpu/parallel.h) for threads. Each group of kernels lives in its own file.
+#pragma once
+
+#include "engine/backend.h"
+
+namespace candor::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  // elementwise.cpp
+  void fill(Tensor& out, double value) override;
+  void cast(const Tensor& x, Tensor& out) override;
+  void unary(UnaryOp op, const Tensor& x, Tensor& out) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) override;
+  void where(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) override;
+  void clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi,
+             Tensor& out) override;
+  void expand(const Tensor& x, Tensor& out) override;
+  // reduce.cpp
+  void reduce(ReduceOp op, const Tensor& x, int64_t axis, Tensor& out) override;
+  void arg_reduce(bool max, const Tensor& x, int64_t axis, Tensor& out) override;
+  // gemm.cpp
+  void gemm(const Gemm& shape, const Tensor& a, const Tensor& b, Tensor& c) override;
+  // layout.cpp
+  void permute(const Tensor& x, const std::vector<int64_t>& axes, Tensor& out) override;
+  void read_slice(const Tensor& x, int64_t axis, int64_t start, int64_t step,
+                  Tensor& out) override;
+  void write_slice(const Tensor& x, int64_t axis, int64_t start, int64_t step,
+                   Tensor& out) override;
+  void index_select(const Tensor& x, int64_t axis, const Tensor& index, Tensor& out) override;
+  void index_add(Tensor& out, int64_t axis, const Tensor& index, const Tensor& source) override;
+  void gather(const Tensor& x, int64_t axis, const Tensor& index, Tensor& out) override;
+  void scatter_add(Tensor& out, int64_t axis, const Tensor& index,
+                   const Tensor& source) override;
+  // nn.cpp
+  void softmax(const Tensor& x, int64_t axis, bool log, Tensor& out) override;
+  void layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps,
+                  Tensor& out, Tensor& mean, Tensor& rstd) override;
+  void layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight,
+                           const Tensor& mean, const Tensor& rstd, Tensor& dx, Tensor& dweight,
+                           Tensor& dbias) override;
+  // random.cpp
+  void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,
+              Tensor& out) override;
+};
+
+}  // namespace candor::cpu

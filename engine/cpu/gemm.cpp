@@ -1,0 +1,102 @@
+// Matrix products. candor owns the parallel split (DESIGN.md section 3): the output of each batch
+// entry is cut into fixed row tiles, each computed by a single-threaded BLAS call, and the tiles
+// run in an OpenMP loop. Every output element is accumulated by the same call whatever the thread
+// count, so results are bitwise identical for 1 and N threads. Small products run on one thread.
+#include <omp.h>
+
+#include <algorithm>
+
+#include <Eigen/Core>
+
+#include "engine/cpu/cpu_backend.h"
+
+#ifdef CANDOR_USE_OPENBLAS
+#include <cblas.h>
+#endif
+
+namespace candor::cpu {
+
+namespace {
+
+// Products under this many multiply-adds run on one thread: threading costs more than it saves.
+constexpr int64_t kParallelMacs = 4 << 20;
+// Rows per tile. Fewer, larger tiles repack the right operand less often; 256 keeps 4+ tiles
+// for the 1024-sized products where threads pay off.
+constexpr int64_t kTileRows = 256;
+
+#ifdef CANDOR_USE_OPENBLAS
+void gemm_call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+               const float* b, int64_t ldb, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
+              k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+}
+void gemm_call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+               const double* b, int64_t ldb, double* c, int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
+              k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+}
+#endif
+
+// C (m x n, leading dimension ldc) = op(A) * op(B), single-threaded. Also the int64 path.
+template <typename T>
+void gemm_tile(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
+               const T* b, int64_t ldb, T* c, int64_t ldc) {
+#ifdef CANDOR_USE_OPENBLAS
+  if constexpr (!std::is_same_v<T, int64_t>) {
+    gemm_call(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    return;
+  }
+#endif
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Stride = Eigen::OuterStride<>;
+  using ConstMap = Eigen::Map<const Matrix, 0, Stride>;
+  Eigen::Map<Matrix, 0, Stride> cm(c, m, n, Stride(ldc));
+  ConstMap am(a, ta ? k : m, ta ? m : k, Stride(lda));
+  ConstMap bm(b, tb ? n : k, tb ? k : n, Stride(ldb));
+  if (ta && tb) {
+    cm.noalias() = am.transpose() * bm.transpose();
+  } else if (ta) {
+    cm.noalias() = am.transpose() * bm;
+  } else if (tb) {
+    cm.noalias() = am * bm.transpose();
+  } else {
+    cm.noalias() = am * bm;
+  }
+}
+
+template <typename T>
+void gemm_typed(const Backend::Gemm& g, const T* a, const T* b, T* c) {
+  int64_t lda = g.trans_a ? g.m : g.k;
+  int64_t ldb = g.trans_b ? g.k : g.n;
+  int64_t tiles_per_batch = (g.m + kTileRows - 1) / kTileRows;
+  int64_t tiles = g.batch * tiles_per_batch;
+  bool parallel = g.batch * g.m * g.n * g.k >= kParallelMacs && tiles > 1;
+  // Inside the region each call sees one thread (OpenBLAS does not thread inside an active
+  // parallel region, and the per-task thread count below covers a team of one).
+#pragma omp parallel for schedule(static) num_threads(parallel ? omp_get_max_threads() : 1)
+  for (int64_t t = 0; t < tiles; ++t) {
+    omp_set_num_threads(1);
+    int64_t batch = t / tiles_per_batch;
+    int64_t r0 = (t % tiles_per_batch) * kTileRows;
+    int64_t rows = std::min(kTileRows, g.m - r0);
+    // Rows r0.. of op(A): row offset r0 * lda normally, column offset r0 when A is transposed.
+    const T* a_tile = a + batch * g.stride_a + (g.trans_a ? r0 : r0 * lda);
+    gemm_tile(g.trans_a, g.trans_b, rows, g.n, g.k, a_tile, lda, b + batch * g.stride_b, ldb,
+              c + batch * g.stride_c + r0 * g.n, g.n);
+  }
+}
+
+}  // namespace
+
+void CpuBackend::gemm(const Gemm& shape, const Tensor& a, const Tensor& b, Tensor& c) {
+  if (shape.k == 0) {
+    fill(c, 0.0);
+    return;
+  }
+  if (shape.m == 0 || shape.n == 0) return;
+  dispatch(c.dtype(), [&]<typename T>(T) {
+    gemm_typed<T>(shape, a.data<T>(), b.data<T>(), c.data<T>());
+  });
+}
+
+}  // namespace candor::cpu

@@ -1,0 +1,36 @@
+// softmax and log_softmax along one axis: fused, max-shifted kernels. Backward rules use the
+// saved output, written with tensor ops so they can be differentiated again.
+#include "engine/autograd.h"
+#include "engine/backend.h"
+#include "engine/ops/checks.h"
+#include "engine/ops/ops.h"
+
+namespace candor {
+
+// y = e^x / sum(e^x);  dx = y * (g - sum(g * y))
+Tensor softmax(const Tensor& x, int64_t axis) {
+  check_floating(x, "softmax");
+  int64_t a = normalize_axis(axis, x.dim() == 0 ? 1 : x.dim(), "softmax");
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  backend(x).softmax(x, x.dim() == 0 ? 0 : a, false, out);
+  record(out, "softmax", {x}, [a, scalar_input = x.dim() == 0](const Tensor& g, const Tensor& y) {
+    if (scalar_input) return grads{zeros_like(g)};
+    return grads{y * (g - sum(g * y, {a}, true))};
+  }, true);
+  return out;
+}
+
+// y = x - log(sum(e^x));  dx = g - e^y * sum(g)
+Tensor log_softmax(const Tensor& x, int64_t axis) {
+  check_floating(x, "log_softmax");
+  int64_t a = normalize_axis(axis, x.dim() == 0 ? 1 : x.dim(), "log_softmax");
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  backend(x).softmax(x, x.dim() == 0 ? 0 : a, true, out);
+  record(out, "log_softmax", {x}, [a, scalar_input = x.dim() == 0](const Tensor& g, const Tensor& y) {
+    if (scalar_input) return grads{zeros_like(g)};
+    return grads{g - exp(y) * sum(g, {a}, true)};
+  }, true);
+  return out;
+}
+
+}  // namespace candor

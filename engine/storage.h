@@ -1,0 +1,29 @@
+// A reference-counted, 64-byte-aligned buffer. Tensors that are views of one another share it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "engine/dtype.h"
+
+namespace candor {
+
+class Storage {
+ public:
+  Storage(std::size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() { return data_; }
+  const void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+  Device device_;
+};
+
+}  // namespace candor
