@@ -1,0 +1,23 @@
+# The two set-up commands of the README, and the steps they are made of.
+#   make test   install what is missing, build (Release), run every test suite
+#   make demo   install what is missing, build, run the demo
+BUILD ?= build
+JOBS ?= 2
+
+.PHONY: setup build test demo bench
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	./$(BUILD)/examples/engine_tour
+
+bench: build
+	./$(BUILD)/bench/engine_bench
