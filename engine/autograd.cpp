@@ -20,6 +20,27 @@ NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
 GradModeGuard::GradModeGuard(bool enabled) : previous_(grad_mode) { grad_mode = enabled; }
 GradModeGuard::~GradModeGuard() { grad_mode = previous_; }
 
+// A chain of N ops owns itself node by node (through edges, and through the input tensors that
+// backward closures capture), so the default destructor would recurse N deep and overflow the
+// stack for long graphs. Instead each node hands the children it owns alone to one local list,
+// drops its closure, and the list is emptied in a loop: every node then dies childless.
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> pending;
+  auto adopt_children = [&pending](Node& node) {
+    for (Edge& e : node.edges) {
+      if (e.node) pending.push_back(std::move(e.node));
+    }
+    node.backward = nullptr;  // releases captured tensors, whose grad_fn is now held in `pending`
+    node.saved_output = Tensor();
+  };
+  adopt_children(*this);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    if (node.use_count() == 1) adopt_children(*node);  // the last owner: it dies at the loop's end
+  }
+}
+
 bool needs_grad(const std::vector<Tensor>& inputs) {
   if (!grad_mode) return false;
   for (const Tensor& t : inputs) {

@@ -35,6 +35,7 @@ struct Node : std::enable_shared_from_this<Node> {
   BackwardFn backward;      // reset after backward unless retain_graph: the graph is freed
   Tensor saved_output;      // the output's data without grad_fn (kept only for rules that use it)
   bool released = false;
+  ~Node();  // frees the nodes it alone keeps alive iteratively: deep graphs must not recurse
 };
 
 // Grad mode: when off, ops record nothing (inference, optimizer updates, backward without

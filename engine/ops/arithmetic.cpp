@@ -101,21 +101,32 @@ Tensor pow(const Tensor& x, double p) {
   return out;
 }
 
-// y = a^b;  dy/da = b * a^(b-1), dy/db = y * log(a)  (taken as 0 where a = 0, as PyTorch)
+// y = a^b;  dy/da = b * a^(b-1)  (0 where b = 0, as for a scalar exponent 0: a^-1 may be
+// infinite), dy/db = y * log(a)  (taken as 0 where a = 0, as PyTorch)
 Tensor pow(const Tensor& a_in, const Tensor& b_in) {
   auto [a, b] = promote_pair(a_in, b_in, "pow");
   check_floating(a, "pow");
   Tensor out = binary_forward(BinaryOp::Pow, a, b, "pow");
   record(out, "pow", {a, b}, [a, b](const Tensor& g, const Tensor& y) {
-    Tensor ga = sum_to(g * b * pow(a, b - 1.0), a.shape());
+    Tensor zero = zeros({}, g.dtype());
+    Tensor ga = sum_to(where(eq(b, zero), zero, g * b * pow(a, b - 1.0)), a.shape());
     Tensor gb = sum_to(g * where(eq(a, zeros_like(a)), zeros_like(y), y * log(a)), b.shape());
     return grads{ga, gb};
   }, true);
   return out;
 }
 
-Tensor maximum(const Tensor& a, const Tensor& b) { return where(ge(a, b), a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return where(le(a, b), a, b); }
+// The shapes are checked first so that an error names maximum/minimum, not ge/le.
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  auto [pa, pb] = promote_pair(a, b, "maximum");
+  broadcast_shapes(pa.shape(), pb.shape(), "maximum");
+  return where(ge(pa, pb), pa, pb);
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  auto [pa, pb] = promote_pair(a, b, "minimum");
+  broadcast_shapes(pa.shape(), pb.shape(), "minimum");
+  return where(le(pa, pb), pa, pb);
+}
 
 // Conversion; gradients flow back between floating types as a cast to the input's dtype.
 Tensor cast(const Tensor& x, DType dtype) {

@@ -120,7 +120,9 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   check_int64(ids, "embedding", "ids");
   Shape shape = ids.shape();
   shape.push_back(weight.shape()[1]);
-  return reshape(index_select(weight, 0, reshape(ids, {-1})), shape);
+  Tensor flat = reshape(ids, {-1});
+  check_range(flat, weight.shape()[0], 0, "embedding");  // so the error names embedding
+  return reshape(index_select(weight, 0, flat), shape);
 }
 
 }  // namespace candor

@@ -89,11 +89,13 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     throw ShapeError(fmt::format("matmul: both operands need at least one dimension, got {} and {}",
                                  format_shape(a.shape()), format_shape(b.shape())));
   }
+  // Checked here, before 1-D operands gain a dimension, so the message shows the caller's shapes.
+  int64_t ka = a.shape().back(), kb = b.dim() == 1 ? b.shape()[0] : b.shape()[b.dim() - 2];
+  if (ka != kb) {
+    throw ShapeError(fmt::format("matmul: shapes {} and {} do not match (inner dimensions {} != {})",
+                                 format_shape(a.shape()), format_shape(b.shape()), ka, kb));
+  }
   if (a.dim() == 1 && b.dim() == 1) {
-    if (a.shape()[0] != b.shape()[0]) {
-      throw ShapeError(fmt::format("matmul: shapes {} and {} do not match (inner dimensions {} != {})",
-                                   format_shape(a.shape()), format_shape(b.shape()), a.shape()[0], b.shape()[0]));
-    }
     return reshape(gemm_op(unsqueeze(a, 0), unsqueeze(b, 1), false, false), {});
   }
   if (b.dim() == 1) return squeeze(gemm_op(a, unsqueeze(b, 1), false, false), -1);

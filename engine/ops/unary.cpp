@@ -115,6 +115,7 @@ Tensor softplus(const Tensor& x, double beta) {
 // y = min(max(x, lo), hi);  dy/dx = [lo <= x <= hi]
 Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
   check_defined(x, "clamp");
+  if (!lo && !hi) throw ValueError("clamp: give at least one of min and max");
   if (lo && hi && *lo > *hi) {
     throw ValueError(fmt::format("clamp: min {} is greater than max {}", *lo, *hi));
   }
