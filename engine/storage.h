@@ -26,4 +26,7 @@ class Storage {
   Device device_;
 };
 
+// Returns the buffers kept for reuse (see storage.cpp) to the system.
+void release_cached_memory();
+
 }  // namespace candor

@@ -44,29 +44,37 @@ struct BroadcastRows {
   }
 };
 
+// y[i] = f(a[i * sa], b[i * sb]) for i < n, with strides 0 (broadcast) or 1. The restrict
+// pointers and the scalar copies let GCC vectorise every case, comparisons included (as
+// branches, a random mask such as relu's would mispredict half the time).
+template <typename T, typename F>
+void apply_strided(F f, const T* __restrict a, int64_t sa, const T* __restrict b, int64_t sb,
+                   T* __restrict y, int64_t n) {
+  if (sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
+  } else if (sa == 1) {
+    const T bv = b[0];
+    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], bv);
+  } else if (sb == 1) {
+    const T av = a[0];
+    for (int64_t i = 0; i < n; ++i) y[i] = f(av, b[i]);
+  } else {
+    const T v = f(a[0], b[0]);
+    for (int64_t i = 0; i < n; ++i) y[i] = v;
+  }
+}
+
 template <typename T, typename F>
 void binary_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* po = out.data<T>();
   int64_t n = out.numel();
-  if (a.numel() == n && b.numel() == n) {
+  if ((a.numel() == n || a.numel() == 1) && (b.numel() == n || b.numel() == 1)) {
+    // Same shape, or a single value on either side: one flat loop.
+    int64_t sa = a.numel() == n && n > 1 ? 1 : 0, sb = b.numel() == n && n > 1 ? 1 : 0;
     parallel_for(n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
-    });
-    return;
-  }
-  if (b.numel() == 1) {
-    T vb = pb[0];
-    parallel_for(n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], vb);
-    });
-    return;
-  }
-  if (a.numel() == 1) {
-    T va = pa[0];
-    parallel_for(n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) po[i] = f(va, pb[i]);
+      apply_strided(f, pa + begin * sa, sa, pb + begin * sb, sb, po + begin, end - begin);
     });
     return;
   }
@@ -75,25 +83,14 @@ void binary_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   int64_t sa = walk.inner_stride(0), sb = walk.inner_stride(1);
   parallel_for(walk.rows(), grain_for(len), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
-      const T* ra = pa + walk.row_offset(0, r);
-      const T* rb = pb + walk.row_offset(1, r);
-      T* ro = po + r * len;
-      if (sa == 1 && sb == 1) {
-        for (int64_t i = 0; i < len; ++i) ro[i] = f(ra[i], rb[i]);
-      } else if (sa == 1) {
-        for (int64_t i = 0; i < len; ++i) ro[i] = f(ra[i], rb[0]);
-      } else if (sb == 1) {
-        for (int64_t i = 0; i < len; ++i) ro[i] = f(ra[0], rb[i]);
-      } else {
-        for (int64_t i = 0; i < len; ++i) ro[i] = f(ra[0], rb[0]);
-      }
+      apply_strided(f, pa + walk.row_offset(0, r), sa, pb + walk.row_offset(1, r), sb, po + r * len, len);
     }
   });
 }
 
 template <typename T>
 void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
-  auto as_t = [](bool v) { return v ? T(1) : T(0); };
+  // Comparisons convert the bool directly (no branch: masks are often random, e.g. relu's).
   switch (op) {
     case BinaryOp::Add: return binary_loop<T>(a, b, out, [](T x, T y) { return x + y; });
     case BinaryOp::Sub: return binary_loop<T>(a, b, out, [](T x, T y) { return x - y; });
@@ -103,14 +100,14 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
       return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(std::pow(x, y)); });
     case BinaryOp::Max: return binary_loop<T>(a, b, out, [](T x, T y) { return x >= y ? x : y; });
     case BinaryOp::Min: return binary_loop<T>(a, b, out, [](T x, T y) { return x <= y ? x : y; });
-    case BinaryOp::Eq: return binary_loop<T>(a, b, out, [&](T x, T y) { return as_t(x == y); });
-    case BinaryOp::Ne: return binary_loop<T>(a, b, out, [&](T x, T y) { return as_t(x != y); });
-    case BinaryOp::Lt: return binary_loop<T>(a, b, out, [&](T x, T y) { return as_t(x < y); });
-    case BinaryOp::Le: return binary_loop<T>(a, b, out, [&](T x, T y) { return as_t(x <= y); });
-    case BinaryOp::Gt: return binary_loop<T>(a, b, out, [&](T x, T y) { return as_t(x > y); });
-    case BinaryOp::Ge: return binary_loop<T>(a, b, out, [&](T x, T y) { return as_t(x >= y); });
+    case BinaryOp::Eq: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x == y); });
+    case BinaryOp::Ne: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x != y); });
+    case BinaryOp::Lt: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x < y); });
+    case BinaryOp::Le: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x <= y); });
+    case BinaryOp::Gt: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x > y); });
+    case BinaryOp::Ge: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x >= y); });
     case BinaryOp::And:
-      return binary_loop<T>(a, b, out, [&](T x, T y) { return as_t(x != T(0) && y != T(0)); });
+      return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>((x != T(0)) & (y != T(0))); });
   }
 }
 
