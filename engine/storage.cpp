@@ -57,7 +57,12 @@ class BufferCache {
   }
 
  private:
+#ifdef __SANITIZE_ADDRESS__
+  // Under AddressSanitizer every buffer is really freed, so use-after-free is caught.
+  static constexpr std::size_t kMaxCachedBytes = 0;
+#else
   static constexpr std::size_t kMaxCachedBytes = std::size_t{1} << 30;
+#endif
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<void*>> free_;
   std::size_t cached_bytes_ = 0;
