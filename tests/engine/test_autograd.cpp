@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include "engine/engine.h"
+#include "tests/support/checks.h"
 #include "tests/support/gradcheck.h"
 
 using namespace candor;
@@ -21,23 +22,6 @@ namespace {
 
 Tensor f64(const std::vector<double>& values, const Shape& shape) {
   return from_vector(values, shape);
-}
-
-// Checks that calling `f` throws exactly E with a message containing every one of `parts`.
-template <typename E, typename F>
-void check_throws(F&& f, const std::vector<std::string>& parts) {
-  bool thrown = false;
-  try {
-    f();
-  } catch (const E& e) {
-    thrown = true;
-    std::string msg = e.what();
-    for (const std::string& part : parts) {
-      INFO("message: " << msg);
-      CHECK_MESSAGE(msg.find(part) != std::string::npos, "missing '" << part << "'");
-    }
-  }
-  CHECK_MESSAGE(thrown, "expected exception was not thrown");
 }
 
 }  // namespace

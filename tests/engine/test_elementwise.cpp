@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/checks.h"
 #include "tests/support/gradcheck.h"
 
 using namespace candor;
@@ -38,17 +39,6 @@ Tensor away_from_zero(const Shape& shape, uint64_t seed, double low = 0.1, doubl
     if (sgn[i] < 0) mag[i] = -mag[i];
   }
   return from_vector(mag, shape);
-}
-
-// The message of the exception of type E that `f` throws ("" if it throws none).
-template <typename E, typename F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
 }
 
 bool contains(const std::string& text, const std::string& part) {

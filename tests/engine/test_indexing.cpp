@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "tests/support/checks.h"
 #include "tests/support/gradcheck.h"
 
 using namespace candor;
@@ -28,27 +29,6 @@ Tensor ids(std::vector<int64_t> v) {
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
 Tensor square(const Tensor& t) { return t * t; }
-
-template <typename E>
-void check_throws_with(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  bool thrown = false;
-  try {
-    f();
-  } catch (const E& e) {
-    thrown = true;
-    std::string message = e.what();
-    for (const std::string& p : parts) {
-      CHECK_MESSAGE(message.find(p) != std::string::npos, "message \"", message, "\" lacks \"", p, "\"");
-    }
-  }
-  CHECK_MESSAGE(thrown, "expected exception not thrown (", parts.empty() ? "" : parts[0], ")");
-}
-
-void check_first_and_second_order(const std::string& name, const testing::Fn& f,
-                                  const std::vector<Tensor>& inputs) {
-  CHECK(gradcheck(name, f, inputs));
-  CHECK(gradgradcheck(name, f, inputs));
-}
 
 // [outer, n, inner] view of a shape around `axis`.
 struct Split {
@@ -180,11 +160,11 @@ TEST_CASE("indexing: index_add adds source slices at the indices") {
   REQUIRE(got.size() == expected.size());
   for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(expected[i]));
 
-  check_throws_with<ShapeError>([&] { index_add(x, 0, index, random_input({2, 3}, 7)); },
+  check_throws<ShapeError>([&] { index_add(x, 0, index, random_input({2, 3}, 7)); },
                                 {"index_add", "[2, 3]", "[4, 3]", "3 indices"});
-  check_throws_with<ShapeError>([&] { index_add(x, 0, index, iota({3, 3}, kFloat32)); },
+  check_throws<ShapeError>([&] { index_add(x, 0, index, iota({3, 3}, kFloat32)); },
                                 {"index_add", "float32", "float64"});
-  check_throws_with<ShapeError>([&] { index_add(x, 0, ids({0, 1, 0, 1}, {2, 2}), random_input({4, 3}, 7)); },
+  check_throws<ShapeError>([&] { index_add(x, 0, ids({0, 1, 0, 1}, {2, 2}), random_input({4, 3}, 7)); },
                                 {"index_add"});
 }
 
@@ -230,11 +210,11 @@ TEST_CASE("indexing: scatter_add adds source elements at index positions") {
   REQUIRE(got.size() == expected.size());
   for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(expected[i]));
 
-  check_throws_with<ShapeError>([&] { scatter_add(x, 0, index, random_input({2, 3}, 11)); },
+  check_throws<ShapeError>([&] { scatter_add(x, 0, index, random_input({2, 3}, 11)); },
                                 {"scatter_add", "[2, 3]", "[2, 4]"});
-  check_throws_with<ShapeError>([&] { scatter_add(x, 0, ids({0, 1}, {1, 2}), random_input({1, 2}, 11)); },
+  check_throws<ShapeError>([&] { scatter_add(x, 0, ids({0, 1}, {1, 2}), random_input({1, 2}, 11)); },
                                 {"scatter_add", "[1, 2]", "[3, 4]", "every axis but 0"});
-  check_throws_with<ShapeError>([&] { scatter_add(x, 0, index, cast(source, kFloat32)); },
+  check_throws<ShapeError>([&] { scatter_add(x, 0, index, cast(source, kFloat32)); },
                                 {"scatter_add", "float32", "float64"});
 }
 
@@ -280,56 +260,56 @@ TEST_CASE("indexing: embedding looks up rows and accumulates repeated ids") {
     }
   }
 
-  check_throws_with<ShapeError>([] { embedding(random_input({5}, 1), ids({0})); },
+  check_throws<ShapeError>([] { embedding(random_input({5}, 1), ids({0})); },
                                 {"embedding: weight must be [V, C], got [5]"});
-  check_throws_with<DTypeError>([&] { embedding(weight, tensor({1, 2})); },
+  check_throws<DTypeError>([&] { embedding(weight, tensor({1, 2})); },
                                 {"embedding: ids must be int64, got float32"});
-  check_throws_with<IndexError>([&] { embedding(weight, ids({0, 5, 1})); },
+  check_throws<IndexError>([&] { embedding(weight, ids({0, 5, 1})); },
                                 {"embedding", "index 5", "size 5"});
-  check_throws_with<IndexError>([&] { embedding(weight, ids({-1})); }, {"embedding", "index -1"});
+  check_throws<IndexError>([&] { embedding(weight, ids({-1})); }, {"embedding", "index -1"});
 }
 
 TEST_CASE("indexing: out-of-range indices raise IndexError naming the op and the index") {
   Tensor x = iota({4, 3});
-  check_throws_with<IndexError>([&] { index_select(x, 0, ids({0, 4})); },
+  check_throws<IndexError>([&] { index_select(x, 0, ids({0, 4})); },
                                 {"index_select: index 4 (at position 1) is out of range for axis 0 of size 4"});
-  check_throws_with<IndexError>([&] { index_select(x, 1, ids({-1})); }, {"index_select", "index -1", "size 3"});
-  check_throws_with<IndexError>([&] { index_add(x, 1, ids({0, 3}), zeros({4, 2}, kFloat64)); },
+  check_throws<IndexError>([&] { index_select(x, 1, ids({-1})); }, {"index_select", "index -1", "size 3"});
+  check_throws<IndexError>([&] { index_add(x, 1, ids({0, 3}), zeros({4, 2}, kFloat64)); },
                                 {"index_add", "index 3", "axis 1", "size 3"});
-  check_throws_with<IndexError>([&] { gather(x, 0, ids({0, 9, 2}, {1, 3})); },
+  check_throws<IndexError>([&] { gather(x, 0, ids({0, 9, 2}, {1, 3})); },
                                 {"gather", "index 9", "position 1", "axis 0", "size 4"});
-  check_throws_with<IndexError>([&] { scatter_add(x, 1, ids({0, 3, 1, 0, 0, 0, 0, 0}, {4, 2}), zeros({4, 2}, kFloat64)); },
+  check_throws<IndexError>([&] { scatter_add(x, 1, ids({0, 3, 1, 0, 0, 0, 0, 0}, {4, 2}), zeros({4, 2}, kFloat64)); },
                                 {"scatter_add", "index 3", "axis 1", "size 3"});
   // Axes out of range too.
-  check_throws_with<IndexError>([&] { index_select(x, 2, ids({0})); }, {"index_select", "axis 2"});
-  check_throws_with<IndexError>([&] { gather(x, -3, ids({0}, {1, 1})); }, {"gather", "axis -3"});
+  check_throws<IndexError>([&] { index_select(x, 2, ids({0})); }, {"index_select", "axis 2"});
+  check_throws<IndexError>([&] { gather(x, -3, ids({0}, {1, 1})); }, {"gather", "axis -3"});
 }
 
 TEST_CASE("indexing: non-int64 indices raise DTypeError naming the op") {
   Tensor x = iota({4, 3});
   Tensor float_index = tensor({0, 1});
-  check_throws_with<DTypeError>([&] { index_select(x, 0, float_index); },
+  check_throws<DTypeError>([&] { index_select(x, 0, float_index); },
                                 {"index_select: index must be int64, got float32"});
-  check_throws_with<DTypeError>([&] { index_add(x, 0, tensor({0, 1}, kFloat64), zeros({2, 3}, kFloat64)); },
+  check_throws<DTypeError>([&] { index_add(x, 0, tensor({0, 1}, kFloat64), zeros({2, 3}, kFloat64)); },
                                 {"index_add", "int64", "float64"});
-  check_throws_with<DTypeError>([&] { gather(x, 0, zeros({1, 3})); }, {"gather", "int64", "float32"});
-  check_throws_with<DTypeError>([&] { scatter_add(x, 0, zeros({1, 3}), zeros({1, 3}, kFloat64)); },
+  check_throws<DTypeError>([&] { gather(x, 0, zeros({1, 3})); }, {"gather", "int64", "float32"});
+  check_throws<DTypeError>([&] { scatter_add(x, 0, zeros({1, 3}), zeros({1, 3}, kFloat64)); },
                                 {"scatter_add", "int64", "float32"});
-  check_throws_with<ShapeError>([&] { index_select(x, 0, ids({0, 1, 2, 3}, {2, 2})); },
+  check_throws<ShapeError>([&] { index_select(x, 0, ids({0, 1, 2, 3}, {2, 2})); },
                                 {"index_select: index must be 1-D, got shape [2, 2]"});
-  check_throws_with<ShapeError>([&] { gather(x, 0, ids({0, 1}, {2})); },
+  check_throws<ShapeError>([&] { gather(x, 0, ids({0, 1}, {2})); },
                                 {"gather: index of shape [2] must match the input's shape [4, 3] on every axis but 0"});
 }
 
 TEST_CASE("indexing: undefined inputs raise ValueError naming the op and the argument") {
   Tensor x = iota({4, 3}), u;
-  check_throws_with<ValueError>([&] { index_select(u, 0, ids({0})); }, {"index_select: input is an undefined tensor"});
-  check_throws_with<ValueError>([&] { index_select(x, 0, u); }, {"index_select: index is an undefined tensor"});
-  check_throws_with<ValueError>([&] { index_add(u, 0, ids({0}), x); }, {"index_add", "undefined"});
-  check_throws_with<ValueError>([&] { gather(x, 0, u); }, {"gather: index is an undefined tensor"});
-  check_throws_with<ValueError>([&] { scatter_add(u, 0, ids({0}, {1, 1}), x); }, {"scatter_add", "undefined"});
-  check_throws_with<ValueError>([&] { embedding(u, ids({0})); }, {"embedding: weight is an undefined tensor"});
-  check_throws_with<ValueError>([&] { embedding(x, u); }, {"embedding: ids is an undefined tensor"});
+  check_throws<ValueError>([&] { index_select(u, 0, ids({0})); }, {"index_select: input is an undefined tensor"});
+  check_throws<ValueError>([&] { index_select(x, 0, u); }, {"index_select: index is an undefined tensor"});
+  check_throws<ValueError>([&] { index_add(u, 0, ids({0}), x); }, {"index_add", "undefined"});
+  check_throws<ValueError>([&] { gather(x, 0, u); }, {"gather: index is an undefined tensor"});
+  check_throws<ValueError>([&] { scatter_add(u, 0, ids({0}, {1, 1}), x); }, {"scatter_add", "undefined"});
+  check_throws<ValueError>([&] { embedding(u, ids({0})); }, {"embedding: weight is an undefined tensor"});
+  check_throws<ValueError>([&] { embedding(x, u); }, {"embedding: ids is an undefined tensor"});
 }
 
 TEST_CASE("indexing: gradcheck and gradgradcheck with repeated indices") {

@@ -1,0 +1,48 @@
+// Assertion helpers shared by the engine tests (header-only, doctest-based).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "tests/support/gradcheck.h"
+
+namespace candor::testing {
+
+// Checks that calling `f` throws exactly E with a message containing every one of `parts`.
+template <typename E, typename F>
+void check_throws(F&& f, const std::vector<std::string>& parts) {
+  bool thrown = false;
+  try {
+    f();
+  } catch (const E& e) {
+    thrown = true;
+    std::string msg = e.what();
+    for (const std::string& part : parts) {
+      INFO("message: " << msg);
+      CHECK_MESSAGE(msg.find(part) != std::string::npos, "missing '" << part << "'");
+    }
+  }
+  CHECK_MESSAGE(thrown, "expected exception was not thrown (" << (parts.empty() ? "" : parts[0]) << ")");
+}
+
+// Returns the message of the exception of type E that `f` throws ("" if it throws none).
+template <typename E, typename F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Checks `f` at `inputs` with both gradcheck (first order) and gradgradcheck (second order).
+inline void check_first_and_second_order(const std::string& name, const Fn& f,
+                                         const std::vector<Tensor>& inputs) {
+  CHECK(gradcheck(name, f, inputs));
+  CHECK(gradgradcheck(name, f, inputs));
+}
+
+}  // namespace candor::testing
