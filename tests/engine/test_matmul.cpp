@@ -20,15 +20,6 @@ using namespace candor::testing;
 
 namespace {
 
-std::vector<int64_t> unravel(int64_t flat, const Shape& shape) {
-  std::vector<int64_t> index(shape.size());
-  for (size_t d = shape.size(); d-- > 0;) {
-    index[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  return index;
-}
-
 // Row-major position of `index` in `shape`, reading size-1 dimensions at 0 (broadcast).
 int64_t broadcast_ravel(const std::vector<int64_t>& index, const Shape& shape) {
   int64_t flat = 0;

@@ -24,15 +24,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 enum class Kind { Sum, Max, Min };
 
-std::vector<int64_t> unravel(int64_t flat, const Shape& shape) {
-  std::vector<int64_t> index(shape.size());
-  for (size_t d = shape.size(); d-- > 0;) {
-    index[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  return index;
-}
-
 int64_t ravel(const std::vector<int64_t>& index, const Shape& shape) {
   int64_t flat = 0;
   for (size_t d = 0; d < shape.size(); ++d) flat = flat * shape[d] + index[d];

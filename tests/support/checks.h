@@ -10,6 +10,16 @@
 
 namespace candor::testing {
 
+// The multi-index of row-major position `flat` in `shape` (for reference loops in tests).
+inline std::vector<int64_t> unravel(int64_t flat, const Shape& shape) {
+  std::vector<int64_t> index(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    index[d] = flat % shape[d];
+    flat /= shape[d];
+  }
+  return index;
+}
+
 // Checks that calling `f` throws exactly E with a message containing every one of `parts`.
 template <typename E, typename F>
 void check_throws(F&& f, const std::vector<std::string>& parts) {
