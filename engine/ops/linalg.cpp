@@ -109,4 +109,23 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   return gemm_op(a, b, false, false);
 }
 
+Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias) {
+  auto [x, weight] = promote_pair(x_in, weight_in, "linear");
+  if (x.dim() == 0 || weight.dim() != 2 || x.shape().back() != weight.shape()[1]) {
+    throw ShapeError(fmt::format("linear: input {} does not fit weight {} (expected [..., {}] "
+                                 "against [out, in])", format_shape(x.shape()),
+                                 format_shape(weight.shape()), weight.dim() == 2 ? weight.shape()[1] : -1));
+  }
+  if (bias.defined() && bias.shape() != Shape{weight.shape()[0]}) {
+    throw ShapeError(fmt::format("linear: bias {} does not fit weight {} (expected [{}])",
+                                 format_shape(bias.shape()), format_shape(weight.shape()), weight.shape()[0]));
+  }
+  Shape out_shape = x.shape();
+  out_shape.back() = weight.shape()[0];
+  Tensor rows = x.dim() == 2 ? x : reshape(x, {-1, x.shape().back()});  // [N, in]
+  Tensor y = gemm_op(rows, weight, false, true);                          // [N, out]
+  if (bias.defined()) y = y + bias;
+  return x.dim() == 2 ? y : reshape(y, out_shape);
+}
+
 }  // namespace candor

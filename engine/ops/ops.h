@@ -98,6 +98,9 @@ Tensor sum_to(const Tensor& x, const Shape& shape);
 // ---- matrix product (linalg.cpp) ----
 // 1-D x 1-D dot, 2-D x 2-D, and batched with broadcasting over leading dimensions, as torch.matmul.
 Tensor matmul(const Tensor& a, const Tensor& b);
+// y = x @ weight^T + bias, with weight [out, in] as in PyTorch's nn.Linear; x is [..., in]. The
+// transpose is a GEMM flag, never a copy. bias ([out]) may be undefined.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
 // ---- views and layout (views.cpp, layout.cpp) ----
 Tensor reshape(const Tensor& x, const Shape& shape);  // one -1 allowed; shares storage

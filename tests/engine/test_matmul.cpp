@@ -256,3 +256,18 @@ TEST_CASE("matmul: gradients when only one operand requires grad, and in chains"
   CHECK(gradcheck("A^T B^T", transposed, tin));
   CHECK(gradgradcheck("A^T B^T", transposed, tin));
 }
+
+TEST_CASE("matmul: linear equals x @ W^T + b, with gradients of first and second order") {
+  Tensor x = random_input({5, 3}, 21), w = random_input({4, 3}, 22), b = random_input({4}, 23);
+  CHECK(all_close("linear 2-D", linear(x, w, b), matmul(x, transpose(w, 0, 1)) + b, 1e-12, 1e-12));
+  Tensor x3 = random_input({2, 5, 3}, 24);
+  CHECK(all_close("linear 3-D", linear(x3, w), matmul(x3, transpose(w, 0, 1)), 1e-12, 1e-12));
+  auto f = [](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); };
+  check_first_and_second_order("linear", f, {x3, w, b});
+  auto no_bias = [](const std::vector<Tensor>& in) { return linear(in[0], in[1]); };
+  check_first_and_second_order("linear without bias", no_bias, {x, w});
+  check_throws<ShapeError>([&] { linear(random_input({5, 2}, 1), w); },
+                           {"linear: input [5, 2] does not fit weight [4, 3]"});
+  check_throws<ShapeError>([&] { linear(x, w, random_input({3}, 1)); },
+                           {"linear: bias [3] does not fit weight [4, 3]"});
+}
