@@ -125,8 +125,13 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       }
       return;
     }
-    Tensor gg = create_graph ? g : g.detach();
-    leaf->grad = accumulate(leaf->grad ? Tensor(leaf->grad) : Tensor(), gg).impl();
+    if (leaf->grad) {
+      leaf->grad = (Tensor(leaf->grad) + g).impl();  // a new tensor: never writes into g
+      return;
+    }
+    // The first gradient is copied: g's buffer may be shared (add hands the same gradient to
+    // both operands), and a user may change .grad in place (clipping, optimizers).
+    leaf->grad = (create_graph ? g : g.detach().clone()).impl();
   };
 
   for (size_t i = 0; i < outputs.size(); ++i) {

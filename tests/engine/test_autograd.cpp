@@ -388,3 +388,17 @@ TEST_CASE("autograd: a chain of 100000 ops backprops without stack overflow") {
   all_close("deep chain grad", x.grad(), f64({expected, expected}, {2}), 0, 1e-10);
   all_close("retained chain grad", retained_grad, f64({kOps + 1.0}, {1}), 0);
 }
+
+TEST_CASE("autograd: each leaf's gradient owns its buffer") {
+  // add hands one gradient tensor to both operands; .grad must not alias it.
+  Tensor a = ones({3}).requires_grad_(), b = ones({3}).requires_grad_();
+  sum(a + b).backward();
+  a.grad().data<float>()[0] = 5.0f;
+  CHECK(b.grad().data<float>()[0] == 1.0f);
+  // An explicit upstream gradient is not aliased either.
+  Tensor x = ones({2}).requires_grad_();
+  Tensor upstream = full({2}, 2.0);
+  (x * 1.0).backward(upstream);
+  x.grad().data<float>()[1] = 7.0f;
+  CHECK(upstream.data<float>()[1] == 2.0f);
+}
