@@ -1,0 +1,290 @@
+#include "datasets/encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "datasets/errors.h"
+#include "engine/ops/ops.h"
+
+namespace candor::datasets {
+
+namespace {
+
+bool contains(const std::vector<std::string>& list, const std::string& name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+const char* type_name(ColumnType type) {
+  return type == ColumnType::Numeric ? "numeric" : "categorical";
+}
+
+// Column `name` of `table`, or DataError `encoder (label): unknown column "income" (columns: ...)`.
+const Column& need(const Table& table, const std::string& name, const char* role) {
+  if (!table.has_column(name)) {
+    throw unknown_column(name, table.column_names(), fmt::format("encoder ({})", role));
+  }
+  return table.column(name);
+}
+
+// Mean and population standard deviation (ddof = 0) of the non-missing values at `rows`.
+std::pair<double, double> mean_std(const Column& c, const std::vector<size_t>& rows) {
+  double sum = 0, n = 0;
+  for (size_t r : rows) {
+    if (!c.missing[r]) sum += c.numbers[r], n += 1;
+  }
+  if (n == 0) {
+    throw DataError(
+        fmt::format("encoder: numeric column \"{}\" has no value in the training rows", c.name));
+  }
+  double mean = sum / n, squares = 0;
+  for (size_t r : rows) {
+    if (!c.missing[r]) squares += (c.numbers[r] - mean) * (c.numbers[r] - mean);
+  }
+  return {mean, std::sqrt(squares / n)};
+}
+
+// Sorted distinct non-missing values at `rows`, and the most frequent (ties: first in order).
+std::pair<std::vector<std::string>, std::string> categories_of(const Column& c,
+                                                               const std::vector<size_t>& rows) {
+  std::map<std::string, size_t> counts;
+  for (size_t r : rows) {
+    if (!c.missing[r]) ++counts[c.values[r]];
+  }
+  std::vector<std::string> sorted;
+  std::string most;
+  size_t best = 0;
+  for (const auto& [value, count] : counts) {
+    sorted.push_back(value);
+    if (count > best) best = count, most = value;
+  }
+  return {sorted, most};
+}
+
+std::unordered_map<std::string, int64_t> index_of(const std::vector<std::string>& values) {
+  std::unordered_map<std::string, int64_t> index;
+  for (size_t i = 0; i < values.size(); ++i) index[values[i]] = static_cast<int64_t>(i);
+  return index;
+}
+
+}  // namespace
+
+Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOptions& options) {
+  if (schema.label.empty()) throw DataError("encoder: the schema names no label column");
+  Encoder e;
+  e.options_ = options;
+  e.label_ = schema.label;
+  e.label_type_ = need(train, schema.label, "label").type;
+  e.positive_labels_ = schema.positive_labels;
+  e.sensitive_ = schema.sensitive;
+  e.weight_ = schema.weight;
+  for (const Column& c : train.columns()) {
+    bool input = c.name != schema.label && c.name != schema.weight &&
+                 !contains(schema.drop, c.name) &&
+                 (schema.sensitive_as_features || !contains(schema.sensitive, c.name));
+    if (input) e.features_.push_back(Feature{c.name, c.type, 0, 1, 0, {}, ""});
+  }
+  if (e.features_.empty()) {
+    throw DataError(
+        fmt::format("encoder: no feature columns (columns: {})", join_names(train.column_names())));
+  }
+  e.check_columns(train);
+  std::vector<size_t> rows = e.usable_rows(train);
+  if (rows.empty()) {
+    throw DataError(
+        fmt::format("encoder: no training rows left out of {} after dropping rows with "
+                    "missing values",
+                    train.rows()));
+  }
+
+  const Column& label = train.column(e.label_);
+  if (!label.is_numeric()) {
+    auto [values, most] = categories_of(label, rows);
+    if (e.positive_labels_.empty()) {
+      throw DataError(
+          fmt::format("encoder: label column \"{}\" is categorical: the schema must "
+                      "name its positive values (values: {})",
+                      e.label_, join_names(values)));
+    }
+    bool any = std::any_of(values.begin(), values.end(),
+                           [&](const std::string& v) { return contains(e.positive_labels_, v); });
+    if (!any) {
+      throw DataError(
+          fmt::format("encoder: no positive label ({}) occurs in label column \"{}\" "
+                      "of the training rows (values: {})",
+                      join_names(e.positive_labels_), e.label_, join_names(values)));
+    }
+  }
+  for (const std::string& s : e.sensitive_) {
+    e.groups_.push_back(categories_of(train.column(s), rows).first);
+  }
+
+  for (Feature& f : e.features_) {
+    const Column& c = train.column(f.column);
+    if (f.type == ColumnType::Numeric) {
+      auto [mean, std] = mean_std(c, rows);
+      f.fill = mean;
+      if (options.standardize) f.mean = mean, f.scale = std > 0 ? std : 1.0;
+    } else {
+      std::tie(f.categories, f.fill_category) = categories_of(c, rows);
+      if (f.categories.empty()) {
+        throw DataError(
+            fmt::format("encoder: categorical column \"{}\" has no value in the "
+                        "training rows",
+                        f.column));
+      }
+    }
+  }
+  e.finish();
+  return e;
+}
+
+void Encoder::finish() {
+  feature_names_.clear();
+  for (const Feature& f : features_) {
+    if (f.type == ColumnType::Categorical && options_.one_hot) {
+      for (const std::string& v : f.categories) feature_names_.push_back(f.column + "=" + v);
+    } else {
+      feature_names_.push_back(f.column);
+    }
+  }
+  label_rule_ = LabelRule(label_, label_type_, positive_labels_);
+}
+
+void Encoder::check_columns(const Table& table) const {
+  auto check_type = [&](const Column& c, ColumnType fitted) {
+    if (c.type != fitted) {
+      throw DataError(
+          fmt::format("encoder: column \"{}\" is {} here but was {} when the encoder "
+                      "was fitted (type the table like the training table: "
+                      "make_table(raw, schema, train))",
+                      c.name, type_name(c.type), type_name(fitted)));
+    }
+  };
+  check_type(need(table, label_, "label"), label_type_);
+  for (const std::string& s : sensitive_) {
+    if (need(table, s, "sensitive").is_numeric()) {
+      throw DataError(
+          fmt::format("encoder: sensitive column \"{}\" must be categorical (make_table "
+                      "types sensitive columns so)",
+                      s));
+    }
+  }
+  if (!weight_.empty() && !need(table, weight_, "weight").is_numeric()) {
+    throw DataError(fmt::format("encoder: weight column \"{}\" must be numeric", weight_));
+  }
+  for (const Feature& f : features_) check_type(need(table, f.column, "feature"), f.type);
+}
+
+std::vector<size_t> Encoder::usable_rows(const Table& table) const {
+  std::vector<const Column*> required = {&table.column(label_)};
+  for (const std::string& s : sensitive_) required.push_back(&table.column(s));
+  if (!weight_.empty()) required.push_back(&table.column(weight_));
+  if (options_.missing == EncoderOptions::Missing::Drop) {
+    for (const Feature& f : features_) required.push_back(&table.column(f.column));
+  }
+  std::vector<size_t> rows;
+  for (size_t r = 0; r < table.rows(); ++r) {
+    if (std::none_of(required.begin(), required.end(),
+                     [&](const Column* c) { return c->missing[r]; })) {
+      rows.push_back(r);
+    }
+  }
+  return rows;
+}
+
+Encoded Encoder::transform(const Table& table) const {
+  check_columns(table);
+  Encoded out;
+  out.kept_rows = usable_rows(table);
+  const std::vector<size_t>& rows = out.kept_rows;
+  const auto n = static_cast<int64_t>(rows.size());
+  const size_t width = feature_names_.size();
+
+  // x: [N, F], filled one input column at a time; `offset` is the column's first feature.
+  std::vector<float> x(rows.size() * width, 0.0f);
+  size_t offset = 0;
+  for (const Feature& f : features_) {
+    const Column& c = table.column(f.column);
+    if (f.type == ColumnType::Numeric) {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        double v = c.missing[rows[i]] ? f.fill : c.numbers[rows[i]];
+        x[i * width + offset] = static_cast<float>((v - f.mean) / f.scale);
+      }
+      ++offset;
+      continue;
+    }
+    auto index = index_of(f.categories);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const std::string& v = c.missing[rows[i]] ? f.fill_category : c.values[rows[i]];
+      auto it = index.find(v);
+      if (it == index.end() && options_.unseen == EncoderOptions::Unseen::Error) {
+        throw DataError(
+            fmt::format("encoder: column \"{}\" has category \"{}\" (table row {}) that "
+                        "the training rows do not have (categories: {})",
+                        f.column, v, rows[i], join_names(f.categories)));
+      }
+      if (options_.one_hot) {
+        if (it != index.end()) x[i * width + offset + static_cast<size_t>(it->second)] = 1.0f;
+      } else {
+        x[i * width + offset] = it != index.end() ? static_cast<float>(it->second) : -1.0f;
+      }
+    }
+    offset += options_.one_hot ? f.categories.size() : 1;
+  }
+  out.x = from_vector(x, {n, static_cast<int64_t>(width)});
+
+  const Column& label = table.column(label_);
+  std::vector<float> y(rows.size()), weight(rows.size(), 1.0f);
+  for (size_t i = 0; i < rows.size(); ++i) y[i] = label_rule_(label, rows[i]);
+  out.y = from_vector(y, {n});
+
+  for (size_t s = 0; s < sensitive_.size(); ++s) {
+    const Column& c = table.column(sensitive_[s]);
+    auto index = index_of(groups_[s]);
+    std::vector<int64_t> ids(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      auto it = index.find(c.values[rows[i]]);
+      if (it == index.end()) {
+        throw DataError(
+            fmt::format("encoder: sensitive column \"{}\" has value \"{}\" (table row "
+                        "{}) that the training rows do not have (groups: {})",
+                        sensitive_[s], c.values[rows[i]], rows[i], join_names(groups_[s])));
+      }
+      ids[i] = it->second;
+    }
+    out.groups.push_back(from_vector(ids, {n}));
+  }
+
+  if (!weight_.empty()) {
+    const Column& w = table.column(weight_);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      double v = w.numbers[rows[i]];
+      if (!(v >= 0) || !std::isfinite(v)) {
+        throw DataError(
+            fmt::format("encoder: weight column \"{}\" has value {} (table row {}); "
+                        "weights must be finite and >= 0",
+                        weight_, v, rows[i]));
+      }
+      weight[i] = static_cast<float>(v);
+    }
+  }
+  out.weight = from_vector(weight, {n});
+  return out;
+}
+
+const std::vector<std::string>& Encoder::group_names(size_t sensitive_index) const {
+  if (sensitive_index >= groups_.size()) {
+    throw IndexError(
+        fmt::format("encoder: sensitive column index {} is out of range ({} sensitive "
+                    "columns)",
+                    sensitive_index, groups_.size()));
+  }
+  return groups_[sensitive_index];
+}
+
+}  // namespace candor::datasets

@@ -1,0 +1,244 @@
+#include "datasets/table.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "datasets/errors.h"
+
+namespace candor::datasets {
+
+namespace {
+
+bool contains(const std::vector<std::string>& list, const std::string& name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+template <typename T>
+std::vector<T> pick(const std::vector<T>& v, const std::vector<size_t>& rows) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (size_t r : rows) out.push_back(v[r]);
+  return out;
+}
+
+Column pick_rows(const Column& c, const std::vector<size_t>& rows) {
+  Column out{c.name, c.type, {}, {}, pick(c.missing, rows)};
+  if (c.is_numeric()) {
+    out.numbers = pick(c.numbers, rows);
+  } else {
+    out.values = pick(c.values, rows);
+  }
+  return out;
+}
+
+// Column `index` of `raw` as numbers; `why` explains a failure ("the schema makes it numeric").
+Column numeric_column(const RawTable& raw, size_t index, const std::string& why) {
+  Column c{raw.names[index], ColumnType::Numeric, {}, {}, raw.missing[index]};
+  c.numbers.resize(raw.rows(), std::numeric_limits<double>::quiet_NaN());
+  for (size_t r = 0; r < raw.rows(); ++r) {
+    if (c.missing[r]) continue;
+    if (!parse_number(raw.cells[index][r], c.numbers[r])) {
+      throw DataError(fmt::format("{}: column \"{}\": \"{}\" is not a number ({})", raw.where(r),
+                                  c.name, raw.cells[index][r], why));
+    }
+  }
+  return c;
+}
+
+Column categorical_column(const RawTable& raw, size_t index) {
+  Column c{raw.names[index], ColumnType::Categorical, {}, raw.cells[index], raw.missing[index]};
+  for (size_t r = 0; r < raw.rows(); ++r) {
+    if (c.missing[r]) c.values[r].clear();
+  }
+  return c;
+}
+
+bool all_numbers(const RawTable& raw, size_t index) {
+  double value;
+  for (size_t r = 0; r < raw.rows(); ++r) {
+    if (!raw.missing[index][r] && !parse_number(raw.cells[index][r], value)) return false;
+  }
+  return true;
+}
+
+void check_schema_conflicts(const Schema& schema) {
+  auto conflict = [](const std::string& name, const char* a, const char* b) {
+    throw DataError(fmt::format("schema: column \"{}\" is both {} and {}", name, a, b));
+  };
+  if (contains(schema.drop, schema.label)) conflict(schema.label, "the label", "dropped");
+  if (contains(schema.sensitive, schema.label)) conflict(schema.label, "the label", "sensitive");
+  if (!schema.weight.empty() && schema.weight == schema.label) {
+    conflict(schema.label, "the label", "the weight");
+  }
+  for (const std::string& s : schema.sensitive) {
+    if (contains(schema.drop, s)) conflict(s, "sensitive", "dropped");
+    if (contains(schema.numeric, s)) conflict(s, "sensitive (always categorical)", "numeric");
+  }
+  for (const std::string& c : schema.categorical) {
+    if (contains(schema.numeric, c)) conflict(c, "categorical", "numeric");
+  }
+  if (contains(schema.drop, schema.weight)) conflict(schema.weight, "the weight", "dropped");
+  if (contains(schema.categorical, schema.weight)) {
+    conflict(schema.weight, "the weight (numeric)", "categorical");
+  }
+}
+
+Table build(const RawTable& raw, const Schema& schema, const Table* like) {
+  check_schema_columns(schema, raw.names);
+  check_schema_conflicts(schema);
+  Table table;
+  for (size_t i = 0; i < raw.columns(); ++i) {
+    const std::string& name = raw.names[i];
+    if (contains(schema.drop, name)) continue;
+    bool sensitive = contains(schema.sensitive, name);
+    if (like != nullptr && like->has_column(name)) {
+      table.add_column(like->column(name).is_numeric()
+                           ? numeric_column(raw, i, "numeric in the training table")
+                           : categorical_column(raw, i));
+    } else if (sensitive || contains(schema.categorical, name)) {
+      table.add_column(categorical_column(raw, i));
+    } else if (contains(schema.numeric, name) || name == schema.weight) {
+      table.add_column(numeric_column(raw, i, "the schema makes it numeric"));
+    } else {
+      table.add_column(all_numbers(raw, i) ? numeric_column(raw, i, "")
+                                           : categorical_column(raw, i));
+    }
+  }
+  return table;
+}
+
+}  // namespace
+
+bool parse_number(const std::string& text, double& value) {
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  if (first != last && *first == '+') ++first;
+  if (first == last) return false;
+  auto [end, ec] = std::from_chars(first, last, value);
+  return ec == std::errc() && end == last && std::isfinite(value);
+}
+
+Column Column::numeric(std::string name, std::vector<double> numbers) {
+  Column c{std::move(name), ColumnType::Numeric, std::move(numbers), {}, {}};
+  c.missing.resize(c.numbers.size());
+  for (size_t i = 0; i < c.numbers.size(); ++i) c.missing[i] = std::isnan(c.numbers[i]);
+  return c;
+}
+
+Column Column::categorical(std::string name, std::vector<std::string> values,
+                           std::vector<bool> missing) {
+  if (missing.empty()) missing.assign(values.size(), false);
+  if (missing.size() != values.size()) {
+    throw DataError(fmt::format("column \"{}\": {} values but {} missing flags", name,
+                                values.size(), missing.size()));
+  }
+  return Column{
+      std::move(name), ColumnType::Categorical, {}, std::move(values), std::move(missing)};
+}
+
+Table::Table(std::vector<Column> columns) {
+  for (Column& c : columns) add_column(std::move(c));
+}
+
+std::vector<std::string> Table::column_names() const {
+  std::vector<std::string> names;
+  for (const Column& c : columns_) names.push_back(c.name);
+  return names;
+}
+
+const Column& Table::column(const std::string& name) const {
+  for (const Column& c : columns_) {
+    if (c.name == name) return c;
+  }
+  throw unknown_column(name, column_names());
+}
+
+bool Table::has_column(const std::string& name) const {
+  return std::any_of(columns_.begin(), columns_.end(),
+                     [&](const Column& c) { return c.name == name; });
+}
+
+Table Table::select_rows(const std::vector<size_t>& rows) const {
+  for (size_t r : rows) {
+    if (r >= rows_) {
+      throw IndexError(
+          fmt::format("select_rows: row {} is out of range for a table of {} rows", r, rows_));
+    }
+  }
+  Table out;
+  for (const Column& c : columns_) out.add_column(pick_rows(c, rows));
+  out.rows_ = rows.size();  // also right when the table has no columns
+  return out;
+}
+
+Table Table::drop_missing_rows() const { return drop_missing_rows(column_names()); }
+
+Table Table::drop_missing_rows(const std::vector<std::string>& names) const {
+  std::vector<const Column*> checked;
+  for (const std::string& name : names) checked.push_back(&column(name));
+  std::vector<size_t> keep;
+  for (size_t r = 0; r < rows_; ++r) {
+    bool any =
+        std::any_of(checked.begin(), checked.end(), [&](const Column* c) { return c->missing[r]; });
+    if (!any) keep.push_back(r);
+  }
+  return select_rows(keep);
+}
+
+Table Table::select_columns(const std::vector<std::string>& names) const {
+  Table out;
+  for (const std::string& name : names) out.add_column(column(name));
+  out.rows_ = rows_;
+  return out;
+}
+
+void Table::add_column(Column column) {
+  size_t n = column.missing.size();
+  size_t data = column.is_numeric() ? column.numbers.size() : column.values.size();
+  if (data != n) {
+    throw DataError(
+        fmt::format("column \"{}\": {} values but {} missing flags", column.name, data, n));
+  }
+  if (has_column(column.name)) {
+    throw DataError(fmt::format("table already has a column \"{}\"", column.name));
+  }
+  if (!columns_.empty() && n != rows_) {
+    throw DataError(
+        fmt::format("column \"{}\" has {} rows but the table has {}", column.name, n, rows_));
+  }
+  rows_ = n;
+  columns_.push_back(std::move(column));
+}
+
+void Table::remove_column(const std::string& name) {
+  auto it = std::find_if(columns_.begin(), columns_.end(),
+                         [&](const Column& c) { return c.name == name; });
+  if (it == columns_.end()) throw unknown_column(name, column_names());
+  columns_.erase(it);
+}
+
+void check_schema_columns(const Schema& schema, const std::vector<std::string>& names) {
+  auto check = [&](const std::string& name, const char* field) {
+    if (!contains(names, name)) throw unknown_column(name, names, fmt::format("schema {}", field));
+  };
+  if (schema.label.empty()) throw DataError("schema: no label column given");
+  check(schema.label, "label");
+  for (const std::string& n : schema.sensitive) check(n, "sensitive");
+  for (const std::string& n : schema.categorical) check(n, "categorical");
+  for (const std::string& n : schema.numeric) check(n, "numeric");
+  for (const std::string& n : schema.drop) check(n, "drop");
+  if (!schema.weight.empty()) check(schema.weight, "weight");
+}
+
+Table make_table(const RawTable& raw, const Schema& schema) { return build(raw, schema, nullptr); }
+
+Table make_table(const RawTable& raw, const Schema& schema, const Table& like) {
+  return build(raw, schema, &like);
+}
+
+}  // namespace candor::datasets
