@@ -1,0 +1,72 @@
+// Adam (Kingma & Ba, 2015) with L2 weight decay, and AdamW with decoupled weight decay
+// (Loshchilov & Hutter, 2019), as torch.optim.Adam and torch.optim.AdamW.
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/ops/ops.h"
+#include "nn/optim.h"
+
+namespace candor::nn {
+
+namespace {
+AdamOptions as_adam(const AdamWOptions& o) { return {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}; }
+}  // namespace
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions options) : Adam(std::move(params), options, false) {}
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled)
+    : Optimizer(std::move(params), options.lr),
+      options_(options),
+      decoupled_(decoupled),
+      steps_(params_.size(), 0),
+      m_(params_.size()),
+      v_(params_.size()) {
+  const char* name = decoupled ? "AdamW" : "Adam";
+  for (double beta : {options.beta1, options.beta2}) {
+    if (!(beta >= 0 && beta < 1)) {
+      throw ValueError(fmt::format("{}: betas must be in [0, 1), got {} and {}", name, options.beta1, options.beta2));
+    }
+  }
+  if (!(options.eps >= 0) || !(options.weight_decay >= 0) || !std::isfinite(options.eps + options.weight_decay)) {
+    throw ValueError(fmt::format("{}: eps and weight_decay must be finite and >= 0, got {} and {}", name,
+                                 options.eps, options.weight_decay));
+  }
+}
+
+AdamW::AdamW(std::vector<Tensor> params, AdamWOptions options) : Adam(std::move(params), as_adam(options), true) {}
+AdamW::AdamW(std::vector<Tensor> params, const AdamOptions& options) : Adam(std::move(params), options, true) {}
+
+void Adam::step() {
+  NoGradGuard no_grad;
+  const AdamOptions& o = options_;
+  const double lr = lr_;
+  for_each_update([&]<typename T>(size_t k, T* p, const T* grad, int64_t n) {
+    if (!m_[k].defined()) {
+      m_[k] = zeros(params_[k].shape(), params_[k].dtype());
+      v_[k] = zeros(params_[k].shape(), params_[k].dtype());
+    }
+    T* m = m_[k].data<T>();
+    T* v = v_[k].data<T>();
+    const auto t = static_cast<double>(++steps_[k]);
+    const double step_size = lr / (1 - std::pow(o.beta1, t));       // lr / bias correction 1
+    const double bc2_sqrt = std::sqrt(1 - std::pow(o.beta2, t));     // sqrt(bias correction 2)
+    const double l2 = decoupled_ ? 0.0 : o.weight_decay;
+    const double shrink = decoupled_ ? 1 - lr * o.weight_decay : 1.0;
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) {
+      double w = p[i];
+      double g = grad[i] + l2 * w;
+      w *= shrink;
+      double mi = o.beta1 * m[i] + (1 - o.beta1) * g;
+      double vi = o.beta2 * v[i] + (1 - o.beta2) * g * g;
+      m[i] = static_cast<T>(mi);
+      v[i] = static_cast<T>(vi);
+      p[i] = static_cast<T>(w - step_size * mi / (std::sqrt(vi) / bc2_sqrt + o.eps));
+    }
+  });
+}
+
+}  // namespace candor::nn
