@@ -1,0 +1,14 @@
+// The subcommands of `candor`, each registered on the top-level CLI11 app by its own file.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace candor::cli {
+
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+
+}  // namespace candor::cli

@@ -1,0 +1,40 @@
+// candor: train, evaluate and predict (the fairness and EBM subcommands join as they are built).
+// Exit codes: 0 success, 1 a runtime error (one line on stderr), 2 a usage error.
+#include <omp.h>
+
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"candor: responsible fine-tuning from a small, exact engine"};
+  app.require_subcommand(1);
+  app.fallthrough();  // --threads may also follow the subcommand
+  int threads = 0;
+  app.add_option("--threads", threads, "OpenMP threads (default: OMP_NUM_THREADS or all cores)")
+      ->check(CLI::NonNegativeNumber);
+  app.parse_complete_callback([&] {
+    if (threads > 0) omp_set_num_threads(threads);
+  });
+  candor::cli::add_train_command(app);
+  candor::cli::add_eval_command(app);
+  candor::cli::add_predict_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "candor: {} (see candor --help)\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "candor: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

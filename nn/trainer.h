@@ -1,0 +1,51 @@
+// The training loop: epochs of minibatch steps, validation after each epoch, early stopping on
+// a chosen validation metric, the best weights kept, one JSON line logged per epoch.
+//
+// The loop does not know where batches come from or what the loss is: the caller passes hooks
+// (the CLI builds them from datasets::DataLoader; fairness fine-tuning adds its penalty in
+// batch_loss). That keeps nn/ independent of datasets/ and the loss line visible to the reader.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nn/module.h"
+#include "nn/optim.h"
+#include "nn/schedule.h"
+
+namespace candor::nn {
+
+struct TrainingHooks {
+  int64_t batches_per_epoch = 0;
+  std::function<void(int64_t epoch)> start_epoch;         // e.g. reshuffle the loader
+  std::function<Tensor(int64_t batch)> batch_loss;         // forward + loss of batch i (train mode)
+  std::function<std::map<std::string, double>()> validate;  // validation metrics (eval mode)
+};
+
+struct FitOptions {
+  int64_t epochs = 10;
+  std::string monitor = "log_loss";  // a key of validate()'s result
+  bool maximize = false;             // true for accuracy / roc_auc
+  int64_t patience = 0;              // stop after this many epochs without improvement (0: never)
+  double clip_norm = 0;              // clip the gradient norm when > 0
+  const Schedule* schedule = nullptr;  // per-step learning rate, if given
+  std::string log_path;              // JSON lines, one per epoch, when non-empty
+  bool progress = true;              // progress bar on stderr (only drawn on a terminal)
+};
+
+struct FitResult {
+  int64_t best_epoch = -1;  // 1-based
+  double best_value = 0;
+  int64_t epochs_run = 0;
+  std::map<std::string, Tensor> best_state;  // deep copies of the best weights
+  std::vector<nlohmann::json> log;
+};
+
+FitResult fit(Module& model, Optimizer& optimizer, const TrainingHooks& hooks,
+              const FitOptions& options);
+
+}  // namespace candor::nn

@@ -1,0 +1,149 @@
+// End-to-end tests of the `candor` command: run folders, exit codes, error lines, determinism.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs `candor ARGS` with the given environment prefix; returns its exit code and output.
+Result candor(const std::string& args, const std::string& env = "") {
+  std::string command = env + " " + std::string(CANDOR_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path scratch(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("candor_cli_tests_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+const std::string kSmallTrain =
+    "train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --seed 3 --quiet";
+
+}  // namespace
+
+TEST_CASE("cli: train writes a complete run folder and eval/predict read it back") {
+  fs::path dir = scratch("run");
+  Result r = candor(kSmallTrain + " --out " + (dir / "run").string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  for (const char* file : {"config.json", "model.safetensors", "metrics.json", "log.jsonl"}) {
+    CHECK(fs::exists(dir / "run" / file));
+  }
+  auto metrics = nlohmann::json::parse(slurp(dir / "run" / "metrics.json"));
+  for (const char* split : {"test", "validation"}) {
+    for (const char* key : {"accuracy", "roc_auc", "log_loss"}) {
+      REQUIRE(metrics[split].contains(key));
+      double v = metrics[split][key];
+      CHECK(v >= 0.0);
+    }
+  }
+  // The synthetic task is learnable: far better than chance.
+  CHECK(metrics["test"]["roc_auc"].get<double>() > 0.7);
+  // log.jsonl: one line per epoch run.
+  std::istringstream log(slurp(dir / "run" / "log.jsonl"));
+  int lines = 0;
+  for (std::string line; std::getline(log, line);) {
+    auto j = nlohmann::json::parse(line);
+    CHECK(j["epoch"].get<int>() == ++lines);
+  }
+  CHECK(lines == metrics["epochs_run"].get<int>());
+
+  Result e = candor("eval --run " + (dir / "run").string() + " --split test");
+  INFO(e.out);
+  REQUIRE(e.code == 0);
+  auto evaluated = nlohmann::json::parse(e.out);
+  CHECK(evaluated["test"]["roc_auc"].get<double>() == doctest::Approx(metrics["test"]["roc_auc"].get<double>()).epsilon(1e-12));
+
+  Result p = candor("predict --run " + (dir / "run").string() + " --out " + (dir / "pred.csv").string());
+  INFO(p.out);
+  REQUIRE(p.code == 0);
+  std::istringstream pred(slurp(dir / "pred.csv"));
+  std::string header;
+  std::getline(pred, header);
+  CHECK(header == "y_true,y_pred,score,group");
+  int rows = 0;
+  for (std::string line; std::getline(pred, line);) ++rows;
+  CHECK(rows > 100);
+}
+
+TEST_CASE("cli: the same seed gives a byte-identical model, for 1 and 2 threads") {
+  fs::path dir = scratch("determinism");
+  Result a = candor(kSmallTrain + " --out " + (dir / "a").string(), "OMP_NUM_THREADS=1");
+  Result b = candor(kSmallTrain + " --out " + (dir / "b").string(), "OMP_NUM_THREADS=2");
+  Result c = candor(kSmallTrain + " --out " + (dir / "c").string(), "OMP_NUM_THREADS=2");
+  REQUIRE(a.code == 0);
+  REQUIRE(b.code == 0);
+  REQUIRE(c.code == 0);
+  std::string model_a = slurp(dir / "a" / "model.safetensors");
+  CHECK(model_a.size() > 100);
+  CHECK(model_a == slurp(dir / "b" / "model.safetensors"));
+  CHECK(model_a == slurp(dir / "c" / "model.safetensors"));
+  Result other = candor("train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --seed 4 --quiet --out " +
+                        (dir / "d").string());
+  REQUIRE(other.code == 0);
+  CHECK(model_a != slurp(dir / "d" / "model.safetensors"));
+}
+
+TEST_CASE("cli: usage errors exit 2 and runtime errors exit 1, each with one clear line") {
+  fs::path dir = scratch("errors");
+  Result no_sub = candor("");
+  CHECK(no_sub.code == 2);
+  Result bad_flag = candor("train --data synthetic --no-such-flag --out " + (dir / "x").string());
+  CHECK(bad_flag.code == 2);
+  CHECK(bad_flag.out.find("--no-such-flag") != std::string::npos);
+  Result no_out = candor("train --data synthetic");
+  CHECK(no_out.code == 2);
+  CHECK(no_out.out.find("--out") != std::string::npos);
+
+  Result unknown = candor("train --data nosuch --quiet --out " + (dir / "x").string());
+  CHECK(unknown.code == 1);
+  CHECK(unknown.out.find("nosuch") != std::string::npos);
+  CHECK(std::count(unknown.out.begin(), unknown.out.end(), '\n') == 1);
+
+  Result missing_run = candor("eval --run " + (dir / "nothing").string());
+  CHECK(missing_run.code == 1);
+  CHECK(missing_run.out.find("model.safetensors") != std::string::npos);
+
+  std::ofstream(dir / "bad.csv") << "a,b,label\n1,2,1\n3,4\n";
+  Result bad_csv = candor("train --csv " + (dir / "bad.csv").string() + " --label label --quiet --out " + (dir / "y").string());
+  CHECK(bad_csv.code == 1);
+  CHECK(bad_csv.out.find("bad.csv:3") != std::string::npos);
+
+  std::ofstream(dir / "ok.csv") << "a,b,label\n1,2,1\n3,4,0\n";
+  Result bad_label = candor("train --csv " + (dir / "ok.csv").string() + " --label salary --quiet --out " + (dir / "z").string());
+  CHECK(bad_label.code == 1);
+  CHECK(bad_label.out.find("salary") != std::string::npos);
+
+  Result help = candor("train --help");
+  CHECK(help.code == 0);
+  CHECK(help.out.find("--hidden") != std::string::npos);
+}
