@@ -13,6 +13,26 @@ namespace candor::nn {
 
 namespace {
 AdamOptions as_adam(const AdamWOptions& o) { return {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}; }
+
+// One parameter's update, in double. The restrict pointers and plain-value constants let the
+// compiler vectorise the loop (through a struct reference it would not: a third of an Adult
+// epoch went here before).
+template <typename T>
+void adam_update(T* __restrict p, const T* __restrict grad, T* __restrict m, T* __restrict v,
+                 int64_t n, double beta1, double beta2, double eps, double l2, double shrink,
+                 double step_size, double bc2_sqrt) {
+#pragma omp parallel for schedule(static) if (n > 32768)
+  for (int64_t i = 0; i < n; ++i) {
+    double w = p[i];
+    double g = grad[i] + l2 * w;
+    w *= shrink;
+    double mi = beta1 * m[i] + (1 - beta1) * g;
+    double vi = beta2 * v[i] + (1 - beta2) * g * g;
+    m[i] = static_cast<T>(mi);
+    v[i] = static_cast<T>(vi);
+    p[i] = static_cast<T>(w - step_size * mi / (std::sqrt(vi) / bc2_sqrt + eps));
+  }
+}
 }  // namespace
 
 Adam::Adam(std::vector<Tensor> params, AdamOptions options) : Adam(std::move(params), options, false) {}
@@ -55,17 +75,7 @@ void Adam::step() {
     const double bc2_sqrt = std::sqrt(1 - std::pow(o.beta2, t));     // sqrt(bias correction 2)
     const double l2 = decoupled_ ? 0.0 : o.weight_decay;
     const double shrink = decoupled_ ? 1 - lr * o.weight_decay : 1.0;
-#pragma omp parallel for schedule(static) if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) {
-      double w = p[i];
-      double g = grad[i] + l2 * w;
-      w *= shrink;
-      double mi = o.beta1 * m[i] + (1 - o.beta1) * g;
-      double vi = o.beta2 * v[i] + (1 - o.beta2) * g * g;
-      m[i] = static_cast<T>(mi);
-      v[i] = static_cast<T>(vi);
-      p[i] = static_cast<T>(w - step_size * mi / (std::sqrt(vi) / bc2_sqrt + o.eps));
-    }
+    adam_update(p, grad, m, v, n, o.beta1, o.beta2, o.eps, l2, shrink, step_size, bc2_sqrt);
   });
 }
 
