@@ -1,5 +1,4 @@
-// A tour of the engine, run by `make demo` until the training issue brings the full demo:
-// train a small MLP on a seeded synthetic task with plain gradient descent, then take a
+// A tour of the engine (./build/examples/engine_tour): train a small MLP on a seeded synthetic task with plain gradient descent, then take a
 // second-order gradient (a gradient penalty) through the same graph machinery.
 #include <cstdio>
 
