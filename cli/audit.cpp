@@ -1,0 +1,147 @@
+// candor audit: fairness metrics of any model's predictions, read from a CSV file (such as the one
+// `candor predict` writes: y_true,y_pred,score,<sensitive columns>), printed as a table with
+// bootstrap intervals and written as JSON (fairness/report.h).
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "datasets/csv.h"
+#include "datasets/errors.h"
+#include "engine/error.h"
+#include "fairness/report.h"
+#include "fairness/report_text.h"
+
+namespace candor::cli {
+
+namespace {
+struct AuditArgs {
+  std::string predictions, y_true, y_pred, y_score, weights, json_out, method = "between_groups";
+  std::vector<std::string> sensitive, privileged;
+  int bootstrap = 1000;
+  uint64_t seed = 0;
+};
+
+// The cell as a number, or nullopt when it is not one (empty, text, trailing junk).
+std::optional<double> parse_number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return v;
+}
+
+std::vector<double> binary_column(const datasets::RawTable& table, const std::string& name, const char* option) {
+  const std::vector<std::string>& cells = table.cells[table.column_index(name)];
+  std::vector<double> out;
+  for (size_t row = 0; row < cells.size(); ++row) {
+    std::optional<double> v = parse_number(cells[row]);
+    if (!v || (*v != 0.0 && *v != 1.0)) {
+      throw Error(fmt::format("audit: {} column \"{}\" must hold binary labels 0 or 1, found \"{}\" at {}", option, name,
+                              cells[row], table.where(row)));
+    }
+    out.push_back(*v);
+  }
+  return out;
+}
+
+std::vector<double> number_column(const datasets::RawTable& table, const std::string& name, const char* option,
+                                  double lo, double hi, const char* expected) {
+  const std::vector<std::string>& cells = table.cells[table.column_index(name)];
+  std::vector<double> out;
+  for (size_t row = 0; row < cells.size(); ++row) {
+    std::optional<double> v = parse_number(cells[row]);
+    if (!v || !(*v >= lo && *v <= hi)) {
+      throw Error(fmt::format("audit: {} column \"{}\" must hold {}, found \"{}\" at {}", option, name, expected,
+                              cells[row], table.where(row)));
+    }
+    out.push_back(*v);
+  }
+  return out;
+}
+
+void run_audit(const AuditArgs& args) {
+  datasets::RawTable table = datasets::read_csv(args.predictions, datasets::CsvOptions{});
+  // Every named column first, so a missing one is reported before any value is read.
+  std::vector<std::pair<const char*, std::string>> wanted = {{"--y-true", args.y_true}, {"--y-pred", args.y_pred}};
+  if (!args.y_score.empty()) wanted.emplace_back("--y-score", args.y_score);
+  if (!args.weights.empty()) wanted.emplace_back("--weights", args.weights);
+  for (const std::string& s : args.sensitive) wanted.emplace_back("--sensitive", s);
+  for (const auto& [option, name] : wanted) {
+    if (!table.has_column(name)) {
+      throw datasets::unknown_column(name, table.names, fmt::format("audit: {} ({})", args.predictions, option));
+    }
+  }
+  if (table.rows() == 0) throw Error(fmt::format("audit: {} has a header but no rows of predictions", args.predictions));
+
+  fairness::AuditInput input;
+  input.y_true = binary_column(table, args.y_true, "--y-true");
+  input.y_pred = binary_column(table, args.y_pred, "--y-pred");
+  if (!args.y_score.empty()) {
+    input.y_score = number_column(table, args.y_score, "--y-score", 0.0, 1.0, "probabilities in [0, 1]");
+  }
+  if (!args.weights.empty()) {
+    input.weight = number_column(table, args.weights, "--weights", 0.0, HUGE_VAL, "finite weights >= 0");
+    for (size_t row = 0; row < input.weight.size(); ++row) {
+      if (!std::isfinite(input.weight[row])) {
+        throw Error(fmt::format("audit: --weights column \"{}\" must hold finite weights >= 0, found \"{}\" at {}",
+                                args.weights, table.cells[table.column_index(args.weights)][row], table.where(row)));
+      }
+    }
+  }
+  for (const std::string& name : args.sensitive) {
+    std::vector<std::string> values = table.cells[table.column_index(name)];
+    for (std::string& v : values) {
+      if (v.empty()) v = "(missing)";
+    }
+    input.sensitive_names.push_back(name);
+    input.sensitive.push_back(std::move(values));
+  }
+
+  fairness::AuditOptions options;
+  options.method = args.method == "to_overall" ? fairness::Method::ToOverall : fairness::Method::BetweenGroups;
+  options.privileged = args.privileged;
+  options.bootstrap.replicates = args.bootstrap;
+  options.bootstrap.seed = args.seed;
+  nlohmann::json report = fairness::audit_json(input, options);
+
+  if (!args.json_out.empty()) {
+    std::ofstream out(args.json_out);
+    if (!out) throw Error(fmt::format("audit: cannot write {}", args.json_out));
+    out << report.dump(2) << "\n";
+    if (!out) throw Error(fmt::format("audit: writing {} failed", args.json_out));
+  }
+  std::cout << fairness::format_audit(report);
+}
+}  // namespace
+
+void add_audit_command(CLI::App& app) {
+  auto args = std::make_shared<AuditArgs>();
+  CLI::App* cmd = app.add_subcommand("audit", "fairness metrics of predictions read from a CSV file");
+  cmd->add_option("--predictions", args->predictions, "CSV file of predictions (candor predict writes one)")->required();
+  cmd->add_option("--y-true", args->y_true, "column of true labels (0/1)")->required();
+  cmd->add_option("--y-pred", args->y_pred, "column of predicted labels (0/1)")->required();
+  cmd->add_option("--y-score", args->y_score, "column of scores, probabilities of the positive class");
+  cmd->add_option("--sensitive", args->sensitive, "sensitive column(s), comma-separated; several also give their intersection")
+      ->required()
+      ->delimiter(',');
+  cmd->add_option("--privileged", args->privileged,
+                  "AIF360's privileged group: VALUE or FEATURE=VALUE, comma-separated, one per feature")
+      ->delimiter(',');
+  cmd->add_option("--weights", args->weights, "column of sample weights");
+  cmd->add_option("--method", args->method, "Fairlearn's method for the named metrics")
+      ->check(CLI::IsMember({"between_groups", "to_overall"}));
+  cmd->add_option("--bootstrap", args->bootstrap, "bootstrap replicates for the intervals (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", args->seed, "seed of the bootstrap");
+  cmd->add_option("--json", args->json_out, "write the report as JSON to this file");
+  cmd->callback([args] { run_audit(*args); });
+}
+
+}  // namespace candor::cli
