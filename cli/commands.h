@@ -10,5 +10,8 @@ namespace candor::cli {
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+void add_audit_command(CLI::App& app);
+void add_finetune_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
 
 }  // namespace candor::cli

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   candor::cli::add_train_command(app);
   candor::cli::add_eval_command(app);
   candor::cli::add_predict_command(app);
+  candor::cli::add_audit_command(app);
+  candor::cli::add_finetune_command(app);
+  candor::cli::add_sweep_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

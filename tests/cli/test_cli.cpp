@@ -1,5 +1,4 @@
 // End-to-end tests of the `candor` command: run folders, exit codes, error lines, determinism.
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -10,40 +9,15 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli/run_candor.h"
+
 namespace fs = std::filesystem;
+using candor::testing::Result;
+using candor::testing::run_candor;
+using candor::testing::scratch;
+using candor::testing::slurp;
 
 namespace {
-
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-// Runs `candor ARGS` with the given environment prefix; returns its exit code and output.
-Result candor(const std::string& args, const std::string& env = "") {
-  std::string command = env + " " + std::string(CANDOR_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("candor_cli_tests_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 const std::string kSmallTrain =
     "train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --seed 3 --quiet";
@@ -52,7 +26,7 @@ const std::string kSmallTrain =
 
 TEST_CASE("cli: train writes a complete run folder and eval/predict read it back") {
   fs::path dir = scratch("run");
-  Result r = candor(kSmallTrain + " --out " + (dir / "run").string());
+  Result r = run_candor(kSmallTrain + " --out " + (dir / "run").string());
   INFO(r.out);
   REQUIRE(r.code == 0);
   for (const char* file : {"config.json", "model.safetensors", "metrics.json", "log.jsonl"}) {
@@ -77,13 +51,13 @@ TEST_CASE("cli: train writes a complete run folder and eval/predict read it back
   }
   CHECK(lines == metrics["epochs_run"].get<int>());
 
-  Result e = candor("eval --run " + (dir / "run").string() + " --split test");
+  Result e = run_candor("eval --run " + (dir / "run").string() + " --split test");
   INFO(e.out);
   REQUIRE(e.code == 0);
   auto evaluated = nlohmann::json::parse(e.out);
   CHECK(evaluated["test"]["roc_auc"].get<double>() == doctest::Approx(metrics["test"]["roc_auc"].get<double>()).epsilon(1e-12));
 
-  Result p = candor("predict --run " + (dir / "run").string() + " --out " + (dir / "pred.csv").string());
+  Result p = run_candor("predict --run " + (dir / "run").string() + " --out " + (dir / "pred.csv").string());
   INFO(p.out);
   REQUIRE(p.code == 0);
   std::istringstream pred(slurp(dir / "pred.csv"));
@@ -97,9 +71,9 @@ TEST_CASE("cli: train writes a complete run folder and eval/predict read it back
 
 TEST_CASE("cli: the same seed gives a byte-identical model, for 1 and 2 threads") {
   fs::path dir = scratch("determinism");
-  Result a = candor(kSmallTrain + " --out " + (dir / "a").string(), "OMP_NUM_THREADS=1");
-  Result b = candor(kSmallTrain + " --out " + (dir / "b").string(), "OMP_NUM_THREADS=2");
-  Result c = candor(kSmallTrain + " --out " + (dir / "c").string(), "OMP_NUM_THREADS=2");
+  Result a = run_candor(kSmallTrain + " --out " + (dir / "a").string(), "OMP_NUM_THREADS=1");
+  Result b = run_candor(kSmallTrain + " --out " + (dir / "b").string(), "OMP_NUM_THREADS=2");
+  Result c = run_candor(kSmallTrain + " --out " + (dir / "c").string(), "OMP_NUM_THREADS=2");
   REQUIRE(a.code == 0);
   REQUIRE(b.code == 0);
   REQUIRE(c.code == 0);
@@ -107,7 +81,7 @@ TEST_CASE("cli: the same seed gives a byte-identical model, for 1 and 2 threads"
   CHECK(model_a.size() > 100);
   CHECK(model_a == slurp(dir / "b" / "model.safetensors"));
   CHECK(model_a == slurp(dir / "c" / "model.safetensors"));
-  Result other = candor("train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --seed 4 --quiet --out " +
+  Result other = run_candor("train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --seed 4 --quiet --out " +
                         (dir / "d").string());
   REQUIRE(other.code == 0);
   CHECK(model_a != slurp(dir / "d" / "model.safetensors"));
@@ -115,35 +89,35 @@ TEST_CASE("cli: the same seed gives a byte-identical model, for 1 and 2 threads"
 
 TEST_CASE("cli: usage errors exit 2 and runtime errors exit 1, each with one clear line") {
   fs::path dir = scratch("errors");
-  Result no_sub = candor("");
+  Result no_sub = run_candor("");
   CHECK(no_sub.code == 2);
-  Result bad_flag = candor("train --data synthetic --no-such-flag --out " + (dir / "x").string());
+  Result bad_flag = run_candor("train --data synthetic --no-such-flag --out " + (dir / "x").string());
   CHECK(bad_flag.code == 2);
   CHECK(bad_flag.out.find("--no-such-flag") != std::string::npos);
-  Result no_out = candor("train --data synthetic");
+  Result no_out = run_candor("train --data synthetic");
   CHECK(no_out.code == 2);
   CHECK(no_out.out.find("--out") != std::string::npos);
 
-  Result unknown = candor("train --data nosuch --quiet --out " + (dir / "x").string());
+  Result unknown = run_candor("train --data nosuch --quiet --out " + (dir / "x").string());
   CHECK(unknown.code == 1);
   CHECK(unknown.out.find("nosuch") != std::string::npos);
   CHECK(std::count(unknown.out.begin(), unknown.out.end(), '\n') == 1);
 
-  Result missing_run = candor("eval --run " + (dir / "nothing").string());
+  Result missing_run = run_candor("eval --run " + (dir / "nothing").string());
   CHECK(missing_run.code == 1);
   CHECK(missing_run.out.find("model.safetensors") != std::string::npos);
 
   std::ofstream(dir / "bad.csv") << "a,b,label\n1,2,1\n3,4\n";
-  Result bad_csv = candor("train --csv " + (dir / "bad.csv").string() + " --label label --quiet --out " + (dir / "y").string());
+  Result bad_csv = run_candor("train --csv " + (dir / "bad.csv").string() + " --label label --quiet --out " + (dir / "y").string());
   CHECK(bad_csv.code == 1);
   CHECK(bad_csv.out.find("bad.csv:3") != std::string::npos);
 
   std::ofstream(dir / "ok.csv") << "a,b,label\n1,2,1\n3,4,0\n";
-  Result bad_label = candor("train --csv " + (dir / "ok.csv").string() + " --label salary --quiet --out " + (dir / "z").string());
+  Result bad_label = run_candor("train --csv " + (dir / "ok.csv").string() + " --label salary --quiet --out " + (dir / "z").string());
   CHECK(bad_label.code == 1);
   CHECK(bad_label.out.find("salary") != std::string::npos);
 
-  Result help = candor("train --help");
+  Result help = run_candor("train --help");
   CHECK(help.code == 0);
   CHECK(help.out.find("--hidden") != std::string::npos);
 }

@@ -1,0 +1,145 @@
+// candor sweep: fine-tune once per lambda, then write pareto.json and pareto.svg (accuracy against
+// the fairness gap, validation and test) and pick the most accurate model whose validation gap
+// satisfies the selection constraint.
+#include <filesystem>
+#include <fstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/finetune_run.h"
+#include "cli/run_folder.h"
+#include "cli/svg_plot.h"
+#include "engine/error.h"
+#include "nn/progress.h"
+
+namespace candor::cli {
+
+namespace {
+
+struct SweepArgs {
+  FinetuneConfig base;
+  std::vector<double> lambdas = {0, 0.25, 0.5, 1, 2, 4};
+  double select_bound = 0.02;
+};
+
+const char* gap_key(const std::string& penalty) {
+  if (penalty == "eo") return "equalized_odds_difference";
+  if (penalty == "eopp") return "equal_opportunity_difference";
+  return "demographic_parity_difference";
+}
+
+nlohmann::json point_of(const nlohmann::json& split, const std::string& feature, const std::string& penalty) {
+  return {{"accuracy", split["accuracy"]},
+          {"gap", split["fairness"]["sensitive_features"][feature]["fairlearn"][gap_key(penalty)]["value"]}};
+}
+
+double number(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : NAN; }
+
+void run_sweep(const SweepArgs& args) {
+  if (args.lambdas.empty()) throw ValueError("sweep: --lambdas needs at least one value");
+  std::filesystem::create_directories(args.base.out);
+  nlohmann::json points = nlohmann::json::array();
+  nlohmann::json before;
+  std::string feature;
+  nn::ProgressBar bar("sweep", static_cast<int64_t>(args.lambdas.size()), !args.base.quiet);
+  for (size_t i = 0; i < args.lambdas.size(); ++i) {
+    FinetuneConfig c = args.base;
+    c.lambda = args.lambdas[i];
+    c.quiet = true;
+    c.out = (std::filesystem::path(args.base.out) / fmt::format("lambda_{}", i)).string();
+    nlohmann::json m = run_finetune(c);
+    feature = m["penalised"][0];
+    before = m["before"];
+    points.push_back({{"lambda", c.lambda}, {"run", c.out},
+                      {"validation", point_of(m["after"]["validation"], feature, c.penalty)},
+                      {"test", point_of(m["after"]["test"], feature, c.penalty)}});
+    bar.set_suffix(fmt::format("lambda {}", c.lambda));
+    bar.advance();
+  }
+  bar.finish();
+  // Pareto-optimal on validation: no other point is at least as accurate with a smaller gap.
+  nlohmann::json selected = nullptr;
+  double best_accuracy = -1;
+  for (size_t i = 0; i < points.size(); ++i) {
+    double acc = number(points[i]["validation"]["accuracy"]), gap = number(points[i]["validation"]["gap"]);
+    bool dominated = false;
+    for (size_t j = 0; j < points.size(); ++j) {
+      double acc_j = number(points[j]["validation"]["accuracy"]), gap_j = number(points[j]["validation"]["gap"]);
+      if (j != i && acc_j >= acc && gap_j <= gap && (acc_j > acc || gap_j < gap)) dominated = true;
+    }
+    points[i]["pareto_optimal"] = !dominated;
+    if (gap <= args.select_bound && acc > best_accuracy) {
+      best_accuracy = acc;
+      selected = i;
+    }
+  }
+  nlohmann::json pareto = {{"penalty", args.base.penalty}, {"feature", feature},
+                           {"select", fmt::format("{}<={}", args.base.penalty, args.select_bound)},
+                           {"before", {{"validation", point_of(before["validation"], feature, args.base.penalty)},
+                                       {"test", point_of(before["test"], feature, args.base.penalty)}}},
+                           {"points", points}, {"selected", selected}};
+  write_json((std::filesystem::path(args.base.out) / "pareto.json").string(), pareto);
+
+  Plot plot;
+  plot.title = fmt::format("accuracy against {} ({}), one point per lambda", gap_key(args.base.penalty), feature);
+  plot.x_label = fmt::format("{} ({})", gap_key(args.base.penalty), feature);
+  plot.y_label = "accuracy";
+  PlotSeries validation{"validation", "#1f77b4", {}, {}}, test{"test", "#ff7f0e", {}, {}};
+  for (const auto& p : points) {
+    validation.x.push_back(number(p["validation"]["gap"]));
+    validation.y.push_back(number(p["validation"]["accuracy"]));
+    test.x.push_back(number(p["test"]["gap"]));
+    test.y.push_back(number(p["test"]["accuracy"]));
+  }
+  PlotSeries start{"before fine-tuning", "#7f7f7f", {number(pareto["before"]["test"]["gap"])},
+                   {number(pareto["before"]["test"]["accuracy"])}, false, 5};
+  plot.series = {validation, test, start};
+  if (!selected.is_null()) {
+    const auto& p = points[selected.get<size_t>()];
+    plot.series.push_back({"selected (test)", "#d62728", {number(p["test"]["gap"])}, {number(p["test"]["accuracy"])}, false, 7});
+  }
+  std::ofstream((std::filesystem::path(args.base.out) / "pareto.svg").string()) << render_svg(plot);
+
+  if (!args.base.quiet) {
+    fmt::print("{:>8} {:>10} {:>10} {:>10} {:>10}\n", "lambda", "val acc", "val gap", "test acc", "test gap");
+    for (const auto& p : points) {
+      fmt::print("{:>8} {:>10.4f} {:>10.4f} {:>10.4f} {:>10.4f}{}\n", p["lambda"].get<double>(),
+                 number(p["validation"]["accuracy"]), number(p["validation"]["gap"]), number(p["test"]["accuracy"]),
+                 number(p["test"]["gap"]), p["pareto_optimal"].get<bool>() ? "  pareto" : "");
+    }
+    if (selected.is_null()) {
+      fmt::print("no lambda meets {}<={} on validation\n", args.base.penalty, args.select_bound);
+    } else {
+      fmt::print("selected lambda {} ({})\n", points[selected.get<size_t>()]["lambda"].get<double>(),
+                 points[selected.get<size_t>()]["run"].get<std::string>());
+    }
+    fmt::print("wrote {}/{{pareto.json, pareto.svg}}\n", args.base.out);
+  }
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app) {
+  auto args = std::make_shared<SweepArgs>();
+  args->base.bootstrap = 0;
+  CLI::App* cmd = app.add_subcommand("sweep", "fine-tune over a grid of lambdas and plot accuracy against fairness");
+  cmd->add_option("--init", args->base.init, "checkpoint to start from")->required();
+  add_data_options(*cmd, args->base.data);
+  cmd->add_option("--penalty", args->base.penalty, "dp, eo or eopp")->check(CLI::IsMember({"dp", "eo", "eopp"}));
+  cmd->add_option("--lambdas", args->lambdas, "penalty weights, e.g. 0,0.5,1,2")->delimiter(',');
+  cmd->add_option("--form", args->base.form, "abs, squared or hinge")->check(CLI::IsMember({"abs", "squared", "hinge"}));
+  cmd->add_option("--epsilon", args->base.epsilon, "slack of the hinge form")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--select", args->select_bound, "pick the most accurate model with validation gap <= this")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--epochs", args->base.epochs, "fine-tuning epochs per point")->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", args->base.lr, "learning rate (Adam)")->check(CLI::PositiveNumber);
+  cmd->add_option("--bootstrap", args->base.bootstrap, "bootstrap resamples per point (default 0)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", args->base.seed, "seed for shuffling");
+  cmd->add_option("--out", args->base.out, "folder for the sweep")->required();
+  cmd->add_flag("--quiet", args->base.quiet, "no progress bar or table");
+  cmd->callback([args] { run_sweep(*args); });
+}
+
+}  // namespace candor::cli

@@ -1,0 +1,50 @@
+// Running the real `candor` binary from the CLI tests, as a user would.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <doctest/doctest.h>
+
+namespace candor::testing {
+
+struct Result {
+  int code;         // exit status
+  std::string out;  // stdout and stderr together
+};
+
+// Runs `candor ARGS` through the shell, with an optional environment prefix ("OMP_NUM_THREADS=1").
+inline Result run_candor(const std::string& args, const std::string& env = "") {
+  std::string command = env + " " + std::string(CANDOR_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// An empty scratch folder for one test process (ctest runs test cases as parallel processes).
+inline std::filesystem::path scratch(const std::string& name) {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("candor_cli_" + name + "_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace candor::testing
