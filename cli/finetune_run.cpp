@@ -11,7 +11,6 @@
 #include "engine/engine.h"
 #include "fairness/named_metrics.h"
 #include "fairness/penalty.h"
-#include "fairness/report.h"
 #include "nn/optim.h"
 #include "nn/trainer.h"
 
@@ -46,54 +45,12 @@ Constraint parse_constraint(const std::string& text) {
                                "BOUND >= 0, e.g. \"dp<=0.02\"", text));
 }
 
-// The sensitive values of the encoded rows of `table`, one vector per column.
-std::vector<std::vector<std::string>> sensitive_values(const datasets::Table& table,
-                                                       const std::vector<std::string>& names,
-                                                       const std::vector<size_t>& kept_rows) {
-  std::vector<std::vector<std::string>> out;
-  for (const std::string& name : names) {
-    const datasets::Column& col = table.column(name);
-    std::vector<std::string> values;
-    for (size_t row : kept_rows) {
-      values.push_back(col.type == datasets::ColumnType::Numeric ? fmt::format("{}", col.numbers[row])
-                                                                 : col.values[row]);
-    }
-    out.push_back(std::move(values));
-  }
-  return out;
-}
-
-std::vector<double> thresholded(const std::vector<double>& score) {
-  std::vector<double> y(score.size());
-  for (size_t i = 0; i < score.size(); ++i) y[i] = score[i] >= 0.5 ? 1.0 : 0.0;
-  return y;
-}
-
 // The hard (thresholded) gap on a split: Fairlearn's difference between groups.
 double hard_gap(const std::string& gap, const Scores& s, const std::vector<std::vector<std::string>>& groups) {
   fairness::MetricFrame frame(s.y, thresholded(s.score), groups, {}, s.weight);
   if (gap == "dp") return fairness::demographic_parity_difference(frame);
   if (gap == "eopp") return fairness::equal_opportunity_difference(frame);
   return fairness::equalized_odds_difference(frame);
-}
-
-// One split's section of metrics.json: task metrics and the audit of every sensitive column.
-nlohmann::json split_report(const Scores& s, const std::vector<std::string>& names,
-                            const std::vector<std::vector<std::string>>& sensitive, const FinetuneConfig& c) {
-  nlohmann::json section = task_metrics(s);
-  fairness::AuditInput input;
-  input.y_true = s.y;
-  input.y_pred = thresholded(s.score);
-  input.y_score = s.score;
-  input.weight = s.weight;
-  input.sensitive_names = names;
-  input.sensitive = sensitive;
-  fairness::AuditOptions options;
-  options.bootstrap.replicates = static_cast<int>(c.bootstrap);
-  options.bootstrap.seed = c.seed;
-  options.intersectional = false;
-  section["fairness"] = fairness::audit_json(input, options);
-  return section;
 }
 
 struct EncodedSplit {
@@ -151,8 +108,8 @@ nlohmann::json run_finetune(const FinetuneConfig& c) {
 
   auto report = [&](nn::Module& model) {
     return nlohmann::json{
-        {"validation", split_report(score_model(model, validation.data), all_names, validation.all_sensitive, c)},
-        {"test", split_report(score_model(model, test.data), all_names, test.all_sensitive, c)}};
+        {"validation", split_report(score_model(model, validation.data), all_names, validation.all_sensitive, c.bootstrap, c.seed)},
+        {"test", split_report(score_model(model, test.data), all_names, test.all_sensitive, c.bootstrap, c.seed)}};
   };
   nlohmann::json metrics = {{"penalised", penalised}, {"before", report(*run.model)}};
 

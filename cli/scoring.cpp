@@ -1,6 +1,9 @@
 #include "cli/scoring.h"
 
 #include "engine/engine.h"
+#include <fmt/format.h>
+
+#include "fairness/report.h"
 #include "nn/metrics.h"
 
 namespace candor::cli {
@@ -21,6 +24,47 @@ std::map<std::string, double> task_metrics(const Scores& s) {
   return {{"accuracy", nn::accuracy(s.y, predicted, s.weight)},
           {"roc_auc", nn::roc_auc(s.y, s.score, s.weight)},
           {"log_loss", nn::log_loss(s.y, s.score, s.weight)}};
+}
+
+std::vector<double> thresholded(const std::vector<double>& score) {
+  std::vector<double> y(score.size());
+  for (size_t i = 0; i < score.size(); ++i) y[i] = score[i] >= 0.5 ? 1.0 : 0.0;
+  return y;
+}
+
+std::vector<std::vector<std::string>> sensitive_values(const datasets::Table& table,
+                                                       const std::vector<std::string>& names,
+                                                       const std::vector<size_t>& kept_rows) {
+  std::vector<std::vector<std::string>> out;
+  for (const std::string& name : names) {
+    const datasets::Column& col = table.column(name);
+    std::vector<std::string> values;
+    for (size_t row : kept_rows) {
+      values.push_back(col.type == datasets::ColumnType::Numeric ? fmt::format("{}", col.numbers[row])
+                                                                 : col.values[row]);
+    }
+    out.push_back(std::move(values));
+  }
+  return out;
+}
+
+nlohmann::json split_report(const Scores& s, const std::vector<std::string>& names,
+                            const std::vector<std::vector<std::string>>& sensitive, int64_t bootstrap,
+                            uint64_t seed) {
+  nlohmann::json section = task_metrics(s);
+  fairness::AuditInput input;
+  input.y_true = s.y;
+  input.y_pred = thresholded(s.score);
+  input.y_score = s.score;
+  input.weight = s.weight;
+  input.sensitive_names = names;
+  input.sensitive = sensitive;
+  fairness::AuditOptions options;
+  options.bootstrap.replicates = static_cast<int>(bootstrap);
+  options.bootstrap.seed = seed;
+  options.intersectional = false;
+  section["fairness"] = fairness::audit_json(input, options);
+  return section;
 }
 
 }  // namespace candor::cli

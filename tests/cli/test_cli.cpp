@@ -51,10 +51,13 @@ TEST_CASE("cli: train writes a complete run folder and eval/predict read it back
   }
   CHECK(lines == metrics["epochs_run"].get<int>());
 
-  Result e = run_candor("eval --run " + (dir / "run").string() + " --split test");
+  Result e = run_candor("eval --run " + (dir / "run").string() + " --split test --bootstrap 10");
   INFO(e.out);
   REQUIRE(e.code == 0);
   auto evaluated = nlohmann::json::parse(e.out);
+  // eval also reports fairness for the run's sensitive column (candor audit's JSON).
+  CHECK(evaluated["test"]["fairness"]["sensitive_features"]["group"]["fairlearn"].contains(
+      "demographic_parity_difference"));
   CHECK(evaluated["test"]["roc_auc"].get<double>() == doctest::Approx(metrics["test"]["roc_auc"].get<double>()).epsilon(1e-12));
 
   Result p = run_candor("predict --run " + (dir / "run").string() + " --out " + (dir / "pred.csv").string());
