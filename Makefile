@@ -1,6 +1,6 @@
 # The two set-up commands of the README, and the steps they are made of.
 #   make test   install what is missing, build (Release), run every test suite
-#   make demo   install what is missing, build, train the MLP on Adult and print its test metrics
+#   make demo   install what is missing, build, run scripts/demo.sh (train, fine-tune, sweep, audit)
 BUILD ?= build
 JOBS ?= 2
 
@@ -17,7 +17,7 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 demo: build
-	./$(BUILD)/cli/candor train --data adult --model mlp --hidden 64,64 --epochs 20 --seed 0 --out runs/demo
+	CANDOR=./$(BUILD)/cli/candor bash scripts/demo.sh
 
 bench: build
 	./$(BUILD)/bench/engine_bench

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The main job (`make demo`): train an MLP on UCI Adult, fine-tune it with the demographic-parity
+# penalty for sex, print accuracy and fairness for sex and race before and after, and sweep the
+# penalty weight for the accuracy-fairness plot. Everything lands in runs/demo/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+candor=${CANDOR:-./build/cli/candor}
+out=runs/demo
+mkdir -p "$out"
+
+echo "== 1. train: MLP 64,64 on Adult (train adult.data, test adult.test)"
+"$candor" train --data adult --model mlp --hidden 64,64 --epochs 20 --seed 0 --out "$out/train"
+
+echo
+echo "== 2. fine-tune with loss = bce + 0.7 * demographic-parity gap (sex)"
+"$candor" finetune --init "$out/train/model.safetensors" --sensitive sex --penalty dp --lambda 0.7 \
+  --epochs 10 --out "$out/finetune"
+
+echo
+echo "== 3. sweep the penalty weight: accuracy against the demographic parity difference"
+"$candor" sweep --init "$out/train/model.safetensors" --sensitive sex --penalty dp \
+  --lambdas 0,0.25,0.5,0.7,1,2 --select 0.02 --out "$out/sweep"
+
+echo
+echo "== 4. audit the fine-tuned model's test predictions (any model's predictions CSV works)"
+"$candor" predict --run "$out/finetune" --out "$out/finetune/predictions.csv"
+"$candor" audit --predictions "$out/finetune/predictions.csv" --y-true y_true --y-pred y_pred \
+  --y-score score --sensitive sex,race --privileged Male,White --bootstrap 200 \
+  --json "$out/finetune/audit.json"
+echo
+echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json)"
