@@ -1,0 +1,370 @@
+// GPT-2: config, model, Hugging Face checkpoint loader and generation. Shapes in nn/gpt2.h.
+#include "nn/gpt2.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/ops/ops.h"
+#include "nn/init.h"
+
+namespace candor::nn {
+
+namespace fs = std::filesystem;
+
+// ---- config ----
+
+void Gpt2Config::validate() const {
+  auto positive = [](int64_t v, const char* name) {
+    if (v <= 0) throw ValueError(fmt::format("Gpt2Config: {} must be positive, got {}", name, v));
+  };
+  positive(vocab_size, "vocab_size");
+  positive(n_positions, "n_positions");
+  positive(n_embd, "n_embd");
+  positive(n_layer, "n_layer");
+  positive(n_head, "n_head");
+  if (n_embd % n_head != 0) {
+    throw ValueError(fmt::format("Gpt2Config: n_embd ({}) must be a multiple of n_head ({})", n_embd, n_head));
+  }
+  if (!(layer_norm_epsilon > 0) || !std::isfinite(layer_norm_epsilon)) {
+    throw ValueError(fmt::format("Gpt2Config: layer_norm_epsilon must be positive, got {}", layer_norm_epsilon));
+  }
+  for (auto [p, name] : {std::pair{embd_pdrop, "embd_pdrop"}, {attn_pdrop, "attn_pdrop"}, {resid_pdrop, "resid_pdrop"}}) {
+    if (!(p >= 0 && p < 1)) throw ValueError(fmt::format("Gpt2Config: {} must be in [0, 1), got {}", name, p));
+  }
+}
+
+Gpt2Config from_config_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CheckpointError(fmt::format("{}: cannot open the GPT-2 config (no such file?)", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception& e) {
+    throw CheckpointError(fmt::format("{}: not valid JSON ({})", path, e.what()));
+  }
+  if (!j.is_object()) throw CheckpointError(fmt::format("{}: expected a JSON object", path));
+  auto fail = [&](const std::string& key, const std::string& why) {
+    throw CheckpointError(fmt::format("{}: key \"{}\" {}", path, key, why));
+  };
+  Gpt2Config c;
+  auto read_int = [&](const char* key, int64_t& out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_number_integer()) fail(key, fmt::format("must be an integer, got {}", j[key].dump()));
+    out = j[key].get<int64_t>();
+  };
+  auto read_double = [&](const char* key, double& out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_number()) fail(key, fmt::format("must be a number, got {}", j[key].dump()));
+    out = j[key].get<double>();
+  };
+  read_int("vocab_size", c.vocab_size);
+  read_int("n_positions", c.n_positions);
+  read_int("n_embd", c.n_embd);
+  read_int("n_layer", c.n_layer);
+  read_int("n_head", c.n_head);
+  read_double("layer_norm_epsilon", c.layer_norm_epsilon);
+  read_double("embd_pdrop", c.embd_pdrop);
+  read_double("attn_pdrop", c.attn_pdrop);
+  read_double("resid_pdrop", c.resid_pdrop);
+  // Variants candor does not implement are refused rather than silently computed wrong.
+  if (j.contains("model_type") && j["model_type"] != "gpt2") {
+    fail("model_type", fmt::format("is {}, expected \"gpt2\"", j["model_type"].dump()));
+  }
+  if (j.contains("activation_function") && j["activation_function"] != "gelu_new" &&
+      j["activation_function"] != "gelu_pytorch_tanh") {
+    fail("activation_function", fmt::format("is {}; only \"gelu_new\" (the tanh approximation) is supported",
+                                            j["activation_function"].dump()));
+  }
+  if (j.contains("n_inner") && !j["n_inner"].is_null() &&
+      !(j["n_inner"].is_number_integer() && j["n_inner"].get<int64_t>() == 4 * c.n_embd)) {
+    fail("n_inner", fmt::format("is {}; only null or 4 * n_embd is supported", j["n_inner"].dump()));
+  }
+  if (j.contains("scale_attn_weights") && j["scale_attn_weights"] != true) {
+    fail("scale_attn_weights", "must be true (unscaled attention is not supported)");
+  }
+  if (j.contains("scale_attn_by_inverse_layer_idx") && j["scale_attn_by_inverse_layer_idx"] == true) {
+    fail("scale_attn_by_inverse_layer_idx", "is true, which is not supported");
+  }
+  try {
+    c.validate();
+  } catch (const ValueError& e) {
+    throw CheckpointError(fmt::format("{}: {}", path, e.what()));
+  }
+  return c;
+}
+
+// ---- model ----
+
+Gpt2Mlp::Gpt2Mlp(const Gpt2Config& c, Generator& gen) {
+  c_fc = register_module("c_fc", std::make_shared<Conv1D>(c.n_embd, 4 * c.n_embd, gen));
+  c_proj = register_module("c_proj", std::make_shared<Conv1D>(4 * c.n_embd, c.n_embd, gen,
+                                                              0.02 / std::sqrt(2.0 * static_cast<double>(c.n_layer))));
+  dropout = register_module("dropout", std::make_shared<Dropout>(c.resid_pdrop, gen));
+}
+
+Tensor Gpt2Mlp::forward(const Tensor& x) {
+  Tensor hidden = gelu((*c_fc)(x), "tanh");  // [B, T, 4C], gelu_new
+  return (*dropout)((*c_proj)(hidden));      // [B, T, C]
+}
+
+Gpt2Block::Gpt2Block(const Gpt2Config& c, Generator& gen) {
+  ln_1 = register_module("ln_1", std::make_shared<LayerNorm>(Shape{c.n_embd}, c.layer_norm_epsilon));
+  attn = register_module("attn", std::make_shared<MultiHeadAttention>(c.n_embd, c.n_head, true, c.attn_pdrop,
+                                                                      c.resid_pdrop, gen, c.n_layer));
+  ln_2 = register_module("ln_2", std::make_shared<LayerNorm>(Shape{c.n_embd}, c.layer_norm_epsilon));
+  mlp = register_module("mlp", std::make_shared<Gpt2Mlp>(c, gen));
+}
+
+Tensor Gpt2Block::forward(const Tensor& x, const Tensor& key_padding_mask) {
+  Tensor h = x + attn->forward((*ln_1)(x), key_padding_mask);  // [B, T, C]
+  return h + (*mlp)((*ln_2)(h));                               // [B, T, C]
+}
+
+Gpt2Transformer::Gpt2Transformer(const Gpt2Config& c, Generator& gen) : config(c) {
+  config.validate();
+  wte = register_module("wte", std::make_shared<Embedding>(c.vocab_size, c.n_embd, gen));
+  wpe = register_module("wpe", std::make_shared<Embedding>(c.n_positions, c.n_embd, gen));
+  normal_(wte->weight, 0.0, 0.02, gen);
+  normal_(wpe->weight, 0.0, 0.02, gen);
+  drop = register_module("drop", std::make_shared<Dropout>(c.embd_pdrop, gen));
+  auto blocks = register_module("h", std::make_shared<Sequential>());  // names h.0, h.1, ...
+  for (int64_t i = 0; i < c.n_layer; ++i) {
+    h.push_back(std::make_shared<Gpt2Block>(c, gen));
+    blocks->append(h.back());
+  }
+  ln_f = register_module("ln_f", std::make_shared<LayerNorm>(Shape{c.n_embd}, c.layer_norm_epsilon));
+}
+
+Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mask) {
+  if (!ids.defined() || ids.dtype() != kInt64 || ids.dim() != 2) {
+    throw ValueError(fmt::format("Gpt2Model: expected ids [B, T] int64, got {}",
+                                 ids.defined() ? format_shape(ids.shape()) + " " + dtype_name(ids.dtype())
+                                               : std::string("an undefined tensor")));
+  }
+  const int64_t T = ids.size(1);
+  if (T == 0 || T > config.n_positions) {
+    throw ValueError(fmt::format("Gpt2Model: sequence length {} must be in [1, n_positions = {}]", T,
+                                 config.n_positions));
+  }
+  for (int64_t id : ids.to_vector<int64_t>()) {
+    if (id < 0 || id >= config.vocab_size) {
+      throw ValueError(fmt::format("Gpt2Model: token id {} is outside the vocabulary [0, {})", id, config.vocab_size));
+    }
+  }
+  Tensor x = (*wte)(ids) + (*wpe)(arange(T));  // [B, T, C] + [T, C]
+  x = (*drop)(x);
+  for (auto& block : h) x = block->forward(x, key_padding_mask);  // [B, T, C]
+  return (*ln_f)(x);                                                 // [B, T, C]
+}
+
+Gpt2Model::Gpt2Model(const Gpt2Config& c, Generator& gen) {
+  transformer = register_module("transformer", std::make_shared<Gpt2Transformer>(c, gen));
+}
+
+Tensor Gpt2Model::hidden_states(const Tensor& ids, const Tensor& key_padding_mask) {
+  return transformer->forward(ids, key_padding_mask);
+}
+
+Tensor Gpt2Model::forward(const Tensor& ids, const Tensor& key_padding_mask) {
+  // logits = h @ wte^T: linear's weight is [out, in] = [V, C], exactly wte's layout
+  return linear(hidden_states(ids, key_padding_mask), transformer->wte->weight);  // [B, T, V]
+}
+
+// ---- loading ----
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::shared_ptr<Gpt2Model> from_pretrained(const std::string& dir) {
+  const fs::path root(dir);
+  if (!fs::is_directory(root)) throw CheckpointError(fmt::format("from_pretrained: {} is not a directory", dir));
+  const fs::path weights_path = root / "model.safetensors";
+  if (!fs::exists(weights_path)) {
+    throw CheckpointError(fmt::format("from_pretrained: {} has no model.safetensors (only the safetensors "
+                                      "format is read; pytorch_model.bin is not)", dir));
+  }
+  const Gpt2Config config = from_config_json((root / "config.json").string());
+  const std::string file = weights_path.string();
+  SafetensorsFile loaded = load_safetensors(file);
+
+  Generator gen(0);
+  auto model = std::make_shared<Gpt2Model>(config, gen);
+  const std::map<std::string, Tensor> wanted = model->state_dict();  // "transformer.*" names
+
+  std::map<std::string, Tensor> state;
+  std::map<std::string, std::string> file_name_of;  // model name -> the name in the file
+  Tensor lm_head;
+  auto check_dtype = [&](const std::string& name) {
+    const std::string& stored = loaded.stored_dtype.at(name);
+    if (stored != "F32" && stored != "F16" && stored != "BF16") {
+      throw CheckpointError(fmt::format("{}: tensor \"{}\" is stored as {}; expected F32, F16 or BF16",
+                                        file, name, stored));
+    }
+  };
+  auto check_shape = [&](const std::string& name, const Tensor& t, const Shape& shape) {
+    if (t.shape() != shape) {
+      throw CheckpointError(fmt::format("{}: tensor \"{}\" has shape {} but the model of config.json needs {}",
+                                        file, name, format_shape(t.shape()), format_shape(shape)));
+    }
+  };
+  for (const auto& [name, t] : loaded.tensors) {
+    if (name == "lm_head.weight") {
+      lm_head = t;
+      continue;
+    }
+    const std::string key = name.rfind("transformer.", 0) == 0 ? name : "transformer." + name;
+    // The causal-mask buffers older transformers versions save: candor builds its own mask.
+    if (key.rfind("transformer.h.", 0) == 0 && (ends_with(key, ".attn.bias") || ends_with(key, ".attn.masked_bias"))) {
+      continue;
+    }
+    auto it = wanted.find(key);
+    if (it == wanted.end()) {
+      throw CheckpointError(fmt::format("{}: unexpected tensor \"{}\": GPT-2 has no parameter of that name", file, name));
+    }
+    if (auto seen = file_name_of.find(key); seen != file_name_of.end()) {
+      throw CheckpointError(fmt::format("{}: tensor \"{}\" appears twice, as \"{}\" and \"{}\"", file, key,
+                                        seen->second, name));
+    }
+    check_dtype(name);
+    check_shape(name, t, it->second.shape());
+    state[key] = t;
+    file_name_of[key] = name;
+  }
+  std::vector<std::string> missing;
+  for (const auto& [key, t] : wanted) {
+    if (!state.count(key)) missing.push_back(key);
+  }
+  if (!missing.empty()) {
+    std::string names;
+    for (size_t i = 0; i < missing.size() && i < 5; ++i) names += (i ? ", \"" : "\"") + missing[i] + "\"";
+    if (missing.size() > 5) names += fmt::format(" and {} more", missing.size() - 5);
+    throw CheckpointError(fmt::format("{}: missing tensor{} {}", file, missing.size() > 1 ? "s" : "", names));
+  }
+  if (lm_head.defined()) {  // tied to wte: a different lm_head is a model candor cannot represent
+    check_dtype("lm_head.weight");
+    const Tensor& wte = state.at("transformer.wte.weight");
+    check_shape("lm_head.weight", lm_head, wte.shape());
+    const float* a = lm_head.data<float>();
+    const float* b = wte.data<float>();
+    if (!std::equal(a, a + lm_head.numel(), b)) {
+      throw CheckpointError(fmt::format("{}: tensor \"lm_head.weight\" differs from \"{}\"; GPT-2's lm_head is "
+                                        "tied to the token embedding", file, file_name_of.at("transformer.wte.weight")));
+    }
+  }
+  model->load_state_dict(state, true);
+  model->eval();
+  return model;
+}
+
+// ---- generation ----
+
+namespace {
+
+// Restores the model's training flag when generation ends (also by an exception).
+struct TrainingRestore {
+  Module& m;
+  bool was;
+  ~TrainingRestore() { m.train(was); }
+};
+
+int64_t argmax_of(const std::vector<double>& row) {
+  return static_cast<int64_t>(std::max_element(row.begin(), row.end()) - row.begin());  // first maximum
+}
+
+int64_t sample_from(std::vector<double> logits, const GenerateOptions& o, Generator& gen) {
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+  const auto V = static_cast<int64_t>(logits.size());
+  for (double& l : logits) l /= o.temperature;
+  if (o.top_k > 0 && o.top_k < V) {  // keep values >= the k-th largest
+    std::vector<double> sorted = logits;
+    std::nth_element(sorted.begin(), sorted.begin() + (o.top_k - 1), sorted.end(), std::greater<double>());
+    const double kth = sorted[static_cast<size_t>(o.top_k - 1)];
+    for (double& l : logits) if (l < kth) l = neg_inf;
+  }
+  // probabilities over the kept tokens
+  const double top = *std::max_element(logits.begin(), logits.end());
+  std::vector<double> p(logits.size());
+  double total = 0;
+  for (size_t i = 0; i < p.size(); ++i) total += p[i] = std::exp(logits[i] - top);
+  for (double& x : p) x /= total;
+  if (o.top_p < 1.0) {  // keep a token while the mass of the more likely ones is below top_p
+    std::vector<int64_t> order(p.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[a] > p[b]; });
+    double before = 0, kept = 0;
+    for (int64_t i : order) {
+      if (before >= o.top_p) {
+        before += p[i];
+        p[i] = 0;
+      } else {
+        before += p[i];
+        kept += p[i];
+      }
+    }
+    for (double& x : p) x /= kept;
+  }
+  const double u = static_cast<double>(gen.next_u64() >> 11) * 0x1.0p-53;  // [0, 1)
+  double cumulative = 0;
+  int64_t last = 0;
+  for (int64_t i = 0; i < V; ++i) {
+    if (p[i] <= 0) continue;
+    last = i;
+    cumulative += p[i];
+    if (u < cumulative) return i;
+  }
+  return last;  // rounding left u above the final sum
+}
+
+}  // namespace
+
+std::vector<int64_t> generate(Gpt2Model& model, const std::vector<int64_t>& prompt_ids, int64_t max_new_tokens,
+                              const GenerateOptions& o) {
+  const Gpt2Config& c = model.config();
+  if (prompt_ids.empty()) throw ValueError("generate: the prompt must have at least one token");
+  for (int64_t id : prompt_ids) {
+    if (id < 0 || id >= c.vocab_size) {
+      throw ValueError(fmt::format("generate: prompt token {} is outside the vocabulary [0, {})", id, c.vocab_size));
+    }
+  }
+  if (max_new_tokens < 0) throw ValueError(fmt::format("generate: max_new_tokens must be >= 0, got {}", max_new_tokens));
+  if (!o.greedy) {
+    if (!(o.temperature > 0) || !std::isfinite(o.temperature)) {
+      throw ValueError(fmt::format("generate: temperature must be positive, got {}", o.temperature));
+    }
+    if (o.top_k < 0) throw ValueError(fmt::format("generate: top_k must be >= 0 (0: off), got {}", o.top_k));
+    if (!(o.top_p > 0 && o.top_p <= 1)) throw ValueError(fmt::format("generate: top_p must be in (0, 1], got {}", o.top_p));
+  }
+  TrainingRestore restore{model, model.is_training()};
+  model.eval();
+  NoGradGuard no_grad;
+  Generator gen(o.seed);
+  std::vector<int64_t> ids = prompt_ids;
+  for (int64_t step = 0; step < max_new_tokens; ++step) {
+    const auto T = static_cast<int64_t>(std::min<size_t>(ids.size(), static_cast<size_t>(c.n_positions)));
+    std::vector<int64_t> context(ids.end() - T, ids.end());
+    Tensor logits = model.forward(from_vector(context, {1, T}));           // [1, T, V]
+    std::vector<double> last = slice(logits, 1, T - 1, T).to_vector<double>();  // [V]
+    ids.push_back(o.greedy ? argmax_of(last) : sample_from(std::move(last), o, gen));
+  }
+  return ids;
+}
+
+}  // namespace candor::nn
