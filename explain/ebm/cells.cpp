@@ -1,0 +1,97 @@
+#include "explain/ebm/cells.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace candor::explain::ebm {
+
+CellIndex::CellIndex(const std::vector<uint32_t>& cells, size_t cell_count)
+    : cell_count_(cell_count), rows_(cells.size()) {
+  if (cell_count <= 256) {
+    width_ = 1;
+    u8_.assign(cells.begin(), cells.end());
+  } else if (cell_count <= 65536) {
+    width_ = 2;
+    u16_.assign(cells.begin(), cells.end());
+  } else {
+    width_ = 4;
+    u32_ = cells;
+  }
+}
+
+namespace {
+
+using Pair = double __attribute__((vector_size(16)));  // (g, h), added with one instruction
+using GradPair = Grad __attribute__((vector_size(2 * sizeof(Grad))));
+
+inline Pair load(const Grad* p) {
+  GradPair x;
+  std::memcpy(&x, p, sizeof x);
+  return __builtin_convertvector(x, Pair);
+}
+
+// Rows [begin, end) into partial i % K (begin a multiple of K, or the rows run to the end).
+template <int K, class T>
+void add_rows(const T* __restrict cells, const Grad* __restrict gh, size_t begin, size_t end,
+              size_t n_cells, Pair* __restrict part) {
+  size_t i = begin;
+  for (; i + K <= end; i += K)
+    for (int k = 0; k < K; ++k) part[k * n_cells + cells[i + k]] += load(gh + 2 * (i + k));
+  for (; i < end; ++i) part[(i % K) * n_cells + cells[i]] += load(gh + 2 * i);
+}
+
+Pair* aligned(std::vector<double>& scratch, size_t pairs) {
+  if (scratch.size() < 2 * pairs + 2) scratch.resize(2 * pairs + 2);
+  return reinterpret_cast<Pair*>((reinterpret_cast<uintptr_t>(scratch.data()) + 15) &
+                                 ~uintptr_t{15});
+}
+
+}  // namespace
+
+GhAccumulator::GhAccumulator(const CellIndex& cells, std::vector<double>& scratch)
+    : cells_(cells),
+      n_cells_(cells.cell_count()),
+      // More partials for small tensors: popular cells then form shorter store-to-load chains.
+      partials_(n_cells_ <= 128 ? 8 : n_cells_ <= 512 ? 4 : 1) {
+  Pair* part = aligned(scratch, partials_ * n_cells_);
+  std::fill(part, part + partials_ * n_cells_, Pair{0.0, 0.0});
+  part_ = reinterpret_cast<double*>(part);
+}
+
+void GhAccumulator::add(const Grad* gh, size_t begin, size_t end) {
+  auto* part = reinterpret_cast<Pair*>(part_);
+  cells_.visit([&](const auto* c) {
+    if (partials_ == 8) add_rows<8>(c, gh, begin, end, n_cells_, part);
+    else if (partials_ == 4) add_rows<4>(c, gh, begin, end, n_cells_, part);
+    else add_rows<1>(c, gh, begin, end, n_cells_, part);
+  });
+}
+
+void GhAccumulator::finish(double* hist) {
+  auto* part = reinterpret_cast<Pair*>(part_);
+  const size_t k = partials_, n = n_cells_;
+  for (size_t width = 1; width < k; width *= 2)
+    for (size_t j = 0; j + width < k; j += 2 * width)
+      for (size_t c = 0; c < n; ++c) part[j * n + c] += part[(j + width) * n + c];
+  std::memcpy(hist, part, n * sizeof(Pair));
+}
+
+void gh_histogram(const CellIndex& cells, const Grad* gh, size_t rows, double* hist,
+                  std::vector<double>& scratch) {
+  GhAccumulator acc(cells, scratch);
+  acc.add(gh, 0, rows);
+  acc.finish(hist);
+}
+
+void count_histogram(const CellIndex& cells, const std::vector<double>& weights,
+                     std::vector<uint32_t>& counts, std::vector<double>& weight_sums) {
+  counts.assign(cells.cell_count(), 0);
+  weight_sums.assign(cells.cell_count(), 0.0);
+  for (size_t i = 0; i < cells.rows(); ++i) {
+    const uint32_t c = cells[i];
+    ++counts[c];
+    weight_sums[c] += weights.empty() ? 1.0 : weights[i];
+  }
+}
+
+}  // namespace candor::explain::ebm

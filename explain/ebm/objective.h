@@ -1,0 +1,52 @@
+// The two objectives (reference sections 3 and 8) and their row kernels.
+//  - LogLoss (binary classification, link logit): p = sigmoid(s), g = p - y, h = p (1 - p);
+//    the validation metric is the mean log loss.
+//  - Rmse (regression, link identity): g = s - y, h = 1 (a gradient step: the leaf value is the mean
+//    residual); the validation metric is the mean squared error.
+// Gradients and hessians are multiplied by the row weight. Rows are processed in [begin, end).
+//
+// Log-loss rows come sorted by label (rows [0, n_negative) have y = 0, the rest y = 1) and carry
+// a = exp(s) for y = 0 and a = exp(-s) for y = 1, so that for every row
+//   |g| = a / (1 + a),  h = a / (1 + a)^2,  loss = log(1 + a)
+// (g is positive for y = 0, negative for y = 1). A boosting step multiplies a by exp(+-update) of
+// the row's cell: no exp, no score and no label per row. The caller recomputes the scores from the
+// model and a from them every few hundred steps (`refresh`) so that rounding cannot drift. The
+// unweighted validation log loss is taken as the logarithm of running products of (1 + a) (8 lanes,
+// renormalised by moving binary exponents into integers), which is exact up to rounding.
+// The rmse kernels update s.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "explain/ebm/cells.h"
+
+namespace candor::explain::ebm {
+
+enum class Objective { LogLoss, Rmse };
+
+std::string objective_name(Objective objective);  // "log_loss" / "rmse"
+Objective objective_from_name(const std::string& name);  // EbmError for others
+
+struct RowBlock {
+  const double* y = nullptr;  // labels (rmse; log loss uses n_negative)
+  const double* w = nullptr;  // null: every weight 1
+  double* s = nullptr;        // scores
+  double* a = nullptr;        // log loss: exp(s) (y = 0) or exp(-s) (y = 1)
+  Grad* gh = nullptr;         // g, h per row (training rows only)
+  size_t n_negative = 0;      // log loss: rows with y = 0 come first
+};
+
+// Training rows: a *= (y ? exp(-u) : exp(u))[cell] (log loss; `ea` holds exp(u[c]) and
+// `ea_neg` exp(-u[c])) or s += u[cell] (rmse); then g, h.
+void apply_train(Objective objective, const CellIndex& cells, const double* u, const double* ea,
+                 const double* ea_neg, const RowBlock& rows, size_t begin, size_t end);
+// Validation rows: the same update; returns the summed (weighted) loss over the rows.
+double apply_validation(Objective objective, const CellIndex& cells, const double* u,
+                        const double* ea, const double* ea_neg, const RowBlock& rows,
+                        size_t begin, size_t end);
+// From the scores: a and g, h (training rows, gh non-null), or a and the summed loss (returned;
+// validation rows, gh null).
+double refresh(Objective objective, const RowBlock& rows, size_t begin, size_t end);
+
+}  // namespace candor::explain::ebm

@@ -1,0 +1,300 @@
+#include "explain/ebm/plots.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "explain/ebm/errors.h"
+
+namespace candor::explain::ebm {
+
+namespace {
+
+constexpr double kW = 640, kH = 400;          // canvas
+constexpr double kL = 70, kR = 20, kT = 40;   // margins
+constexpr double kPlotB = 320;                // bottom of the plot area
+constexpr double kStripT = 335, kStripH = 14;  // density strip
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string header(const std::string& title, double height = kH) {
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
+      "fill=\"white\"/>\n<text x=\"{2}\" y=\"22\" font-size=\"14\" "
+      "font-weight=\"bold\">{3}</text>\n",
+      kW, height, kL, escape(title));
+}
+
+// y axis from lo to hi mapped to [kPlotB, kT], with ticks and a zero line.
+struct YAxis {
+  double lo, hi;
+  double y(double v) const { return kPlotB - (v - lo) / (hi - lo) * (kPlotB - kT); }
+  std::string draw(const std::string& label) const {
+    std::string out = fmt::format(
+        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"black\"/>\n", kL, kT, kPlotB);
+    for (int k = 0; k <= 4; ++k) {
+      const double v = lo + (hi - lo) * k / 4;
+      out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.3g}</text>\n", kL - 4,
+                         y(v) + 4, v);
+    }
+    if (lo < 0 && hi > 0)
+      out += fmt::format(
+          "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#999\" "
+          "stroke-dasharray=\"4 3\"/>\n",
+          kL, y(0), kW - kR, y(0));
+    out += fmt::format(
+        "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" "
+        "text-anchor=\"middle\">{}</text>\n",
+        (kT + kPlotB) / 2, (kT + kPlotB) / 2, escape(label));
+    return out;
+  }
+};
+
+YAxis y_axis(const std::vector<double>& lo, const std::vector<double>& hi) {
+  double a = 0, b = 0;
+  for (double v : lo) a = std::min(a, v);
+  for (double v : hi) b = std::max(b, v);
+  if (b - a < 1e-12) b = a + 1;
+  const double pad = 0.05 * (b - a);
+  return {a - pad, b + pad};
+}
+
+std::string score_label(const Model& m) {
+  return m.objective == Objective::LogLoss ? "score (logit)" : "score";
+}
+
+}  // namespace
+
+std::string shape_svg(const Model& m, size_t t) {
+  if (t >= m.terms.size() || m.terms[t].features.size() != 1)
+    throw EbmError(fmt::format("ebm: shape_svg needs a main term (index {})", t));
+  const Term& term = m.terms[t];
+  const FeatureBins& f = m.features[term.features[0]];
+  const size_t n = term.shape[0];
+  std::vector<size_t> bins;  // ordinary bins, plus unseen when it has weight
+  for (size_t b = 1; b + 1 < n; ++b) bins.push_back(b);
+  if (term.bin_weights[n - 1] > 0) bins.push_back(n - 1);
+  std::vector<double> lo, hi;
+  for (size_t b : bins) {
+    lo.push_back(term.scores[b] - term.standard_deviations[b]);
+    hi.push_back(term.scores[b] + term.standard_deviations[b]);
+  }
+  const YAxis ya = y_axis(lo, hi);
+  // nominal features get room for their rotated category labels
+  std::string out = header(term.name, f.kind == FeatureKind::Nominal ? kH + 90 : kH) +
+                    ya.draw(score_label(m));
+  double max_weight = 0;
+  for (size_t b : bins) max_weight = std::max(max_weight, term.bin_weights[b]);
+  auto density = [&](double x0, double x1, size_t b) {
+    const double o = max_weight > 0 ? term.bin_weights[b] / max_weight : 0;
+    return fmt::format(
+        "<rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"#555\" "
+        "fill-opacity=\"{:.3f}\"/>\n",
+        x0, kStripT, std::max(x1 - x0, 0.5), kStripH, o);
+  };
+  if (f.kind == FeatureKind::Nominal) {
+    const double slot = (kW - kL - kR) / static_cast<double>(bins.size());
+    for (size_t k = 0; k < bins.size(); ++k) {
+      const size_t b = bins[k];
+      const double x = kL + slot * static_cast<double>(k), s = term.scores[b];
+      const double top = ya.y(std::max(s, 0.0)), bottom = ya.y(std::min(s, 0.0));
+      out += fmt::format(
+          "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"/>\n",
+          x + 0.15 * slot, top, 0.7 * slot, std::max(bottom - top, 0.5),
+          s >= 0 ? "#d6604d" : "#4393c3");
+      out += fmt::format(
+          "<line x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{0:.2f}\" y2=\"{2:.2f}\" stroke=\"black\"/>\n",
+          x + 0.5 * slot, ya.y(lo[k]), ya.y(hi[k]));
+      out += density(x, x + slot, b);
+      const std::string label = b == n - 1 ? "(unseen)" : f.categories[b - 1];
+      out += fmt::format(
+          "<text x=\"{0:.2f}\" y=\"{1}\" transform=\"rotate(45 {0:.2f} {1})\">{2}</text>\n",
+          x + 0.5 * slot, kStripT + kStripH + 10, escape(label));
+    }
+    return out + "</svg>\n";
+  }
+  // Continuous: bin b covers [cut b-2, cut b-1); the open ends get the width of their neighbour.
+  const auto& cuts = f.cuts;
+  std::vector<double> left, right;
+  for (size_t b = 1; b + 1 < n; ++b) {
+    const size_t k = b - 1;  // interval index
+    double l = k == 0 ? NAN : cuts[k - 1], r = k < cuts.size() ? cuts[k] : NAN;
+    left.push_back(l);
+    right.push_back(r);
+  }
+  if (cuts.empty()) {
+    left[0] = 0;
+    right[0] = 1;
+  } else {
+    const double first = cuts.size() > 1 ? cuts[1] - cuts[0] : 1.0;
+    const double last = cuts.size() > 1 ? cuts.back() - cuts[cuts.size() - 2] : 1.0;
+    left[0] = cuts[0] - first;
+    right.back() = cuts.back() + last;
+  }
+  const double x_lo = left.front(), x_hi = right.back();
+  auto x = [&](double v) { return kL + (v - x_lo) / (x_hi - x_lo) * (kW - kL - kR); };
+  std::string band = "<polygon fill=\"#4393c3\" fill-opacity=\"0.25\" stroke=\"none\" points=\"";
+  std::string line = "<polyline fill=\"none\" stroke=\"#2166ac\" stroke-width=\"2\" points=\"";
+  for (size_t k = 0; k < left.size(); ++k) {
+    band += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(left[k]), ya.y(hi[k]), x(right[k]),
+                        ya.y(hi[k]));
+    line += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(left[k]), ya.y(term.scores[k + 1]),
+                        x(right[k]), ya.y(term.scores[k + 1]));
+    out += density(x(left[k]), x(right[k]), k + 1);
+  }
+  for (size_t k = left.size(); k-- > 0;)
+    band += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(right[k]), ya.y(lo[k]), x(left[k]),
+                        ya.y(lo[k]));
+  out += band + "\"/>\n" + line + "\"/>\n";
+  for (int k = 0; k <= 4; ++k) {
+    const double v = x_lo + (x_hi - x_lo) * k / 4;
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{:.4g}</text>\n", x(v),
+                       kStripT + kStripH + 14, v);
+  }
+  out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{} (density strip: training "
+                     "weight per bin)</text>\n",
+                     (kL + kW - kR) / 2, kH - 12, escape(f.name));
+  return out + "</svg>\n";
+}
+
+std::string pair_heatmap_svg(const Model& m, size_t t) {
+  if (t >= m.terms.size() || m.terms[t].features.size() != 2)
+    throw EbmError(fmt::format("ebm: pair_heatmap_svg needs a pair term (index {})", t));
+  const Term& term = m.terms[t];
+  const size_t n0 = term.shape[0], n1 = term.shape[1];
+  double extent = 1e-12;
+  for (size_t a = 1; a + 1 < n0; ++a)
+    for (size_t b = 1; b + 1 < n1; ++b) extent = std::max(extent, std::fabs(term.scores[a * n1 + b]));
+  std::string out = header(term.name);
+  const double w = (kW - kL - kR) / static_cast<double>(n1 - 2);
+  const double h = (kPlotB - kT) / static_cast<double>(n0 - 2);
+  for (size_t a = 1; a + 1 < n0; ++a)
+    for (size_t b = 1; b + 1 < n1; ++b) {
+      const double v = term.scores[a * n1 + b] / extent;  // -1 .. 1
+      const int fade = static_cast<int>(std::lround(255 * (1 - std::fabs(v))));
+      const std::string colour = v >= 0 ? fmt::format("rgb(255,{0},{0})", fade)
+                                        : fmt::format("rgb({0},{0},255)", fade);
+      out += fmt::format(
+          "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"/>\n",
+          kL + w * static_cast<double>(b - 1), kPlotB - h * static_cast<double>(a), w + 0.3,
+          h + 0.3, colour);
+    }
+  const FeatureBins& f0 = m.features[term.features[0]];
+  const FeatureBins& f1 = m.features[term.features[1]];
+  out += fmt::format(
+      "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{} (bins, low to high)</text>\n"
+      "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" "
+      "text-anchor=\"middle\">{} (bins, low to high)</text>\n"
+      "<text x=\"{}\" y=\"{}\">red: up to {:+.3g}, blue: down to {:+.3g}</text>\n",
+      (kL + kW - kR) / 2, kPlotB + 18, escape(f1.name), (kT + kPlotB) / 2, (kT + kPlotB) / 2,
+      escape(f0.name), kL, kPlotB + 40, extent, -extent);
+  return out + "</svg>\n";
+}
+
+namespace {
+
+// Horizontal bars from starts[k] (0 when empty) to starts[k] + values[k], labelled.
+std::string bars(const std::string& title, const std::vector<std::string>& labels,
+                 const std::vector<double>& values, bool signed_colours,
+                 const std::vector<double>& starts = {}) {
+  auto start = [&](size_t k) { return starts.empty() ? 0.0 : starts[k]; };
+  const double row = 18, height = kT + row * static_cast<double>(labels.size()) + 30;
+  double lo = 0, hi = 0;
+  for (size_t k = 0; k < values.size(); ++k)
+    for (double v : {start(k), start(k) + values[k]}) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  if (hi - lo < 1e-12) hi = lo + 1;
+  const double left = 200, right = kW - 60;
+  auto x = [&](double v) { return left + (v - lo) / (hi - lo) * (right - left); };
+  std::string out = header(title, height);
+  for (size_t k = 0; k < labels.size(); ++k) {
+    const double y = kT + row * static_cast<double>(k);
+    const double a = x(std::min(start(k), start(k) + values[k]));
+    const double b = x(std::max(start(k), start(k) + values[k]));
+    out += fmt::format(
+        "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n<rect x=\"{:.2f}\" "
+        "y=\"{:.1f}\" width=\"{:.2f}\" height=\"{:.1f}\" fill=\"{}\"/>\n<text x=\"{:.2f}\" "
+        "y=\"{:.1f}\">{:+.3g}</text>\n",
+        left - 6, y + 12, escape(labels[k]), a, y + 2, std::max(b - a, 0.5), row - 4,
+        !signed_colours ? "#4393c3" : values[k] >= 0 ? "#d6604d" : "#4393c3", b + 4, y + 12,
+        values[k]);
+  }
+  out += fmt::format("<line x1=\"{0:.2f}\" y1=\"{1}\" x2=\"{0:.2f}\" y2=\"{2:.1f}\" stroke=\"black\"/>\n",
+                     x(0), kT, height - 30);
+  return out + "</svg>\n";
+}
+
+}  // namespace
+
+std::string importance_svg(const Model& m, size_t top) {
+  const auto importance = term_importances(m);
+  std::vector<size_t> order(importance.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return importance[a] > importance[b]; });
+  if (order.size() > top) order.resize(top);
+  std::vector<std::string> labels;
+  std::vector<double> values;
+  for (size_t t : order) {
+    labels.push_back(m.terms[t].name);
+    values.push_back(importance[t]);
+  }
+  return bars("Term importance (mean |score| over training rows)", labels, values, false);
+}
+
+std::string waterfall_svg(const Model& m, const LocalExplanation& row, size_t top) {
+  std::vector<size_t> order(row.contributions.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::fabs(row.contributions[a]) > std::fabs(row.contributions[b]);
+  });
+  std::vector<std::string> labels = {"intercept"};
+  std::vector<double> values = {row.intercept};
+  double rest = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k < top) {
+      labels.push_back(m.terms[order[k]].name);
+      values.push_back(row.contributions[order[k]]);
+    } else {
+      rest += row.contributions[order[k]];
+    }
+  }
+  if (order.size() > top) {
+    labels.push_back(fmt::format("{} other terms", order.size() - top));
+    values.push_back(rest);
+  }
+  labels.push_back("= score");
+  values.push_back(row.score);
+  // Each bar starts where the running sum stands; the intercept and the score start at 0.
+  std::vector<double> starts(values.size(), 0.0);
+  double running = row.intercept;
+  for (size_t k = 1; k + 1 < values.size(); ++k) {
+    starts[k] = running;
+    running += values[k];
+  }
+  std::string title = m.objective == Objective::LogLoss
+                          ? fmt::format("Local explanation: logit {:.3f}, probability {:.3f}",
+                                        row.score, row.probability)
+                          : fmt::format("Local explanation: prediction {:.4g}", row.score);
+  return bars(title, labels, values, true, starts);
+}
+
+}  // namespace candor::explain::ebm

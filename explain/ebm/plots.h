@@ -1,0 +1,24 @@
+// SVG plots of a fitted EBM, as self-contained strings (no scripts, no fonts to fetch):
+//  - shape_svg: a main term's shape function. Continuous: a step line over the feature's values
+//    with a +-1 standard deviation band (across outer bags) and a density strip of the training
+//    weight per bin below; nominal: one bar per category with +-1 std whiskers.
+//  - pair_heatmap_svg: a pair's scores over its two binned axes, blue (negative) to red (positive).
+//  - importance_svg: terms by importance (weighted mean |score|), largest first.
+//  - waterfall_svg: one row's local explanation, from the intercept through the largest
+//    contributions to the score.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "explain/ebm/explanation.h"
+#include "explain/ebm/model.h"
+
+namespace candor::explain::ebm {
+
+std::string shape_svg(const Model& model, size_t term);
+std::string pair_heatmap_svg(const Model& model, size_t term);
+std::string importance_svg(const Model& model, size_t top = 25);
+std::string waterfall_svg(const Model& model, const LocalExplanation& row, size_t top = 12);
+
+}  // namespace candor::explain::ebm

@@ -1,0 +1,124 @@
+#include "explain/ebm/tree_pair.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "explain/ebm/random.h"
+
+namespace candor::explain::ebm {
+
+namespace {
+
+// The best 3-leaf tree whose root cuts the slow axis (rows a) of an n_a x n_b grid of stats.
+struct Tree {
+  double gain = -1;  // children partial gains; < 0: none found
+  size_t root = 0;   // rows [0, root] | [root + 1, n_a)
+  bool high_side = false;  // which side is cut again
+  size_t cut = 0;          // that side's columns [0, cut] | [cut + 1, n_b)
+};
+
+Tree best_tree(const std::vector<Stats>& grid, size_t n_a, size_t n_b, const LeafRules& rules) {
+  static thread_local std::vector<Stats> col_total, col_low;
+  col_total.assign(n_b, Stats{});
+  col_low.assign(n_b, Stats{});
+  for (size_t a = 0; a < n_a; ++a)
+    for (size_t b = 0; b < n_b; ++b) col_total[b] += grid[a * n_b + b];
+  Stats total;
+  for (const Stats& s : col_total) total += s;
+  Tree best;
+  Stats low;
+  for (size_t i = 0; i + 1 < n_a; ++i) {
+    for (size_t b = 0; b < n_b; ++b) {
+      col_low[b] += grid[i * n_b + b];
+      low += grid[i * n_b + b];
+    }
+    const Stats high = total - low;
+    const bool low_ok = rules.legal(low), high_ok = rules.legal(high);
+    if (!low_ok && !high_ok) continue;
+    // Cut the low side again (needs the high side whole), then the high side.
+    for (int side = 0; side < 2; ++side) {
+      const bool cut_high = side == 1;
+      if (cut_high ? !low_ok : !high_ok) continue;
+      const Stats& whole = cut_high ? low : high;
+      const Stats& split = cut_high ? high : low;
+      const double whole_gain = partial_gain(whole);
+      Stats left;
+      for (size_t j = 0; j + 1 < n_b; ++j) {
+        left += cut_high ? col_total[j] - col_low[j] : col_low[j];
+        const Stats right = split - left;
+        if (!rules.legal(left) || !rules.legal(right)) continue;
+        const double gain = whole_gain + partial_gain(left) + partial_gain(right);
+        if (gain > best.gain) best = Tree{gain, i, cut_high, j};
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+double best_pair_update(const double* hist, const uint32_t* counts, size_t n0, size_t n1,
+                        const LeafRules& rules, double learning_rate, double* update) {
+  const size_t cells = n0 * n1;
+  static thread_local std::vector<Stats> grid, grid_t;
+  grid.resize(cells);
+  grid_t.resize(cells);
+  Stats total;
+  for (size_t a = 0; a < n0; ++a)
+    for (size_t b = 0; b < n1; ++b) {
+      const size_t c = a * n1 + b;
+      grid[c] = Stats{hist[2 * c], hist[2 * c + 1], counts[c]};
+      grid_t[b * n0 + a] = grid[c];
+      total += grid[c];
+    }
+  const Tree t0 = best_tree(grid, n0, n1, rules);    // root on the first feature
+  const Tree t1 = best_tree(grid_t, n1, n0, rules);  // root on the second
+  const bool use_t1 = t1.gain > t0.gain;
+  const Tree& t = use_t1 ? t1 : t0;
+  const double gain = t.gain - partial_gain(total);
+  if (t.gain < 0 || !(gain >= kGainMin)) {
+    std::fill(update, update + cells, -learning_rate * neg_step(total.g, total.h));
+    return 0.0;
+  }
+  // Leaf of a cell in (root axis index, other axis index) coordinates: 0 = the uncut side,
+  // 1 and 2 = the two pieces of the cut side.
+  auto leaf_of = [&](size_t ra, size_t rb) {
+    const bool high = ra > t.root;
+    if (high != t.high_side) return 0;
+    return rb <= t.cut ? 1 : 2;
+  };
+  Stats leaves[3];
+  for (size_t a = 0; a < n0; ++a)
+    for (size_t b = 0; b < n1; ++b)
+      leaves[use_t1 ? leaf_of(b, a) : leaf_of(a, b)] += grid[a * n1 + b];
+  double values[3];
+  for (int k = 0; k < 3; ++k) values[k] = -learning_rate * neg_step(leaves[k].g, leaves[k].h);
+  for (size_t a = 0; a < n0; ++a)
+    for (size_t b = 0; b < n1; ++b)
+      update[a * n1 + b] = values[use_t1 ? leaf_of(b, a) : leaf_of(a, b)];
+  return gain;
+}
+
+double random_pair_update(const double* hist, const uint32_t* counts, size_t n0, size_t n1,
+                          double learning_rate, Generator& gen, double* update) {
+  // Cut after bin c0 on the first axis and after c1 on the second (no cut for a 1-bin axis).
+  const size_t c0 = n0 > 1 ? draw_below(gen, n0 - 1) : n0;
+  const size_t c1 = n1 > 1 ? draw_below(gen, n1 - 1) : n1;
+  Stats pieces[2][2];
+  for (size_t a = 0; a < n0; ++a)
+    for (size_t b = 0; b < n1; ++b) {
+      const size_t c = a * n1 + b;
+      pieces[a > c0][b > c1] += Stats{hist[2 * c], hist[2 * c + 1], counts[c]};
+    }
+  double values[2][2];
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      values[i][j] = pieces[i][j].n == 0
+                         ? 0.0
+                         : -learning_rate * neg_step(pieces[i][j].g, pieces[i][j].h);
+  for (size_t a = 0; a < n0; ++a)
+    for (size_t b = 0; b < n1; ++b) update[a * n1 + b] = values[a > c0][b > c1];
+  return 0.0;
+}
+
+}  // namespace candor::explain::ebm
