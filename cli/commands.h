@@ -13,5 +13,7 @@ void add_predict_command(CLI::App& app);
 void add_audit_command(CLI::App& app);
 void add_finetune_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
+void add_language_model_commands(CLI::App& app);  // generate, perplexity
+void add_ebm_command(CLI::App& app);
 
 }  // namespace candor::cli

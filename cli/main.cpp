@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   candor::cli::add_audit_command(app);
   candor::cli::add_finetune_command(app);
   candor::cli::add_sweep_command(app);
+  candor::cli::add_language_model_commands(app);
+  candor::cli::add_ebm_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

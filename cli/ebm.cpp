@@ -1,0 +1,233 @@
+// candor ebm: Explainable Boosting Machines (explain/ebm) on a dataset.
+//   candor ebm fit --data adult --out runs/ebm [--interactions K] [--outer-bags B] ...
+//   candor ebm explain --run runs/ebm [--global | --row N [--split test]]
+//   candor ebm predict --run runs/ebm [--split test] --out predictions.csv
+// The run folder: config.json (data and EBM settings, to rerun), model.ebm.json (the model, an
+// exact JSON round trip), metrics.json (accuracy, ROC AUC and log loss on validation and test),
+// explanation.json (the global explanation) and plots/ (importance, one shape per main term, one
+// heatmap per pair; explain --row adds a waterfall).
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/run_folder.h"
+#include "cli/scoring.h"
+#include "engine/error.h"
+#include "explain/ebm/ebm.h"
+
+namespace candor::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using explain::ebm::FitOptions;
+using explain::ebm::Model;
+
+struct EbmFitArgs {
+  DataConfig data;
+  std::string out;
+  int64_t interactions = -1;  // -1: 3 x features
+  size_t outer_bags = 14, max_bins = 1024, max_interaction_bins = 64, max_rounds = 50000;
+  double learning_rate = 0.015;
+  std::vector<std::string> monotone;  // feature=+1 / feature=-1
+  uint64_t seed = 42;
+  bool quiet = false;
+};
+
+std::string file_name(const std::string& term) {
+  std::string out;
+  for (char c : term) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  if (!out || !(out << text)) throw Error(fmt::format("ebm: cannot write {}", path.string()));
+}
+
+Scores ebm_scores(const Model& model, const datasets::Table& table, const datasets::Schema& schema) {
+  Scores s;
+  s.y = explain::ebm::labels(table, schema, model.objective);
+  s.score = model.predict_proba(table);
+  s.weight = explain::ebm::weights(table, schema);
+  if (s.weight.empty()) s.weight.assign(s.y.size(), 1.0);
+  return s;
+}
+
+// The splits, with --drop applied to built-in datasets too (their features are the other columns).
+Splits ebm_splits(const DataConfig& data, uint64_t seed) {
+  Splits splits = load_splits(data, seed);
+  for (const std::string& d : data.drop) splits.schema.drop.push_back(d);
+  return splits;
+}
+
+void run_fit(const EbmFitArgs& args) {
+  const fs::path out(args.out);
+  fs::create_directories(out / "plots");
+  Splits splits = ebm_splits(args.data, args.seed);
+  FitOptions o;
+  o.outer_bags = args.outer_bags;
+  o.max_bins = args.max_bins;
+  o.max_interaction_bins = args.max_interaction_bins;
+  o.max_rounds = args.max_rounds;
+  o.learning_rate = args.learning_rate;
+  o.seed = args.seed;
+  if (args.interactions >= 0) o.interactions = static_cast<size_t>(args.interactions);
+  for (const std::string& m : args.monotone) {
+    const auto eq = m.rfind('=');
+    if (eq == std::string::npos || (m.substr(eq + 1) != "+1" && m.substr(eq + 1) != "1" &&
+                                    m.substr(eq + 1) != "-1"))
+      throw ValueError(fmt::format("--monotone takes feature=+1 or feature=-1, got \"{}\"", m));
+    o.monotone[m.substr(0, eq)] = m.substr(eq + 1) == "-1" ? -1 : 1;
+  }
+  const bool show = !args.quiet && isatty(fileno(stderr));
+  o.progress = [show](const explain::ebm::FitProgress& p) {
+    if (show) fmt::print(stderr, "\r{:5} {:3}/{} bags", p.stage, p.done, p.bags);
+  };
+  const Model model = explain::ebm::fit(splits.train, splits.schema, o);
+  if (show) fmt::print(stderr, "\n");
+  explain::ebm::save_model(model, (out / "model.ebm.json").string());
+
+  nlohmann::json config = to_json(RunConfig{args.data, {}, {}, args.seed});
+  config.erase("model");
+  config.erase("train");
+  config["ebm"] = {{"outer_bags", o.outer_bags},
+                   {"interactions", args.interactions},
+                   {"max_bins", o.max_bins},
+                   {"max_interaction_bins", o.max_interaction_bins},
+                   {"max_rounds", o.max_rounds},
+                   {"learning_rate", o.learning_rate},
+                   {"monotone", args.monotone}};
+  write_json((out / "config.json").string(), config);
+  nlohmann::json metrics;
+  for (const char* split : {"validation", "test"}) {
+    const datasets::Table& t = split_by_name(splits, split);
+    if (t.rows() > 0) metrics[split] = task_metrics(ebm_scores(model, t, splits.schema));
+  }
+  write_json((out / "metrics.json").string(), metrics);
+  write_json((out / "explanation.json").string(), explain::ebm::explain_global(model));
+  write_text(out / "plots" / "importance.svg", explain::ebm::importance_svg(model));
+  for (size_t t = 0; t < model.terms.size(); ++t) {
+    const bool pair = model.terms[t].features.size() == 2;
+    write_text(out / "plots" / ((pair ? "pair_" : "shape_") + file_name(model.terms[t].name) + ".svg"),
+               pair ? explain::ebm::pair_heatmap_svg(model, t) : explain::ebm::shape_svg(model, t));
+  }
+  if (!args.quiet) fmt::print("{}\n", metrics.dump());
+}
+
+struct EbmRunArgs {
+  std::string run, split = "test", out;
+  int64_t row = -1;
+  bool global = false;
+};
+
+struct LoadedEbm {
+  Model model;
+  Splits splits;
+};
+
+LoadedEbm load_run(const std::string& run) {
+  const fs::path dir(run);
+  const nlohmann::json config = read_json((dir / "config.json").string());
+  nlohmann::json full = config;
+  full["model"] = to_json(RunConfig{})["model"];
+  full["train"] = to_json(RunConfig{})["train"];
+  const RunConfig rc = run_config_from_json(full);
+  return {explain::ebm::load_model((dir / "model.ebm.json").string()), ebm_splits(rc.data, rc.seed)};
+}
+
+void run_explain(const EbmRunArgs& args) {
+  if (args.global == (args.row >= 0)) throw ValueError("ebm explain needs --global or --row N");
+  if (args.global) {
+    const Model model = explain::ebm::load_model((fs::path(args.run) / "model.ebm.json").string());
+    fmt::print("{}\n", explain::ebm::explain_global(model).dump(2));
+    return;
+  }
+  const LoadedEbm run = load_run(args.run);
+  const datasets::Table& table = split_by_name(run.splits, args.split);
+  const auto row = static_cast<size_t>(args.row);
+  const nlohmann::json local = explain::ebm::explain_local_json(run.model, table, {row});
+  const auto all = explain::ebm::explain_local(run.model, table);
+  const fs::path plot = fs::path(args.run) / "plots" / fmt::format("local_{}_{}.svg", args.split, row);
+  fs::create_directories(plot.parent_path());
+  write_text(plot, explain::ebm::waterfall_svg(run.model, all[row]));
+  fmt::print("{}\n", local.dump(2));
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string quoted = "\"";
+  for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+void run_predict(const EbmRunArgs& args) {
+  const LoadedEbm run = load_run(args.run);
+  const datasets::Table& table = split_by_name(run.splits, args.split);
+  const Scores s = ebm_scores(run.model, table, run.splits.schema);
+  std::ofstream out(args.out);
+  if (!out) throw Error(fmt::format("ebm predict: cannot write {}", args.out));
+  out << "y_true,y_pred,score";
+  for (const std::string& c : run.splits.schema.sensitive) out << "," << csv_field(c);
+  out << "\n";
+  for (size_t i = 0; i < s.y.size(); ++i) {
+    out << s.y[i] << "," << (s.score[i] >= 0.5 ? 1 : 0) << "," << fmt::format("{:.17g}", s.score[i]);
+    for (const std::string& c : run.splits.schema.sensitive) {
+      const datasets::Column& col = table.column(c);
+      out << "," << csv_field(col.missing[i] ? "" : col.is_numeric() ? fmt::format("{}", col.numbers[i]) : col.values[i]);
+    }
+    out << "\n";
+  }
+  if (!out) throw Error(fmt::format("ebm predict: writing {} failed", args.out));
+}
+
+}  // namespace
+
+void add_ebm_command(CLI::App& app) {
+  CLI::App* ebm = app.add_subcommand("ebm", "Explainable Boosting Machines: fit, explain, predict");
+  ebm->require_subcommand(1);
+
+  auto fit = std::make_shared<EbmFitArgs>();
+  CLI::App* f = ebm->add_subcommand("fit", "fit an EBM (InterpretML's classifier defaults)");
+  add_data_options(*f, fit->data);
+  f->add_option("--out", fit->out, "run folder to write")->required();
+  f->add_option("--interactions", fit->interactions, "pairs chosen by FAST (default: 3 x features)")
+      ->check(CLI::NonNegativeNumber);
+  f->add_option("--outer-bags", fit->outer_bags, "bagged models to average (default 14)")
+      ->check(CLI::PositiveNumber);
+  f->add_option("--max-bins", fit->max_bins, "bins per feature for main effects (default 1024)");
+  f->add_option("--max-interaction-bins", fit->max_interaction_bins, "bins per feature for pairs (default 64)");
+  f->add_option("--max-rounds", fit->max_rounds, "cap on boosting rounds (default 50000)");
+  f->add_option("--learning-rate", fit->learning_rate, "learning rate (default 0.015)");
+  f->add_option("--monotone", fit->monotone, "monotone constraints: feature=+1,feature=-1")->delimiter(',');
+  f->add_option("--seed", fit->seed, "random seed (default 42)");
+  f->add_flag("--quiet", fit->quiet, "no progress or metrics on the terminal");
+  f->callback([fit] { run_fit(*fit); });
+
+  auto ex = std::make_shared<EbmRunArgs>();
+  CLI::App* e = ebm->add_subcommand("explain", "global or local explanation of an EBM run as JSON");
+  e->add_option("--run", ex->run, "run folder written by candor ebm fit")->required();
+  e->add_flag("--global", ex->global, "every term: shape, +-1 std, importance");
+  e->add_option("--row", ex->row, "one row of --split: each term's contribution (and a waterfall SVG)")
+      ->check(CLI::NonNegativeNumber);
+  e->add_option("--split", ex->split, "train, validation or test")
+      ->check(CLI::IsMember({"train", "validation", "test"}));
+  e->callback([ex] { run_explain(*ex); });
+
+  auto pr = std::make_shared<EbmRunArgs>();
+  CLI::App* p = ebm->add_subcommand("predict", "write an EBM run's predictions as CSV");
+  p->add_option("--run", pr->run, "run folder written by candor ebm fit")->required();
+  p->add_option("--split", pr->split, "train, validation or test")
+      ->check(CLI::IsMember({"train", "validation", "test"}));
+  p->add_option("--out", pr->out, "CSV file to write")->required();
+  p->callback([pr] { run_predict(*pr); });
+}
+
+}  // namespace candor::cli
