@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/csv_field.h"
 #include "cli/run_folder.h"
 #include "cli/scoring.h"
 #include "engine/error.h"
@@ -66,6 +67,37 @@ Splits ebm_splits(const DataConfig& data, uint64_t seed) {
   Splits splits = load_splits(data, seed);
   for (const std::string& d : data.drop) splits.schema.drop.push_back(d);
   return splits;
+}
+
+// Test metrics, the most important terms, and the share of the model's importance carried by
+// terms that use each sensitive feature (how much of the score depends on it).
+void print_fit_summary(const Model& model, const nlohmann::json& metrics, const std::vector<std::string>& sensitive) {
+  if (metrics.contains("test")) {
+    fmt::print("EBM test accuracy {:.4f}, ROC AUC {:.4f}, log loss {:.4f}\n", metrics["test"]["accuracy"].get<double>(),
+               metrics["test"]["roc_auc"].get<double>(), metrics["test"]["log_loss"].get<double>());
+  }
+  std::vector<double> importance = explain::ebm::term_importances(model);
+  std::vector<size_t> order(importance.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return importance[a] > importance[b]; });
+  double total = 0;
+  for (double v : importance) total += v;
+  fmt::print("top terms (mean |score|):");
+  for (size_t k = 0; k < std::min<size_t>(8, order.size()); ++k) {
+    fmt::print("{} {} {:.3f}", k == 0 ? "" : ",", model.terms[order[k]].name, importance[order[k]]);
+  }
+  fmt::print("\n");
+  for (const std::string& feature : sensitive) {
+    double carried = 0;
+    for (size_t t = 0; t < model.terms.size(); ++t) {
+      const auto& names = model.terms[t].features;
+      bool uses = false;
+      for (size_t f : names) uses = uses || model.features[f].name == feature;
+      if (uses) carried += importance[t];
+    }
+    fmt::print("sensitive feature {}: {:.1f}% of the total term importance\n", feature,
+               total > 0 ? 100 * carried / total : 0.0);
+  }
 }
 
 void run_fit(const EbmFitArgs& args) {
@@ -119,7 +151,7 @@ void run_fit(const EbmFitArgs& args) {
     write_text(out / "plots" / ((pair ? "pair_" : "shape_") + file_name(model.terms[t].name) + ".svg"),
                pair ? explain::ebm::pair_heatmap_svg(model, t) : explain::ebm::shape_svg(model, t));
   }
-  if (!args.quiet) fmt::print("{}\n", metrics.dump());
+  if (!args.quiet) print_fit_summary(model, metrics, splits.schema.sensitive);
 }
 
 struct EbmRunArgs {
@@ -159,13 +191,6 @@ void run_explain(const EbmRunArgs& args) {
   fs::create_directories(plot.parent_path());
   write_text(plot, explain::ebm::waterfall_svg(run.model, all[row]));
   fmt::print("{}\n", local.dump(2));
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string quoted = "\"";
-  for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
 }
 
 void run_predict(const EbmRunArgs& args) {

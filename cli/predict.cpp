@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/csv_field.h"
 #include "cli/run_folder.h"
 #include "cli/scoring.h"
 #include "engine/error.h"
@@ -18,14 +19,6 @@ struct PredictArgs {
   std::string run, split = "test", out;
   DataConfig data;  // when given, replaces the run's own data
 };
-
-// Quotes a CSV field when it needs it (RFC 4180).
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string quoted = "\"";
-  for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
 
 std::string cell(const datasets::Column& col, size_t row) {
   if (col.missing[row]) return "";

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job (`make demo`): train an MLP on UCI Adult, fine-tune it with the demographic-parity
-# penalty for sex, print accuracy and fairness for sex and race before and after, and sweep the
-# penalty weight for the accuracy-fairness plot. Everything lands in runs/demo/.
+# penalty for sex, print accuracy and fairness for sex and race before and after, sweep the
+# penalty weight for the accuracy-fairness plot, audit the predictions, and fit an Explainable
+# Boosting Machine beside the network. Everything lands in runs/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 candor=${CANDOR:-./build/cli/candor}
@@ -27,5 +28,11 @@ echo "== 4. audit the fine-tuned model's test predictions (any model's predictio
 "$candor" audit --predictions "$out/finetune/predictions.csv" --y-true y_true --y-pred y_pred \
   --y-score score --sensitive sex,race --privileged Male,White --bootstrap 200 \
   --json "$out/finetune/audit.json"
+
 echo
-echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json)"
+echo "== 5. explainable boosting machine on the same split (InterpretML's defaults, fnlwgt dropped)"
+"$candor" ebm fit --data adult --drop fnlwgt --seed 42 --out "$out/ebm"
+echo "the network of step 1: test $(grep -o '"roc_auc": [0-9.]*' "$out/train/metrics.json" | head -1)"
+
+echo
+echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json, ebm/plots/)"
