@@ -237,7 +237,7 @@ TEST_CASE("builtin: compas applies ProPublica's filter and keeps its model input
       compas_row(
           {{"age", "30"}, {"c_charge_desc", "\"Battery, Domestic\""}, {"juv_fel_count", "2"}});
   testing::TempDir dir;
-  dir.write("compas/compas-scores-two-years.csv", csv);  // the nested layout of ../shared/data
+  dir.write("compas/compas-scores-two-years.csv", csv);  // the nested layout of the project's shared data folder
   Dataset d = load_compas(dir.path());
   CHECK(d.name == "compas");
   CHECK(d.train.column("age").numbers == std::vector<double>{21, 23, 25, 30});
