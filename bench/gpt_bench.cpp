@@ -1,0 +1,83 @@
+// Transformer benchmarks (the transformers issue's cases), one JSON line each:
+//   small_gpt_step: a training step (forward, cross-entropy, backward, AdamW) of a small GPT:
+//                   4 layers, 4 heads, width 128, context 64, vocabulary 512, batch 16;
+//   gpt2_forward:   a forward pass of the GPT-2 124M shape on 1 x 128 tokens (random weights).
+// bench/gpt_bench_torch.py measures the same cases in PyTorch.
+#include <sys/resource.h>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/engine.h"
+#include "nn/gpt2.h"
+#include "nn/optim.h"
+
+using namespace candor;
+
+namespace {
+double median_seconds(const std::function<void()>& run, int warmup, int repeats) {
+  for (int i = 0; i < warmup; ++i) run();
+  std::vector<double> times;
+  for (int i = 0; i < repeats; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    run();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+}  // namespace
+
+int main() {
+  {
+    nn::Gpt2Config config;
+    config.vocab_size = 512;
+    config.n_positions = 64;
+    config.n_embd = 128;
+    config.n_layer = 4;
+    config.n_head = 4;
+    config.embd_pdrop = config.attn_pdrop = config.resid_pdrop = 0;
+    Generator gen(0);
+    nn::Gpt2Model model(config, gen);
+    nn::AdamW optimizer(model.parameters(), nn::AdamWOptions{});
+    Tensor ids = randint(0, 512, {16, 65}, &gen);
+    Tensor inputs = narrow(ids, 1, 0, 64), targets = reshape(narrow(ids, 1, 1, 64), {-1});
+    auto step = [&] {
+      optimizer.zero_grad();
+      Tensor logits = reshape(model(inputs), {16 * 64, 512});
+      Tensor loss = cross_entropy(logits, targets);
+      loss.backward();
+      optimizer.step();
+    };
+    double s = median_seconds(step, 3, 20);
+    fmt::print("{{\"name\": \"small_gpt_step\", \"shape\": \"4L 4H 128w ctx64 V512 B16\", \"threads\": {}, "
+               "\"median_ms\": {:.2f}, \"peak_rss_mb\": {:.1f}}}\n", omp_get_max_threads(), s * 1e3, peak_rss_mb());
+  }
+  {
+    nn::Gpt2Config config;  // GPT-2 124M
+    config.embd_pdrop = config.attn_pdrop = config.resid_pdrop = 0;
+    Generator gen(0);
+    nn::Gpt2Model model(config, gen);
+    model.eval();
+    Tensor ids = randint(0, config.vocab_size, {1, 128}, &gen);
+    double s = median_seconds([&] {
+      NoGradGuard no_grad;
+      model(ids);
+    }, 2, 10);
+    fmt::print("{{\"name\": \"gpt2_forward\", \"shape\": \"124M, 1x128 tokens\", \"threads\": {}, "
+               "\"median_ms\": {:.2f}, \"peak_rss_mb\": {:.1f}}}\n", omp_get_max_threads(), s * 1e3, peak_rss_mb());
+  }
+  return 0;
+}

@@ -1,0 +1,87 @@
+"""The bench/gpt_bench cases in PyTorch: a small GPT's training step and a GPT-2 124M forward.
+
+GPT-2 is written out in plain torch (transformers is not a dependency); run as engine_bench_torch.py
+explains (OpenMP OpenBLAS first on LD_LIBRARY_PATH, OPENBLAS_CORETYPE/L2_SIZE unset).
+"""
+import json
+import math
+import os
+import resource
+import statistics
+import time
+
+import torch
+
+
+class Block(torch.nn.Module):
+    def __init__(self, c, h):
+        super().__init__()
+        self.h = h
+        self.ln_1, self.ln_2 = torch.nn.LayerNorm(c), torch.nn.LayerNorm(c)
+        self.c_attn, self.c_proj = torch.nn.Linear(c, 3 * c), torch.nn.Linear(c, c)
+        self.c_fc, self.mlp_proj = torch.nn.Linear(c, 4 * c), torch.nn.Linear(4 * c, c)
+
+    def forward(self, x):
+        b, t, c = x.shape
+        q, k, v = self.c_attn(self.ln_1(x)).split(c, dim=2)
+        q, k, v = (z.view(b, t, self.h, c // self.h).transpose(1, 2) for z in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(c // self.h)
+        mask = torch.ones(t, t, dtype=torch.bool).tril()
+        att = att.masked_fill(~mask, float("-inf")).softmax(-1)
+        x = x + self.c_proj((att @ v).transpose(1, 2).reshape(b, t, c))
+        return x + self.mlp_proj(torch.nn.functional.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+
+class Gpt(torch.nn.Module):
+    def __init__(self, vocab, ctx, c, layers, heads):
+        super().__init__()
+        self.wte, self.wpe = torch.nn.Embedding(vocab, c), torch.nn.Embedding(ctx, c)
+        self.blocks = torch.nn.ModuleList(Block(c, heads) for _ in range(layers))
+        self.ln_f = torch.nn.LayerNorm(c)
+
+    def forward(self, ids):
+        x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1]))
+        for block in self.blocks:
+            x = block(x)
+        return self.ln_f(x) @ self.wte.weight.T
+
+
+def median_seconds(run, warmup, repeats):
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    torch.manual_seed(0)
+    model = Gpt(512, 64, 128, 4, 4)
+    opt = torch.optim.AdamW(model.parameters())
+    ids = torch.randint(0, 512, (16, 65))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits = model(ids[:, :64]).reshape(-1, 512)
+        torch.nn.functional.cross_entropy(logits, ids[:, 1:].reshape(-1)).backward()
+        opt.step()
+
+    s = median_seconds(step, 3, 20)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"name": "small_gpt_step", "threads": torch.get_num_threads(),
+                      "median_ms": round(s * 1e3, 2), "peak_rss_mb": round(peak, 1)}))
+    big = Gpt(50257, 1024, 768, 12, 12).eval()
+    ids = torch.randint(0, 50257, (1, 128))
+    with torch.no_grad():
+        s = median_seconds(lambda: big(ids), 2, 10)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"name": "gpt2_forward", "threads": torch.get_num_threads(),
+                      "median_ms": round(s * 1e3, 2), "peak_rss_mb": round(peak, 1)}))
+
+
+if __name__ == "__main__":
+    main()
