@@ -96,7 +96,8 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
   if (approximate == "none") return x * 0.5 * (1.0 + erf(x * std::numbers::sqrt2 / 2.0));
   if (approximate == "tanh") {
     double k = std::sqrt(2.0 / std::numbers::pi);
-    return x * 0.5 * (1.0 + tanh((x + pow(x, 3.0) * 0.044715) * k));
+    // x + 0.044715 x^3 written as x (1 + 0.044715 x^2): products, not a per-element pow.
+    return x * 0.5 * (1.0 + tanh(x * (1.0 + x * x * 0.044715) * k));
   }
   throw ValueError(fmt::format("gelu: approximate must be \"none\" or \"tanh\", got \"{}\"", approximate));
 }
