@@ -183,6 +183,47 @@ Tensor Gpt2Model::forward(const Tensor& ids, const Tensor& key_padding_mask) {
   return linear(hidden_states(ids, key_padding_mask), transformer->wte->weight);  // [B, T, V]
 }
 
+Gpt2ForSequenceClassification::Gpt2ForSequenceClassification(std::shared_ptr<Gpt2Transformer> backbone,
+                                                             int64_t num_labels, int64_t pad_id, Generator& gen)
+    : pad_token_id(pad_id) {
+  if (!backbone) throw ValueError("Gpt2ForSequenceClassification: the transformer is null");
+  if (num_labels <= 0) {
+    throw ValueError(fmt::format("Gpt2ForSequenceClassification: num_labels must be positive, got {}", num_labels));
+  }
+  transformer = register_module("transformer", std::move(backbone));
+  score = register_module("score", std::make_shared<Linear>(transformer->config.n_embd, num_labels, gen, false));
+  normal_(score->weight, 0.0, 0.02, gen);
+}
+
+Tensor Gpt2ForSequenceClassification::features(const Tensor& ids) {
+  if (!ids.defined() || ids.dtype() != kInt64 || ids.dim() != 2) {
+    throw ValueError(fmt::format("Gpt2ForSequenceClassification: expected ids [B, T] int64, got {}",
+                                 ids.defined() ? format_shape(ids.shape()) + " " + dtype_name(ids.dtype())
+                                               : std::string("an undefined tensor")));
+  }
+  const int64_t B = ids.size(0), T = ids.size(1);
+  const std::vector<int64_t> values = ids.to_vector<int64_t>();
+  std::vector<double> pad(values.size());
+  std::vector<int64_t> last(static_cast<size_t>(B));  // flat row of [B * T] to read, per sequence
+  for (int64_t b = 0; b < B; ++b) {
+    int64_t found = -1;
+    for (int64_t t = 0; t < T; ++t) {
+      const auto at = static_cast<size_t>(b * T + t);
+      pad[at] = values[at] == pad_token_id ? 1.0 : 0.0;
+      if (values[at] != pad_token_id) found = t;
+    }
+    if (found < 0) {
+      throw ValueError(fmt::format("Gpt2ForSequenceClassification: row {} is all padding (pad_token_id {})", b,
+                                   pad_token_id));
+    }
+    last[static_cast<size_t>(b)] = b * T + found;
+  }
+  Tensor hidden = transformer->forward(ids, from_vector(pad, {B, T}));           // [B, T, C]
+  return index_select(reshape(hidden, {B * T, -1}), 0, from_vector(last, {B}));  // [B, C]
+}
+
+Tensor Gpt2ForSequenceClassification::head_forward(const Tensor& features) { return (*score)(features); }
+
 // ---- loading ----
 
 namespace {

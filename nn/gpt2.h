@@ -99,6 +99,32 @@ class Gpt2Model : public Module {
   std::shared_ptr<Gpt2Transformer> transformer;
 };
 
+// GPT2ForSequenceClassification: the transformer and a bias-free linear `score` ([num_labels, C],
+// N(0, 0.02^2) as Hugging Face initialises it) applied to each row's last non-padding token:
+//
+//   h = transformer(ids, pad mask)            [B, T, C]
+//   last_b = the last t with ids[b, t] != pad_token_id
+//   logits[b] = score(h[b, last_b])           [B, num_labels]
+//
+// Padding is recognised by pad_token_id, as transformers does (GPT-2 has no pad token of its own;
+// <|endoftext|> = 50256 is the usual choice, so a text that ends with it reads as padded). Pads
+// are masked as keys, so a right-padded row gives the same logits as the row alone. Parameter
+// names: transformer.* as Gpt2Model, score.weight.
+class Gpt2ForSequenceClassification : public Module {
+ public:
+  Gpt2ForSequenceClassification(std::shared_ptr<Gpt2Transformer> transformer, int64_t num_labels,
+                                int64_t pad_token_id, Generator& gen);
+  // ids [B, T] int64 -> logits [B, num_labels]. ValueError for a row of padding only.
+  Tensor forward(const Tensor& ids) override { return head_forward(features(ids)); }
+  // The hidden state at each row's last non-padding token [B, C]: what the head reads.
+  Tensor features(const Tensor& ids);
+  // The head alone: features [B, C] -> [B, num_labels].
+  Tensor head_forward(const Tensor& features);
+  std::shared_ptr<Gpt2Transformer> transformer;
+  std::shared_ptr<Linear> score;
+  int64_t pad_token_id;
+};
+
 // Loads dir/config.json and dir/model.safetensors. Tensor names are accepted with or without the
 // "transformer." prefix; the attention mask buffers (attn.bias, attn.masked_bias) are ignored;
 // lm_head.weight may be absent (save_pretrained omits tied weights) or present, and then must
