@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "engine/ops/ops.h"
 #include "nn/init.h"
+#include "nn/lora.h"
 
 namespace candor::nn {
 
@@ -22,7 +23,18 @@ Conv1D::Conv1D(int64_t in, int64_t out, Generator& gen, double std) {
   bias = register_parameter("bias", zeros({out}));  // [out]
 }
 
-Tensor Conv1D::forward(const Tensor& x) { return matmul(x, weight) + bias; }
+Tensor Conv1D::forward(const Tensor& x) {
+  Tensor y = matmul(x, weight) + bias;  // [..., out]
+  // LoRA (lora.h): h = W0 x + (alpha / r) B A x, unless the update is merged into W already
+  if (lora && !lora->merged) y = y + (*lora)(x);
+  return y;
+}
+
+void Conv1D::add_lora(std::shared_ptr<LoraAdapter> adapter) {
+  detail::prepare_lora(adapter, lora != nullptr, weight.size(0), weight.size(1), weight.dtype(), "Conv1D");
+  lora = register_module("lora", std::move(adapter));
+  lora->train(is_training());
+}
 
 namespace {
 

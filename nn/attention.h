@@ -26,11 +26,16 @@ namespace candor::nn {
 
 // GPT-2's Conv1D: y = x @ weight + bias with weight [in, out] (the transpose of Linear's layout,
 // as in the Hugging Face checkpoints); x [..., in] -> y [..., out]. weight ~ N(0, std^2), bias 0.
+// With a LoRA adapter (nn/lora.h): y = x @ weight + bias + lora(x), unless it is merged.
 class Conv1D : public Module {
  public:
   Conv1D(int64_t in, int64_t out, Generator& gen, double std = 0.02);
   Tensor forward(const Tensor& x) override;
+  // As Linear::add_lora: registers `adapter` as the child "lora" (ValueError: null, sizes other
+  // than [in] -> [out], or already adapted) and converts it to the weight's dtype.
+  void add_lora(std::shared_ptr<LoraAdapter> adapter);
   Tensor weight, bias;  // [in, out], [out]
+  std::shared_ptr<LoraAdapter> lora;  // null without an adapter
 };
 
 // softmax(q k^T / sqrt(D) + mask) v for q [B, H, T, D], k and v [B, H, S, D] -> [B, H, T, D].

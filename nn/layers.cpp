@@ -5,6 +5,7 @@
 
 #include "engine/ops/ops.h"
 #include "nn/init.h"
+#include "nn/lora.h"
 
 namespace candor::nn {
 
@@ -32,7 +33,18 @@ Linear::Linear(int64_t in, int64_t out, Generator& gen, bool has_bias, Init init
   }
 }
 
-Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
+Tensor Linear::forward(const Tensor& x) {
+  Tensor y = linear(x, weight, bias);  // [..., out]
+  // LoRA (lora.h): h = W0 x + (alpha / r) B A x, unless the update is merged into W already
+  if (lora && !lora->merged) y = y + (*lora)(x);
+  return y;
+}
+
+void Linear::add_lora(std::shared_ptr<LoraAdapter> adapter) {
+  detail::prepare_lora(adapter, lora != nullptr, weight.size(1), weight.size(0), weight.dtype(), "Linear");
+  lora = register_module("lora", std::move(adapter));
+  lora->train(is_training());
+}
 
 Embedding::Embedding(int64_t num, int64_t dim, Generator& gen) {
   check_positive(num, "num_embeddings", "Embedding");

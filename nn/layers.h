@@ -20,12 +20,21 @@ namespace candor::nn {
 //   XavierUniform   weight U(+-sqrt(6/(in+out))); bias zeros
 enum class Init { PyTorchDefault, KaimingUniform, XavierUniform };
 
+class LoraAdapter;  // nn/lora.h
+
 // y = x W^T + b, x [..., in] -> y [..., out]; weight [out, in], bias [out].
+// With a LoRA adapter (nn/lora.h, usually added by apply_lora): y = x W^T + b + lora(x), unless
+// the adapter is merged into W.
 class Linear : public Module {
  public:
   Linear(int64_t in, int64_t out, Generator& gen, bool bias = true, Init init = Init::PyTorchDefault);
   Tensor forward(const Tensor& x) override;
+  // Registers `adapter` as the child "lora" (its parameters become "lora.A", "lora.B") and
+  // converts it to the weight's dtype. ValueError: null, sizes other than [in] -> [out], or the
+  // layer already has one.
+  void add_lora(std::shared_ptr<LoraAdapter> adapter);
   Tensor weight, bias;  // bias undefined when built without one
+  std::shared_ptr<LoraAdapter> lora;  // null without an adapter
 };
 
 // Rows of weight [num, dim] picked by int64 ids of any shape: ids [...] -> [..., dim].

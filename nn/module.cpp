@@ -125,6 +125,25 @@ std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_child
   return children_;
 }
 
+void Module::visit_modules(
+    const std::string& prefix,
+    const std::function<void(const std::string&, const std::shared_ptr<Module>&)>& f) const {
+  for (const auto& [name, child] : children_) {
+    std::string full = join_name(prefix, name);
+    f(full, child);
+    child->visit_modules(full, f);
+  }
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_modules() const {
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> out;
+  std::unordered_set<const Module*> seen;
+  visit_modules("", [&](const std::string& name, const std::shared_ptr<Module>& m) {
+    if (seen.insert(m.get()).second) out.emplace_back(name, m);
+  });
+  return out;
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

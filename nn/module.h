@@ -48,6 +48,10 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
   // The direct children, in registration order.
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const;
+  // Every descendant (not the module itself) by dotted name, depth first in registration order, a
+  // parent before its children ("h", "h.0", "h.0.attn", ...), as PyTorch's named_modules() minus
+  // its leading root entry. A module registered under two names is listed once, by its first.
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules() const;
 
   // Training mode (dropout active) or evaluation mode, set on the whole subtree.
   void train(bool on = true);
@@ -99,6 +103,8 @@ class Module {
   // Calls f on every parameter (or buffer) of the subtree with its dotted name, in order.
   void visit_parameters(const std::string& prefix, const Visitor& f) const;
   void visit_buffers(const std::string& prefix, const Visitor& f) const;
+  void visit_modules(const std::string& prefix,
+                     const std::function<void(const std::string&, const std::shared_ptr<Module>&)>& f) const;
   size_t set_requires_grad(const std::string& pattern, bool on, const char* op);
 
   // deque: the references register_* return stay valid as more are added

@@ -71,6 +71,25 @@ TEST_CASE("module: nested dotted names in registration order, own parameters fir
   CHECK(net(zeros({5, 4})).shape() == Shape{5, 1});
 }
 
+TEST_CASE("module: named_modules lists every descendant depth first, parents before children") {
+  Generator gen(0);
+  Net net(gen);
+  std::vector<std::string> names;
+  std::vector<const Module*> modules;
+  for (const auto& [name, m] : net.named_modules()) {
+    names.push_back(name);
+    modules.push_back(m.get());
+  }
+  CHECK(names == std::vector<std::string>{"layers", "layers.0", "layers.0.fc", "layers.0.norm",
+                                          "layers.1", "layers.2", "layers.2.fc", "layers.2.norm",
+                                          "head"});
+  REQUIRE(modules.size() == 9);
+  CHECK(modules[0] == net.layers.get());
+  CHECK(modules[8] == net.head.get());
+  Linear leaf(2, 2, gen);
+  CHECK(leaf.named_modules().empty());  // the root itself is not listed
+}
+
 TEST_CASE("module: a tensor registered twice (tied weights) is listed once") {
   class Tied : public Module {
    public:
