@@ -88,7 +88,7 @@ Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOpti
                  (schema.sensitive_as_features || !contains(schema.sensitive, c.name));
     if (input) e.features_.push_back(Feature{c.name, c.type, 0, 1, 0, {}, ""});
   }
-  if (e.features_.empty()) {
+  if (e.features_.empty() && !options.allow_no_features) {
     throw DataError(
         fmt::format("encoder: no feature columns (columns: {})", join_names(train.column_names())));
   }

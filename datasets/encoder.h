@@ -37,6 +37,10 @@ struct EncoderOptions {
   enum class Unseen { Ignore, Error } unseen = Unseen::Ignore;
   bool standardize = true;
   bool one_hot = true;  // false: ordinal codes
+  // A schema that leaves no feature column is a DataError (usually a mistake), unless this is
+  // set: then x is [N, 0] and the encoder serves the label, group ids and weights only (a text
+  // model builds its x from token ids).
+  bool allow_no_features = false;
 };
 
 struct Encoded {

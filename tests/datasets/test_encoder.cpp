@@ -313,3 +313,20 @@ TEST_CASE("encoder: from_json rejects bad documents with DataError") {
   j["features"][0]["scale"] = 0.0;
   testing::check_throws<DataError>([&] { Encoder::from_json(j); }, {"has scale 0"});
 }
+
+TEST_CASE("encoder: no feature column is an error unless allow_no_features, which gives x [N, 0]") {
+  Schema s = credit_schema();
+  s.sensitive_as_features = false;
+  s.drop = {"age", "job"};
+  Table train = table(kTrain, s);
+  candor::testing::check_throws<DataError>([&] { Encoder::fit(train, s); },
+                                           {"encoder: no feature columns", "label"});
+  EncoderOptions options;
+  options.allow_no_features = true;
+  Encoder enc = Encoder::fit(train, s, options);
+  Encoded e = enc.transform(train);
+  CHECK(e.x.shape() == Shape{4, 0});
+  CHECK(e.y.to_vector<float>() == std::vector<float>{0, 1, 1, 0});
+  CHECK(e.groups.at(0).to_vector<int64_t>() == std::vector<int64_t>{0, 1, 1, 0});
+  CHECK(Encoder::from_json(enc.to_json()).transform(train).y.to_vector<float>() == e.y.to_vector<float>());
+}
