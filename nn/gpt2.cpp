@@ -315,6 +315,21 @@ std::shared_ptr<Gpt2Model> from_pretrained(const std::string& dir) {
   return model;
 }
 
+void save_pretrained(const Gpt2Model& model, const std::string& dir) {
+  const Gpt2Config& c = model.config();
+  const nlohmann::json config = {
+      {"model_type", "gpt2"}, {"architectures", {"GPT2LMHeadModel"}}, {"activation_function", "gelu_new"},
+      {"vocab_size", c.vocab_size}, {"n_positions", c.n_positions}, {"n_ctx", c.n_positions},
+      {"n_embd", c.n_embd}, {"n_layer", c.n_layer}, {"n_head", c.n_head},
+      {"layer_norm_epsilon", c.layer_norm_epsilon}, {"embd_pdrop", c.embd_pdrop},
+      {"attn_pdrop", c.attn_pdrop}, {"resid_pdrop", c.resid_pdrop}};
+  fs::create_directories(dir);
+  std::ofstream out(fs::path(dir) / "config.json");
+  out << config.dump(2) << "\n";
+  if (!out) throw CheckpointError(fmt::format("save_pretrained: cannot write {}/config.json", dir));
+  save_safetensors((fs::path(dir) / "model.safetensors").string(), model.state_dict(), {{"format", "pt"}});
+}
+
 // ---- generation ----
 
 namespace {

@@ -133,6 +133,11 @@ class Gpt2ForSequenceClassification : public Module {
 // dtype, an lm_head that differs from wte; a bad file or config likewise.
 std::shared_ptr<Gpt2Model> from_pretrained(const std::string& dir);
 
+// Writes dir/config.json (the Hugging Face keys from_config_json reads, model_type "gpt2",
+// activation "gelu_new") and dir/model.safetensors (F32, "transformer." names, no lm_head):
+// what from_pretrained reads back, and what transformers' GPT2LMHeadModel.from_pretrained reads.
+void save_pretrained(const Gpt2Model& model, const std::string& dir);
+
 // Token generation. greedy picks the argmax at each step. Otherwise the last position's logits
 // are divided by temperature, cut to the top_k largest (0: no cut; ties at the k-th value are
 // kept), then to the smallest set of most likely tokens whose probability reaches top_p (1: no

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -364,6 +365,22 @@ constexpr size_t kMaxCacheEntries = 1 << 16;
 }  // namespace
 
 char32_t gpt2_byte_to_unicode(uint8_t byte) { return byte_table().to_unicode[byte]; }
+
+void write_byte_level_tokenizer(const std::string& dir) {
+  nlohmann::json vocab = nlohmann::json::object();
+  for (int byte = 0; byte < 256; ++byte) {
+    std::string token;
+    append_utf8(token, gpt2_byte_to_unicode(static_cast<uint8_t>(byte)));
+    vocab[token] = byte;
+  }
+  vocab["<|endoftext|>"] = 256;
+  const std::filesystem::path root(dir);
+  std::ofstream vocab_file(root / "vocab.json", std::ios::binary);
+  vocab_file << vocab.dump() << "\n";
+  std::ofstream merges_file(root / "merges.txt", std::ios::binary);
+  merges_file << "#version: 0.2\n";
+  if (!vocab_file || !merges_file) throw TokenizerError(dir + ": cannot write vocab.json and merges.txt");
+}
 
 std::vector<std::string_view> gpt2_pretokenize(std::string_view utf8) {
   std::vector<CodePoint> cps;

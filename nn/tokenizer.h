@@ -80,6 +80,12 @@ char32_t gpt2_byte_to_unicode(uint8_t byte);
 // Concatenated they give `utf8` back, byte for byte.
 std::vector<std::string_view> gpt2_pretokenize(std::string_view utf8);
 
+// Writes dir/vocab.json and dir/merges.txt of the smallest byte-level vocabulary: the 256 byte
+// symbols (id = the byte's value) and "<|endoftext|>" (id 256), with no merges. Every text
+// encodes (one token per byte); a language model pretrained from scratch on a small corpus
+// (candor pretrain) uses it.
+void write_byte_level_tokenizer(const std::string& dir);
+
 class Gpt2Tokenizer {
  public:
   // Reads the two files; throws TokenizerError naming the file (and line) when one is malformed.
