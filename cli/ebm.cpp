@@ -127,7 +127,10 @@ void run_fit(const EbmFitArgs& args) {
   if (show) fmt::print(stderr, "\n");
   explain::ebm::save_model(model, (out / "model.ebm.json").string());
 
-  nlohmann::json config = to_json(RunConfig{args.data, {}, {}, args.seed});
+  RunConfig run;
+  run.data = args.data;
+  run.seed = args.seed;
+  nlohmann::json config = to_json(run);
   config.erase("model");
   config.erase("train");
   config["ebm"] = {{"outer_bags", o.outer_bags},

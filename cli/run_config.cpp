@@ -17,8 +17,11 @@ nlohmann::json to_json(const RunConfig& c) {
                     {"categorical", d.categorical}, {"drop", d.drop}, {"positive", d.positive},
                     {"delimiter", d.delimiter}, {"data_dir", d.data_dir},
                     {"validation_fraction", d.validation_fraction}, {"test_fraction", d.test_fraction}}},
-          {"model", {{"kind", "mlp"}, {"hidden", c.model.hidden}, {"activation", c.model.activation},
-                     {"dropout", c.model.dropout}}},
+          {"model", {{"kind", c.model_kind}, {"hidden", c.model.hidden}, {"activation", c.model.activation},
+                     {"dropout", c.model.dropout}, {"d_token", c.ft.d_token}, {"n_blocks", c.ft.n_blocks},
+                     {"n_heads", c.ft.n_heads}, {"ffn_factor", c.ft.ffn_factor},
+                     {"attention_dropout", c.ft.attention_dropout}, {"ffn_dropout", c.ft.ffn_dropout},
+                     {"residual_dropout", c.ft.residual_dropout}}},
           {"train", {{"epochs", c.train.epochs}, {"batch_size", c.train.batch_size},
                      {"optimizer", c.train.optimizer}, {"lr", c.train.lr},
                      {"weight_decay", c.train.weight_decay}, {"momentum", c.train.momentum},
@@ -45,6 +48,18 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
     c.model.hidden = m.at("hidden").get<std::vector<int64_t>>();
     c.model.activation = m.at("activation");
     c.model.dropout = m.at("dropout");
+    c.model_kind = m.value("kind", "mlp");
+    if (c.model_kind == "ft_transformer") {
+      c.ft.d_token = m.at("d_token");
+      c.ft.n_blocks = m.at("n_blocks");
+      c.ft.n_heads = m.at("n_heads");
+      c.ft.ffn_factor = m.at("ffn_factor");
+      c.ft.attention_dropout = m.at("attention_dropout");
+      c.ft.ffn_dropout = m.at("ffn_dropout");
+      c.ft.residual_dropout = m.at("residual_dropout");
+    } else if (c.model_kind != "mlp") {
+      throw Error(fmt::format("run config: unknown model kind \"{}\" (mlp, ft_transformer)", c.model_kind));
+    }
     const auto& t = j.at("train");
     c.train.epochs = t.at("epochs");
     c.train.batch_size = t.at("batch_size");

@@ -10,6 +10,7 @@
 
 #include "datasets/builtin.h"
 #include "datasets/encoder.h"
+#include "nn/ft_transformer.h"
 #include "nn/layers.h"
 
 namespace CLI {
@@ -43,7 +44,9 @@ struct TrainConfig {
 
 struct RunConfig {
   DataConfig data;
-  nn::MlpOptions model;
+  std::string model_kind = "mlp";  // mlp | ft_transformer
+  nn::MlpOptions model;            // mlp
+  nn::FtTransformerConfig ft;      // ft_transformer
   TrainConfig train;
   uint64_t seed = 0;
 };

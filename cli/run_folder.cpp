@@ -9,8 +9,31 @@
 
 namespace candor::cli {
 
-std::shared_ptr<nn::Sequential> build_model(const RunConfig& config, int64_t features) {
+std::vector<nn::TabularToken> tabular_tokens(const datasets::Encoder& encoder) {
+  std::vector<nn::TabularToken> tokens;
+  int64_t column = 0;
+  for (const datasets::Encoder::Feature& f : encoder.features()) {
+    if (f.type == datasets::ColumnType::Categorical && encoder.options().one_hot) {
+      const auto width = static_cast<int64_t>(f.categories.size());
+      tokens.push_back({nn::TabularToken::Kind::Categorical, column, width, f.column});
+      column += width;
+    } else {
+      tokens.push_back({nn::TabularToken::Kind::Numeric, column, 1, f.column});
+      column += 1;
+    }
+  }
+  return tokens;
+}
+
+std::shared_ptr<nn::Module> build_model(const RunConfig& config, const datasets::Encoder& encoder) {
   Generator gen(config.seed);
+  const auto features = static_cast<int64_t>(encoder.num_features());
+  if (config.model_kind == "ft_transformer") {
+    return std::make_shared<nn::FtTransformer>(tabular_tokens(encoder), features, config.ft, gen);
+  }
+  if (config.model_kind != "mlp") {
+    throw ValueError(fmt::format("unknown model kind \"{}\" (mlp, ft_transformer)", config.model_kind));
+  }
   return nn::make_mlp(features, 1, config.model, gen);
 }
 
@@ -32,7 +55,12 @@ nlohmann::json read_json(const std::string& path) {
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const RunConfig& config,
                      const datasets::Encoder& encoder) {
-  nn::save_safetensors(path, model.state_dict(),
+  save_checkpoint(path, model.state_dict(), config, encoder);
+}
+
+void save_checkpoint(const std::string& path, const std::map<std::string, Tensor>& state, const RunConfig& config,
+                     const datasets::Encoder& encoder) {
+  nn::save_safetensors(path, state,
                        {{"candor.config", to_json(config).dump()},
                         {"candor.encoder", encoder.to_json().dump()}});
 }
@@ -51,7 +79,7 @@ LoadedRun load_checkpoint(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: metadata is not valid JSON ({})", path, e.what()));
   }
-  run.model = build_model(run.config, static_cast<int64_t>(run.encoder.feature_names().size()));
+  run.model = build_model(run.config, run.encoder);
   run.model->load_state_dict(file.tensors, true);
   run.model->eval();
   return run;

@@ -1,5 +1,7 @@
 #include "cli/scoring.h"
 
+#include <algorithm>
+
 #include "engine/engine.h"
 #include <fmt/format.h>
 
@@ -14,7 +16,14 @@ Scores score_model(nn::Module& model, const datasets::Encoded& data) {
   Scores s;
   s.y = data.y.to_vector<double>();
   s.weight = data.weight.to_vector<double>();
-  s.score = sigmoid(reshape(model(data.x), {-1})).to_vector<double>();  // [N]
+  // In chunks of rows, so a transformer's activations stay small whatever the split's size.
+  constexpr int64_t kChunk = 1024;
+  const int64_t n = data.x.size(0);
+  for (int64_t start = 0; start < n; start += kChunk) {
+    const int64_t rows = std::min(kChunk, n - start);
+    std::vector<double> p = sigmoid(reshape(model(narrow(data.x, 0, start, rows)), {-1})).to_vector<double>();
+    s.score.insert(s.score.end(), p.begin(), p.end());
+  }
   return s;
 }
 

@@ -19,7 +19,7 @@ struct Scores {
   std::vector<double> weight;  // sample weights
 };
 
-// P(y = 1) = sigmoid(model(x)), in eval mode without recording a graph.
+// P(y = 1) = sigmoid(model(x)), in eval mode without recording a graph, 1024 rows at a time.
 Scores score_model(nn::Module& model, const datasets::Encoded& data);
 // accuracy (threshold 0.5), roc_auc, log_loss.
 std::map<std::string, double> task_metrics(const Scores& scores);

@@ -1,4 +1,4 @@
-// candor train: fit an MLP on a dataset's training split, early-stop on validation, keep the best
+// candor train: fit an MLP or an FT-Transformer on a dataset's training split, early-stop on validation, keep the best
 // weights, and write the run folder (config.json, model.safetensors, metrics.json, log.jsonl).
 #include <filesystem>
 
@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/run_folder.h"
+#include "cli/train_run.h"
 #include "cli/scoring.h"
 #include "datasets/loader.h"
 #include "engine/engine.h"
@@ -36,21 +37,21 @@ std::unique_ptr<nn::Optimizer> make_optimizer(const TrainConfig& t, std::vector<
 
 struct TrainArgs {
   RunConfig config;
-  std::string model_kind = "mlp";
   std::string out;
   bool quiet = false;
 };
 
-void run_train(const TrainArgs& args) {
-  const RunConfig& config = args.config;
-  std::filesystem::create_directories(args.out);
+}  // namespace
+
+void run_train(const RunConfig& config, const std::string& out, bool quiet) {
+  std::filesystem::create_directories(out);
   Splits splits = load_splits(config.data, config.seed);
   datasets::Encoder encoder = datasets::Encoder::fit(splits.train, splits.schema);
   datasets::Encoded train = encoder.transform(splits.train);
   datasets::Encoded validation = encoder.transform(splits.validation);
   datasets::Encoded test = encoder.transform(splits.test);
 
-  auto model = build_model(config, train.x.size(1));
+  auto model = build_model(config, encoder);
   auto optimizer = make_optimizer(config.train, model->parameters());
   datasets::DataLoader loader(train, config.train.batch_size, true, config.seed);
 
@@ -72,48 +73,64 @@ void run_train(const TrainArgs& args) {
   fit_options.monitor = config.train.monitor;
   fit_options.maximize = config.train.monitor != "log_loss";
   fit_options.patience = config.train.patience;
-  fit_options.log_path = (std::filesystem::path(args.out) / "log.jsonl").string();
-  fit_options.progress = !args.quiet;
+  fit_options.log_path = (std::filesystem::path(out) / "log.jsonl").string();
+  fit_options.progress = !quiet;
   nn::FitResult result = nn::fit(*model, *optimizer, hooks, fit_options);
   model->load_state_dict(result.best_state, true);
 
-  write_json((std::filesystem::path(args.out) / "config.json").string(), to_json(config));
-  save_checkpoint((std::filesystem::path(args.out) / "model.safetensors").string(), *model, config, encoder);
+  write_json((std::filesystem::path(out) / "config.json").string(), to_json(config));
+  save_checkpoint((std::filesystem::path(out) / "model.safetensors").string(), *model, config, encoder);
   nlohmann::json metrics = {{"best_epoch", result.best_epoch},
                             {"epochs_run", result.epochs_run},
                             {"validation", task_metrics(score_model(*model, validation))},
                             {"test", task_metrics(score_model(*model, test))}};
-  write_json((std::filesystem::path(args.out) / "metrics.json").string(), metrics);
-  if (!args.quiet) {
+  write_json((std::filesystem::path(out) / "metrics.json").string(), metrics);
+  if (!quiet) {
     fmt::print("best epoch {} of {}; test accuracy {:.4f}, ROC AUC {:.4f}, log loss {:.4f}\n",
                result.best_epoch, result.epochs_run, metrics["test"]["accuracy"].get<double>(),
                metrics["test"]["roc_auc"].get<double>(), metrics["test"]["log_loss"].get<double>());
-    fmt::print("wrote {}/{{config.json, model.safetensors, metrics.json, log.jsonl}}\n", args.out);
+    fmt::print("wrote {}/{{config.json, model.safetensors, metrics.json, log.jsonl}}\n", out);
   }
 }
 
-}  // namespace
+void add_model_options(CLI::App& cmd, RunConfig& config) {
+  cmd.add_option("--hidden", config.model.hidden, "MLP hidden widths, e.g. 64,64")->delimiter(',');
+  cmd.add_option("--activation", config.model.activation, "MLP activation: relu, gelu or tanh");
+  cmd.add_option("--dropout", config.model.dropout, "MLP dropout probability")->check(CLI::Range(0.0, 0.99));
+  cmd.add_option("--d-token", config.ft.d_token, "FT-Transformer token width")->check(CLI::PositiveNumber);
+  cmd.add_option("--blocks", config.ft.n_blocks, "FT-Transformer blocks")->check(CLI::PositiveNumber);
+  cmd.add_option("--heads", config.ft.n_heads, "FT-Transformer attention heads")->check(CLI::PositiveNumber);
+  cmd.add_option("--attention-dropout", config.ft.attention_dropout, "FT-Transformer attention dropout")
+      ->check(CLI::Range(0.0, 0.99));
+  cmd.add_option("--ffn-dropout", config.ft.ffn_dropout, "FT-Transformer feed-forward dropout")->check(CLI::Range(0.0, 0.99));
+  cmd.add_option("--residual-dropout", config.ft.residual_dropout, "FT-Transformer residual dropout")
+      ->check(CLI::Range(0.0, 0.99));
+}
+
+void add_training_options(CLI::App& cmd, RunConfig& config) {
+  cmd.add_option("--epochs", config.train.epochs, "epochs at most")->check(CLI::PositiveNumber);
+  cmd.add_option("--batch-size", config.train.batch_size, "rows per step")->check(CLI::PositiveNumber);
+  cmd.add_option("--optimizer", config.train.optimizer, "adam, adamw or sgd");
+  cmd.add_option("--lr", config.train.lr, "learning rate")->check(CLI::PositiveNumber);
+  cmd.add_option("--weight-decay", config.train.weight_decay, "weight decay");
+  cmd.add_option("--patience", config.train.patience, "epochs without improvement before stopping (0: never)");
+  cmd.add_option("--monitor", config.train.monitor, "validation metric: log_loss, roc_auc or accuracy")
+      ->check(CLI::IsMember({"log_loss", "roc_auc", "accuracy"}));
+  cmd.add_option("--seed", config.seed, "seed for splits, initialisation and shuffling");
+}
 
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  CLI::App* cmd = app.add_subcommand("train", "train an MLP on a dataset and write a run folder");
+  CLI::App* cmd = app.add_subcommand("train", "train an MLP or an FT-Transformer on a dataset and write a run folder");
   add_data_options(*cmd, args->config.data);
-  cmd->add_option("--model", args->model_kind, "model kind (mlp)")->check(CLI::IsMember({"mlp"}));
-  cmd->add_option("--hidden", args->config.model.hidden, "hidden widths, e.g. 64,64")->delimiter(',');
-  cmd->add_option("--activation", args->config.model.activation, "relu, gelu or tanh");
-  cmd->add_option("--dropout", args->config.model.dropout, "dropout probability")->check(CLI::Range(0.0, 0.99));
-  cmd->add_option("--epochs", args->config.train.epochs, "epochs at most")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch-size", args->config.train.batch_size, "rows per step")->check(CLI::PositiveNumber);
-  cmd->add_option("--optimizer", args->config.train.optimizer, "adam, adamw or sgd");
-  cmd->add_option("--lr", args->config.train.lr, "learning rate")->check(CLI::PositiveNumber);
-  cmd->add_option("--weight-decay", args->config.train.weight_decay, "weight decay");
-  cmd->add_option("--patience", args->config.train.patience, "epochs without improvement before stopping (0: never)");
-  cmd->add_option("--monitor", args->config.train.monitor, "validation metric: log_loss, roc_auc or accuracy")
-      ->check(CLI::IsMember({"log_loss", "roc_auc", "accuracy"}));
-  cmd->add_option("--seed", args->config.seed, "seed for splits, initialisation and shuffling");
+  cmd->add_option("--model", args->config.model_kind, "model kind: mlp or ft-transformer")
+      ->transform(CLI::Transformer(std::map<std::string, std::string>{{"ft-transformer", "ft_transformer"}}))
+      ->check(CLI::IsMember({"mlp", "ft_transformer"}));
+  add_model_options(*cmd, args->config);
+  add_training_options(*cmd, args->config);
   cmd->add_option("--out", args->out, "run folder to write")->required();
   cmd->add_flag("--quiet", args->quiet, "no progress bar or summary");
-  cmd->callback([args] { run_train(*args); });
+  cmd->callback([args] { run_train(args->config, args->out, args->quiet); });
 }
 
 }  // namespace candor::cli

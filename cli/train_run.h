@@ -1,0 +1,22 @@
+// The training run behind `candor train` and the tabular `candor pretrain`, and the options that
+// describe a model and its training, shared by both commands.
+#pragma once
+
+#include <string>
+
+#include "cli/run_config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace candor::cli {
+
+// Trains the model the config describes, early-stopping on validation and keeping the best
+// weights, and writes the run folder (config.json, model.safetensors, metrics.json, log.jsonl).
+void run_train(const RunConfig& config, const std::string& out, bool quiet);
+
+void add_model_options(CLI::App& command, RunConfig& config);     // MLP and FT-Transformer shapes
+void add_training_options(CLI::App& command, RunConfig& config);  // epochs, optimizer, seed, ...
+
+}  // namespace candor::cli
