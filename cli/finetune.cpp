@@ -1,5 +1,6 @@
-// candor finetune: load a trained run's checkpoint and fine-tune it with a fairness penalty in
-// the loss, or under a fairness constraint, reporting task and fairness metrics before and after.
+// candor finetune: load a trained run's checkpoint (or a pretrained GPT-2 as a text classifier)
+// and fine-tune it, fully, head-only or with LoRA adapters, with a fairness penalty in the loss,
+// or under a fairness constraint, reporting task and fairness metrics before and after.
 //
 // Penalty mode:     loss = bce(logits, y) + lambda * penalty(sigmoid(logits), group)
 // Constrained mode: the same loss with lambda a Lagrange multiplier for "gap <= epsilon", raised
@@ -24,8 +25,21 @@ namespace candor::cli {
 void add_finetune_command(CLI::App& app) {
   auto args = std::make_shared<FinetuneConfig>();
   CLI::App* cmd = app.add_subcommand("finetune", "fine-tune a trained model with a fairness penalty or constraint");
-  cmd->add_option("--init", args->init, "checkpoint to start from (runs/NAME/model.safetensors)")->required();
+  cmd->add_option("--init", args->init, "checkpoint to start from (runs/NAME/model.safetensors)");
+  cmd->add_option("--pretrained", args->pretrained,
+                  "or a GPT-2 directory to fine-tune as a text classifier (with --csv, --text-column, --label, --sensitive)");
+  cmd->add_option("--text-column", args->text_column, "the CSV's text column (--pretrained)");
+  cmd->add_option("--max-length", args->max_length, "tokens kept per text, at most the model's context (--pretrained)")->check(CLI::PositiveNumber);
   add_data_options(*cmd, args->data);
+  cmd->add_option("--mode", args->mode, "what trains: full (everything), head (the head only) or lora (low-rank adapters)")
+      ->check(CLI::IsMember({"full", "head", "lora"}));
+  cmd->add_flag("--cache-features", args->cache_features, "head mode: run the frozen backbone once, in eval mode");
+  cmd->add_option("--lora-rank", args->lora_rank, "LoRA rank r")->check(CLI::PositiveNumber);
+  cmd->add_option("--lora-alpha", args->lora_alpha, "LoRA alpha (the update is scaled by alpha / r)")->check(CLI::PositiveNumber);
+  cmd->add_option("--lora-dropout", args->lora_dropout, "dropout on the adapters' input")->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--lora-targets", args->lora_targets,
+                  "layers to adapt, as name patterns (default: every Linear of an MLP, *c_attn of a transformer)")
+      ->delimiter(',');
   cmd->add_option("--penalty", args->penalty, "gap to penalise: dp (demographic parity), eo (equalized odds), eopp (equal opportunity)")
       ->check(CLI::IsMember({"dp", "eo", "eopp"}));
   cmd->add_option("--lambda", args->lambda, "penalty weight (the initial multiplier with --constraint)")

@@ -1,7 +1,9 @@
 // The fine-tuning run behind `candor finetune` and each point of `candor sweep`.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -10,7 +12,10 @@
 namespace candor::cli {
 
 struct FinetuneConfig {
-  std::string init;          // checkpoint written by candor train
+  std::string init;          // checkpoint written by candor train (or pretrain); or, for text:
+  std::string pretrained;    // a GPT-2 directory (config.json, model.safetensors, vocab.json, merges.txt)
+  std::string text_column;   // with pretrained: the CSV's text column
+  int64_t max_length = 128;  // with pretrained: tokens kept per text
   DataConfig data;           // --sensitive picks the penalised columns; the rest defaults to the run's
   std::string penalty = "dp";  // dp | eo | eopp
   double lambda = 1.0;       // penalty weight; the initial multiplier in constrained mode
@@ -19,6 +24,12 @@ struct FinetuneConfig {
   std::string reduction = "max_min";
   std::string constraint;    // e.g. "dp<=0.02": constrained mode
   double dual_lr = 2.0;      // multiplier step in constrained mode
+  std::string mode = "full";   // full | head | lora (see cli/tunable.h)
+  bool cache_features = false;  // head mode: run the frozen backbone once
+  int64_t lora_rank = 8;
+  double lora_alpha = 16;
+  double lora_dropout = 0;
+  std::vector<std::string> lora_targets;  // empty: the model's default (every Linear of an MLP, c_attn of a transformer)
   int64_t epochs = 10;
   double lr = 1e-3;
   int64_t batch_size = 256;
@@ -30,9 +41,14 @@ struct FinetuneConfig {
 
 nlohmann::json to_json(const FinetuneConfig& config);
 
-// Loads the checkpoint, reports before, fine-tunes, reports after, and writes the run folder
-// (config.json, model.safetensors, metrics.json, log.jsonl). Returns metrics.json's content:
-// {"before": {"validation": S, "test": S}, "after": {...}, "penalised": [...], "lambda": x}
+// Loads the checkpoint (or the pretrained GPT-2 with a new classification head, over the CSV's
+// text), reports before, fine-tunes in the chosen mode, reports after, and writes the run folder
+// (config.json, model.safetensors, metrics.json, log.jsonl, and adapter.safetensors in LoRA mode:
+// the adapters alone, loadable on top of the starting model; model.safetensors holds the weights
+// with the adapters merged in, so every command reads it as a plain checkpoint). Returns
+// metrics.json's content:
+// {"before": {"validation": S, "test": S}, "after": {...}, "penalised": [...], "lambda": x,
+//  "mode": m, "trainable_parameters": n, "total_parameters": n, "lora_layers": [...]}
 // with S = {"accuracy", "roc_auc", "log_loss", "fairness": <candor audit's JSON>}.
 nlohmann::json run_finetune(const FinetuneConfig& config);
 

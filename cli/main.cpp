@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   candor::cli::add_sweep_command(app);
   candor::cli::add_language_model_commands(app);
   candor::cli::add_ebm_command(app);
+  candor::cli::add_pretrain_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

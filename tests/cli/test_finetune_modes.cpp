@@ -1,0 +1,161 @@
+// `candor finetune --mode full|head|lora` on an FT-Transformer, `candor pretrain` (tabular and
+// text) and fine-tuning a pretrained GPT as a text classifier, through the real binary.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_candor.h"
+
+namespace fs = std::filesystem;
+using candor::testing::Result;
+using candor::testing::run_candor;
+using candor::testing::scratch;
+
+namespace {
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+double dp_of(const nlohmann::json& metrics, const char* when, const char* split, const char* column = "group") {
+  return metrics[when][split]["fairness"]["sensitive_features"][column]["fairlearn"]["demographic_parity_difference"]
+                ["value"];
+}
+
+// An FT-Transformer pretrained on the synthetic biased data, made once per test process.
+const fs::path& pretrained_ft() {
+  static fs::path dir = [] {
+    fs::path d = scratch("modes");
+    Result r = run_candor("pretrain --data synthetic --d-token 16 --blocks 1 --heads 2 --epochs 3 --seed 1 --quiet --out " +
+                          (d / "ft").string());
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    return d;
+  }();
+  return dir;
+}
+
+std::string ft_init() { return (pretrained_ft() / "ft" / "model.safetensors").string(); }
+
+}  // namespace
+
+TEST_CASE("pretrain on a dataset writes an FT-Transformer run that eval reads") {
+  nlohmann::json config = read_json(pretrained_ft() / "ft" / "config.json");
+  CHECK(config["model"]["kind"] == "ft_transformer");
+  CHECK(config["model"]["d_token"] == 16);
+  Result eval = run_candor("eval --run " + (pretrained_ft() / "ft").string() + " --split test --bootstrap 0");
+  INFO(eval.out);
+  REQUIRE(eval.code == 0);
+  CHECK(eval.out.find("\"accuracy\"") != std::string::npos);
+}
+
+TEST_CASE("finetune --mode lora trains the adapters only, saves them alone, and the DP penalty lowers the gap") {
+  fs::path out = pretrained_ft() / "lora";
+  Result r = run_candor("finetune --init " + ft_init() +
+                        " --mode lora --lora-rank 4 --penalty dp --lambda 1 --epochs 3 --lr 3e-3 --bootstrap 0 --quiet --out " +
+                        out.string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  nlohmann::json m = read_json(out / "metrics.json");
+  CHECK(m["mode"] == "lora");
+  CHECK(m["lora_layers"].size() == 1);  // one block: blocks.0.attention.c_attn
+  CHECK(m["trainable_parameters"].get<int64_t>() < m["total_parameters"].get<int64_t>() / 4);
+  CHECK(fs::exists(out / "adapter.safetensors"));
+  const double before = dp_of(m, "before", "validation"), after = dp_of(m, "after", "validation");
+  CHECK(before > 0.1);
+  CHECK(after < before / 2);
+  // ... while the model still ranks: not a constant predictor, whose gap is trivially zero
+  CHECK(m["after"]["validation"]["roc_auc"].get<double>() > 0.75);
+  // model.safetensors holds the merged weights under the base's names: a plain checkpoint.
+  Result eval = run_candor("eval --run " + out.string() + " --split validation --bootstrap 0");
+  INFO(eval.out);
+  REQUIRE(eval.code == 0);
+  const double accuracy = nlohmann::json::parse(eval.out)["validation"]["accuracy"];
+  CHECK(accuracy == doctest::Approx(m["after"]["validation"]["accuracy"].get<double>()).epsilon(1e-3));
+}
+
+TEST_CASE("finetune --mode head trains the head only, with or without cached features") {
+  for (const std::string& cache : {std::string(""), std::string(" --cache-features")}) {
+    fs::path out = pretrained_ft() / (cache.empty() ? "head" : "head_cached");
+    Result r = run_candor("finetune --init " + ft_init() + " --mode head" + cache +
+                          " --penalty dp --lambda 2 --epochs 2 --bootstrap 0 --quiet --out " + out.string());
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    nlohmann::json m = read_json(out / "metrics.json");
+    // head: LayerNorm (2 x 16) and Linear (16 + 1)
+    CHECK(m["trainable_parameters"] == 2 * 16 + 16 + 1);
+    CHECK(!fs::exists(out / "adapter.safetensors"));
+  }
+}
+
+TEST_CASE("finetune modes: bad combinations are one clear error line") {
+  fs::path dir = pretrained_ft();
+  Result both = run_candor("finetune --init " + ft_init() + " --pretrained " + dir.string() + " --quiet --out " + (dir / "x").string());
+  CHECK(both.code == 1);
+  CHECK(both.out.find("either --init") != std::string::npos);
+  Result cache = run_candor("finetune --init " + ft_init() + " --cache-features --quiet --out " + (dir / "x").string());
+  CHECK(cache.code == 1);
+  CHECK(cache.out.find("--cache-features applies to --mode head only") != std::string::npos);
+  Result targets = run_candor("finetune --init " + ft_init() + " --mode lora --lora-targets '*nothing*' --quiet --out " +
+                              (dir / "x").string());
+  CHECK(targets.code == 1);
+  CHECK(targets.out.find("*nothing*") != std::string::npos);
+  Result mode = run_candor("finetune --init " + ft_init() + " --mode partial --quiet --out " + (dir / "x").string());
+  CHECK(mode.code == 2);
+}
+
+TEST_CASE("pretrain --text writes a GPT-2 directory that generate reads and finetune --pretrained classifies with") {
+  fs::path dir = scratch("pretrain_text");
+  {
+    std::ofstream text(dir / "corpus.txt");
+    for (int i = 0; i < 60; ++i) text << "the cat sat on the mat. the dog sat on the log. ";
+  }
+  Result r = run_candor("pretrain --text " + (dir / "corpus.txt").string() +
+                        " --layers 1 --gpt-heads 2 --width 16 --context 16 --epochs 3 --steps-per-epoch 20 --batch-size 8 --quiet --out " +
+                        (dir / "lm").string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  for (const char* file : {"config.json", "model.safetensors", "vocab.json", "merges.txt", "metrics.json"}) {
+    CHECK(fs::exists(dir / "lm" / file));
+  }
+  nlohmann::json m = read_json(dir / "lm" / "metrics.json");
+  CHECK(m["validation_loss"].get<double>() < std::log(257.0));  // better than uniform over the vocabulary
+  Result g = run_candor("generate --model " + (dir / "lm").string() + " --prompt 'the ' --max-new-tokens 5 --greedy");
+  INFO(g.out);
+  REQUIRE(g.code == 0);
+  CHECK(g.out.rfind("the ", 0) == 0);
+
+  {  // a labelled text CSV: the label follows the word, the group is correlated with it
+    std::ofstream csv(dir / "texts.csv");
+    csv << "text,label,group\n";
+    for (int i = 0; i < 80; ++i) {
+      const bool cat = i % 2 == 0;
+      csv << (cat ? "the cat sat" : "the dog sat") << (i % 3 == 0 ? " on the mat" : "") << "," << (cat ? 1 : 0) << ","
+          << ((i % 5 < 3) == cat ? "a" : "b") << "\n";
+    }
+  }
+  Result f = run_candor("finetune --pretrained " + (dir / "lm").string() + " --csv " + (dir / "texts.csv").string() +
+                        " --text-column text --label label --sensitive group --mode lora --lora-rank 4 --epochs 15 --lr 1e-2 --lambda 0 "
+                        "--batch-size 16 "
+                        "--bootstrap 0 --quiet --out " + (dir / "cls").string());
+  INFO(f.out);
+  REQUIRE(f.code == 0);
+  nlohmann::json fm = read_json(dir / "cls" / "metrics.json");
+  // adapters on c_attn and the new score head train; nothing else
+  const int64_t adapters = 4 * (16 + 3 * 16), head = 16;
+  CHECK(fm["trainable_parameters"] == adapters + head);
+  // "cat" or "dog" decides the label, read through attention from the last token (a "t" either way)
+  CHECK(fm["before"]["test"]["accuracy"].get<double>() < 0.75);
+  CHECK(fm["after"]["test"]["accuracy"].get<double>() >= 0.9);
+  CHECK(fm["after"]["test"]["fairness"]["sensitive_features"].contains("group"));
+  CHECK(fs::exists(dir / "cls" / "adapter.safetensors"));
+  Result missing = run_candor("finetune --pretrained " + (dir / "lm").string() + " --csv " + (dir / "texts.csv").string() +
+                              " --label label --sensitive group --quiet --out " + (dir / "x").string());
+  CHECK(missing.code == 1);
+  CHECK(missing.out.find("--text-column") != std::string::npos);
+}
