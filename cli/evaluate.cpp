@@ -13,12 +13,12 @@ namespace candor::cli {
 
 namespace {
 struct EvalArgs {
-  std::string run, split = "test";
+  std::string run, adapter, split = "test";
   int64_t bootstrap = 200;
 };
 
 void run_eval(const EvalArgs& args) {
-  LoadedRun run = load_checkpoint((std::filesystem::path(args.run) / "model.safetensors").string());
+  LoadedRun run = load_run(args.run, args.adapter);
   Splits splits = load_splits(run.config.data, run.config.seed);
   const datasets::Table& table = split_by_name(splits, args.split);
   datasets::Encoded data = run.encoder.transform(table);
@@ -37,6 +37,7 @@ void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "evaluate a trained run on a split of its data");
   cmd->add_option("--run", args->run, "run folder written by candor train")->required();
+  cmd->add_option("--adapter", args->adapter, "LoRA adapters to apply on top (a LoRA fine-tune's adapter.safetensors)");
   cmd->add_option("--split", args->split, "train, validation or test")
       ->check(CLI::IsMember({"train", "validation", "test"}));
   cmd->add_option("--bootstrap", args->bootstrap, "bootstrap resamples for the fairness intervals")

@@ -16,7 +16,7 @@ namespace candor::cli {
 
 namespace {
 struct PredictArgs {
-  std::string run, split = "test", out;
+  std::string run, adapter, split = "test", out;
   DataConfig data;  // when given, replaces the run's own data
 };
 
@@ -26,7 +26,7 @@ std::string cell(const datasets::Column& col, size_t row) {
 }
 
 void run_predict(const PredictArgs& args) {
-  LoadedRun run = load_checkpoint((std::filesystem::path(args.run) / "model.safetensors").string());
+  LoadedRun run = load_run(args.run, args.adapter);
   DataConfig data = args.data.data.empty() && args.data.csv.empty() ? run.config.data : args.data;
   Splits splits = load_splits(data, run.config.seed);
   const datasets::Table& table = split_by_name(splits, args.split);
@@ -51,6 +51,7 @@ void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();
   CLI::App* cmd = app.add_subcommand("predict", "write a run's predictions as CSV");
   cmd->add_option("--run", args->run, "run folder written by candor train")->required();
+  cmd->add_option("--adapter", args->adapter, "LoRA adapters to apply on top (a LoRA fine-tune's adapter.safetensors)");
   cmd->add_option("--split", args->split, "train, validation or test")
       ->check(CLI::IsMember({"train", "validation", "test"}));
   cmd->add_option("--out", args->out, "CSV file to write")->required();

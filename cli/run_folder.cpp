@@ -1,10 +1,12 @@
 #include "cli/run_folder.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "engine/error.h"
+#include "nn/lora.h"
 #include "nn/safetensors.h"
 
 namespace candor::cli {
@@ -82,6 +84,15 @@ LoadedRun load_checkpoint(const std::string& path) {
   run.model = build_model(run.config, run.encoder);
   run.model->load_state_dict(file.tensors, true);
   run.model->eval();
+  return run;
+}
+
+LoadedRun load_run(const std::string& folder, const std::string& adapter) {
+  LoadedRun run = load_checkpoint((std::filesystem::path(folder) / "model.safetensors").string());
+  if (!adapter.empty()) {
+    nn::load_lora(adapter, *run.model);
+    run.model->eval();
+  }
   return run;
 }
 

@@ -39,5 +39,8 @@ void save_checkpoint(const std::string& path, const std::map<std::string, Tensor
                      const datasets::Encoder& encoder);
 // Rebuilds the model from a checkpoint's own metadata and loads its weights (strict).
 LoadedRun load_checkpoint(const std::string& path);
+// folder/model.safetensors, with the LoRA adapters of `adapter` (a LoRA fine-tune's
+// adapter.safetensors) applied on top when it is not empty.
+LoadedRun load_run(const std::string& folder, const std::string& adapter = "");
 
 }  // namespace candor::cli
