@@ -2,7 +2,8 @@
 # The main job (`make demo`): train an MLP on UCI Adult, fine-tune it with the demographic-parity
 # penalty for sex, print accuracy and fairness for sex and race before and after, sweep the
 # penalty weight for the accuracy-fairness plot, audit the predictions, and fit an Explainable
-# Boosting Machine beside the network. Everything lands in runs/demo/.
+# Boosting Machine beside the network; then pretrain an FT-Transformer on the same data and
+# fine-tune it with LoRA adapters and the same penalty. Everything lands in runs/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 candor=${CANDOR:-./build/cli/candor}
@@ -35,4 +36,11 @@ echo "== 5. explainable boosting machine on the same split (InterpretML's defaul
 echo "the network of step 1: test $(grep -o '"roc_auc": [0-9.]*' "$out/train/metrics.json" | head -1)"
 
 echo
-echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json, ebm/plots/)"
+echo "== 6. a transformer: pretrain an FT-Transformer on Adult, then LoRA fine-tune it with the same penalty"
+"$candor" pretrain --data adult --d-token 32 --blocks 2 --heads 4 --epochs 5 --seed 0 --out "$out/ft"
+"$candor" finetune --init "$out/ft/model.safetensors" --sensitive sex --mode lora --lora-rank 8 \
+  --penalty dp --lambda 0.7 --epochs 3 --lr 3e-3 --out "$out/ft_lora"
+
+echo
+echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json, ebm/plots/,"
+echo "         ft_lora/adapter.safetensors: the LoRA adapters alone)"
