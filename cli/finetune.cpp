@@ -22,6 +22,18 @@
 
 namespace candor::cli {
 
+void add_mode_options(CLI::App& cmd, FinetuneConfig& config) {
+  cmd.add_option("--mode", config.mode, "what trains: full (everything), head (the head only) or lora (low-rank adapters)")
+      ->check(CLI::IsMember({"full", "head", "lora"}));
+  cmd.add_flag("--cache-features", config.cache_features, "head mode: run the frozen backbone once, in eval mode");
+  cmd.add_option("--lora-rank", config.lora_rank, "LoRA rank r")->check(CLI::PositiveNumber);
+  cmd.add_option("--lora-alpha", config.lora_alpha, "LoRA alpha (the update is scaled by alpha / r)")->check(CLI::PositiveNumber);
+  cmd.add_option("--lora-dropout", config.lora_dropout, "dropout on the adapters' input")->check(CLI::Range(0.0, 0.99));
+  cmd.add_option("--lora-targets", config.lora_targets,
+                 "layers to adapt, as name patterns (default: every Linear of an MLP, *c_attn of a transformer)")
+      ->delimiter(',');
+}
+
 void add_finetune_command(CLI::App& app) {
   auto args = std::make_shared<FinetuneConfig>();
   CLI::App* cmd = app.add_subcommand("finetune", "fine-tune a trained model with a fairness penalty or constraint");
@@ -31,15 +43,7 @@ void add_finetune_command(CLI::App& app) {
   cmd->add_option("--text-column", args->text_column, "the CSV's text column (--pretrained)");
   cmd->add_option("--max-length", args->max_length, "tokens kept per text, at most the model's context (--pretrained)")->check(CLI::PositiveNumber);
   add_data_options(*cmd, args->data);
-  cmd->add_option("--mode", args->mode, "what trains: full (everything), head (the head only) or lora (low-rank adapters)")
-      ->check(CLI::IsMember({"full", "head", "lora"}));
-  cmd->add_flag("--cache-features", args->cache_features, "head mode: run the frozen backbone once, in eval mode");
-  cmd->add_option("--lora-rank", args->lora_rank, "LoRA rank r")->check(CLI::PositiveNumber);
-  cmd->add_option("--lora-alpha", args->lora_alpha, "LoRA alpha (the update is scaled by alpha / r)")->check(CLI::PositiveNumber);
-  cmd->add_option("--lora-dropout", args->lora_dropout, "dropout on the adapters' input")->check(CLI::Range(0.0, 0.99));
-  cmd->add_option("--lora-targets", args->lora_targets,
-                  "layers to adapt, as name patterns (default: every Linear of an MLP, *c_attn of a transformer)")
-      ->delimiter(',');
+  add_mode_options(*cmd, *args);
   cmd->add_option("--penalty", args->penalty, "gap to penalise: dp (demographic parity), eo (equalized odds), eopp (equal opportunity)")
       ->check(CLI::IsMember({"dp", "eo", "eopp"}));
   cmd->add_option("--lambda", args->lambda, "penalty weight (the initial multiplier with --constraint)")

@@ -9,6 +9,10 @@
 
 #include "cli/run_config.h"
 
+namespace CLI {
+class App;
+}
+
 namespace candor::cli {
 
 struct FinetuneConfig {
@@ -40,6 +44,9 @@ struct FinetuneConfig {
 };
 
 nlohmann::json to_json(const FinetuneConfig& config);
+
+// --mode, --cache-features and the --lora-* options, shared by finetune and sweep.
+void add_mode_options(CLI::App& command, FinetuneConfig& config);
 
 // Loads the checkpoint (or the pretrained GPT-2 with a new classification head, over the CSV's
 // text), reports before, fine-tunes in the chosen mode, reports after, and writes the run folder

@@ -127,6 +127,7 @@ void add_sweep_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("sweep", "fine-tune over a grid of lambdas and plot accuracy against fairness");
   cmd->add_option("--init", args->base.init, "checkpoint to start from")->required();
   add_data_options(*cmd, args->base.data);
+  add_mode_options(*cmd, args->base);
   cmd->add_option("--penalty", args->base.penalty, "dp, eo or eopp")->check(CLI::IsMember({"dp", "eo", "eopp"}));
   cmd->add_option("--lambdas", args->lambdas, "penalty weights, e.g. 0,0.5,1,2")->delimiter(',');
   cmd->add_option("--form", args->base.form, "abs, squared or hinge")->check(CLI::IsMember({"abs", "squared", "hinge"}));

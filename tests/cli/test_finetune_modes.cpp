@@ -204,3 +204,18 @@ TEST_CASE("a LoRA fine-tune of an FT-Transformer on Adult with the DP penalty lo
     CHECK(m["after"][split]["accuracy"].get<double>() > m["before"][split]["accuracy"].get<double>() - 0.05);
   }
 }
+
+TEST_CASE("sweep takes the fine-tuning mode: a LoRA run per lambda") {
+  fs::path out = pretrained_ft() / "sweep";
+  Result r = run_candor("sweep --init " + ft_init() + " --mode lora --lora-rank 2 --lambdas 0,1 --epochs 2 --quiet --out " +
+                        out.string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  nlohmann::json pareto = read_json(out / "pareto.json");
+  REQUIRE(pareto["points"].size() == 2);
+  for (const char* run : {"lambda_0", "lambda_1"}) {
+    CHECK(fs::exists(out / run / "adapter.safetensors"));
+    CHECK(read_json(out / run / "metrics.json")["mode"] == "lora");
+  }
+  CHECK(pareto["points"][1]["validation"]["gap"].get<double>() < pareto["points"][0]["validation"]["gap"].get<double>());
+}
