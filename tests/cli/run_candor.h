@@ -11,6 +11,7 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 namespace candor::testing {
 
@@ -29,6 +30,12 @@ inline Result run_candor(const std::string& args, const std::string& env = "") {
   while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
   int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline nlohmann::json read_json(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << path);
+  return nlohmann::json::parse(in);
 }
 
 inline std::string slurp(const std::filesystem::path& path) {

@@ -13,15 +13,11 @@
 
 namespace fs = std::filesystem;
 using candor::testing::Result;
+using candor::testing::read_json;
 using candor::testing::scratch;
 using candor::testing::slurp;
 
 namespace {
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 double dp_of(const nlohmann::json& metrics, const char* when, const char* split) {
   return metrics[when][split]["fairness"]["sensitive_features"]["group"]["fairlearn"]

@@ -12,15 +12,11 @@
 
 namespace fs = std::filesystem;
 using candor::testing::Result;
+using candor::testing::read_json;
 using candor::testing::run_candor;
 using candor::testing::scratch;
 
 namespace {
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 double dp_of(const nlohmann::json& metrics, const char* when, const char* split, const char* column = "group") {
   return metrics[when][split]["fairness"]["sensitive_features"][column]["fairlearn"]["demographic_parity_difference"]

@@ -17,7 +17,7 @@
 #include "datasets/data_dir.h"
 #include "datasets/encoder.h"
 #include "datasets/errors.h"
-#include "tests/datasets/temp_files.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/checks.h"
 
 using namespace candor;

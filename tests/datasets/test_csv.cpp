@@ -5,7 +5,7 @@
 
 #include "datasets/csv.h"
 #include "datasets/errors.h"
-#include "tests/datasets/temp_files.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/checks.h"
 
 using namespace candor;

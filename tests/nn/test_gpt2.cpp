@@ -23,11 +23,13 @@
 #include "nn/gpt2.h"
 #include "nn/safetensors.h"
 #include "tests/support/checks.h"
+#include "tests/support/temp_dir.h"
 
 using namespace candor;
 using namespace candor::nn;
 using candor::testing::all_close;
 using candor::testing::check_throws;
+using candor::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -69,21 +71,6 @@ Tensor logits_of(Gpt2Model& model, const std::vector<int64_t>& ids) {
   Tensor l = model.forward(ids_tensor(ids));
   return reshape(l, {l.size(1), l.size(2)}).detach().to(kFloat64);
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / fmt::format("candor_gpt2_{}_{}", ::getpid(), counter++);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
 
 // A copy of the fixture's config.json and the given tensors as model.safetensors, in a temp dir.
 void write_checkpoint(const fs::path& dir, const std::map<std::string, Tensor>& tensors,
@@ -221,9 +208,9 @@ TEST_CASE("gpt2: the loader accepts BF16, a tied lm_head and both naming styles"
   std::map<std::string, Tensor> tensors = fixture_tensors();
   SUBCASE("BF16") {
     TempDir dir;
-    write_checkpoint(dir.path, tensors, StoredType::BF16);
-    auto model = from_pretrained(dir.path.string());
-    auto stored = load_safetensors((dir.path / "model.safetensors").string());
+    write_checkpoint(dir.root(), tensors, StoredType::BF16);
+    auto model = from_pretrained(dir.root().string());
+    auto stored = load_safetensors((dir.root() / "model.safetensors").string());
     CHECK(stored.stored_dtype.at("transformer.wte.weight") == "BF16");
     auto state = model->state_dict();
     CHECK(all_close("bf16 wte", state.at("transformer.wte.weight"), stored.tensors.at("transformer.wte.weight"), 0, 0));
@@ -234,8 +221,8 @@ TEST_CASE("gpt2: the loader accepts BF16, a tied lm_head and both naming styles"
     Tensor ln = tensors.at("transformer.ln_f.bias");
     tensors.erase("transformer.ln_f.bias");
     tensors["ln_f.bias"] = ln;
-    write_checkpoint(dir.path, tensors);
-    auto model = from_pretrained(dir.path.string());
+    write_checkpoint(dir.root(), tensors);
+    auto model = from_pretrained(dir.root().string());
     const auto ids = prompt(0);
     Tensor want = json_tensor(expected()["logits"][0], {static_cast<int64_t>(ids.size()), 96});
     CHECK(all_close("logits with lm_head", logits_of(*model, ids), want, 1e-5, 1e-4));
@@ -246,47 +233,47 @@ TEST_CASE("gpt2: every load error names the tensor") {
   static_assert(std::is_base_of_v<candor::Error, CheckpointError>);
   std::map<std::string, Tensor> tensors = fixture_tensors();
   TempDir dir;
-  const std::string d = dir.path.string();
+  const std::string d = dir.root().string();
   SUBCASE("missing") {
     tensors.erase("transformer.h.1.mlp.c_fc.bias");
-    write_checkpoint(dir.path, tensors);
+    write_checkpoint(dir.root(), tensors);
     check_throws<CheckpointError>([&] { from_pretrained(d); }, {"missing tensor", "\"transformer.h.1.mlp.c_fc.bias\""});
   }
   SUBCASE("unexpected") {
     tensors["h.0.attn.q_proj.weight"] = zeros({32, 32});
-    write_checkpoint(dir.path, tensors);
+    write_checkpoint(dir.root(), tensors);
     check_throws<CheckpointError>([&] { from_pretrained(d); }, {"unexpected tensor", "\"h.0.attn.q_proj.weight\""});
   }
   SUBCASE("wrong shape") {
     tensors["transformer.h.0.attn.c_attn.weight"] = zeros({96, 32});  // Linear's [out, in], not Conv1D's
-    write_checkpoint(dir.path, tensors);
+    write_checkpoint(dir.root(), tensors);
     check_throws<CheckpointError>([&] { from_pretrained(d); },
                                   {"\"transformer.h.0.attn.c_attn.weight\"", "shape [96, 32]", "needs [32, 96]"});
   }
   SUBCASE("wrong dtype") {
     tensors["transformer.ln_f.bias"] = zeros({32}, kInt64);
-    write_checkpoint(dir.path, tensors);
+    write_checkpoint(dir.root(), tensors);
     check_throws<CheckpointError>([&] { from_pretrained(d); }, {"\"transformer.ln_f.bias\"", "stored as I64"});
   }
   SUBCASE("float64 is a wrong dtype too") {
     tensors["transformer.wpe.weight"] = tensors["transformer.wpe.weight"].to(kFloat64);
-    write_checkpoint(dir.path, tensors);
+    write_checkpoint(dir.root(), tensors);
     check_throws<CheckpointError>([&] { from_pretrained(d); }, {"\"transformer.wpe.weight\"", "stored as F64"});
   }
   SUBCASE("lm_head differs from wte") {
     Tensor head = tensors.at("transformer.wte.weight").clone();
     head.data<float>()[5] += 1.0f;
     tensors["lm_head.weight"] = head;
-    write_checkpoint(dir.path, tensors);
+    write_checkpoint(dir.root(), tensors);
     check_throws<CheckpointError>([&] { from_pretrained(d); }, {"\"lm_head.weight\"", "differs", "tied"});
   }
   SUBCASE("a tensor under both names") {
     tensors["wte.weight"] = tensors.at("transformer.wte.weight");
-    write_checkpoint(dir.path, tensors);
+    write_checkpoint(dir.root(), tensors);
     check_throws<CheckpointError>([&] { from_pretrained(d); }, {"\"transformer.wte.weight\"", "appears twice"});
   }
   SUBCASE("no weights file") {
-    fs::copy_file(kFixtures / "config.json", dir.path / "config.json");
+    fs::copy_file(kFixtures / "config.json", dir.root() / "config.json");
     check_throws<CheckpointError>([&] { from_pretrained(d); }, {d, "model.safetensors"});
   }
   SUBCASE("not a directory") {
@@ -296,7 +283,7 @@ TEST_CASE("gpt2: every load error names the tensor") {
 
 TEST_CASE("gpt2: config.json is read and validated") {
   TempDir dir;
-  const std::string path = (dir.path / "config.json").string();
+  const std::string path = (dir.root() / "config.json").string();
   Gpt2Config c = from_config_json((kFixtures / "config.json").string());
   CHECK(c.vocab_size == 96);
   CHECK(c.n_positions == 32);
@@ -304,7 +291,7 @@ TEST_CASE("gpt2: config.json is read and validated") {
   CHECK(c.n_head == 4);
   CHECK(c.n_layer == 2);
   CHECK(c.layer_norm_epsilon == 1e-5);
-  write_config(dir.path, R"({"n_embd": 64, "n_head": 2})");
+  write_config(dir.root(), R"({"n_embd": 64, "n_head": 2})");
   c = from_config_json(path);
   CHECK(c.n_embd == 64);
   CHECK(c.vocab_size == 50257);  // defaults as transformers' GPT2Config
@@ -327,7 +314,7 @@ TEST_CASE("gpt2: config.json is read and validated") {
            {R"([1, 2])", {"JSON object"}},
        }) {
     CAPTURE(bad.json);
-    write_config(dir.path, bad.json);
+    write_config(dir.root(), bad.json);
     auto parts = bad.parts;
     parts.push_back(path);
     check_throws<CheckpointError>([&] { from_config_json(path); }, parts);

@@ -21,28 +21,16 @@
 #include "nn/optim.h"
 #include "nn/safetensors.h"
 #include "tests/support/checks.h"
+#include "tests/support/temp_dir.h"
 
 using namespace candor;
 using namespace candor::nn;
 using candor::testing::all_close;
 using candor::testing::check_throws;
+using candor::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / fmt::format("candor_lora_{}_{}", ::getpid(), counter++);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 Gpt2Config small_config() {
   Gpt2Config c;

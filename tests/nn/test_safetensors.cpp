@@ -22,10 +22,13 @@
 #include "engine/ops/ops.h"
 #include "nn/safetensors.h"
 #include "tests/support/checks.h"
+#include "tests/support/temp_dir.h"
 
 using namespace candor;
 using namespace candor::nn;
 namespace fs = std::filesystem;
+
+using candor::testing::TempDir;
 
 namespace {
 
@@ -85,17 +88,6 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   REQUIRE(out.good());
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / fmt::format("candor_safetensors_{}", ::getpid())) {
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // Same dtype, shape and bits (NaN payloads and signed zeros included).
 void check_same_bits(const std::string& name, const Tensor& got, const Tensor& want) {
@@ -212,7 +204,7 @@ TEST_CASE("safetensors: F32, F64 and I64 round-trip exactly, from 0-d to 3-d and
   CHECK(header_length(bytes) % 8 == 0);
 
   TempDir dir;
-  const std::string path = (dir.path / "model.safetensors").string();
+  const std::string path = (dir.root() / "model.safetensors").string();
   save_safetensors(path, tensors);
   CHECK(read_bytes(path) == bytes);  // save writes exactly to_safetensors_bytes
   CHECK_FALSE(fs::exists(path + ".tmp"));
@@ -269,10 +261,10 @@ TEST_CASE("safetensors: the writer is deterministic and orders by dtype alignmen
                                     R"("a":{"dtype":"F16")"));
   // Two saves of the same dictionary give identical files.
   TempDir dir;
-  save_safetensors((dir.path / "1.safetensors").string(), tensors, {{"k", "v"}});
-  save_safetensors((dir.path / "2.safetensors").string(), tensors, {{"k", "v"}});
-  CHECK(read_bytes(dir.path / "1.safetensors") == read_bytes(dir.path / "2.safetensors"));
-  CHECK(read_bytes(dir.path / "1.safetensors") == first);
+  save_safetensors((dir.root() / "1.safetensors").string(), tensors, {{"k", "v"}});
+  save_safetensors((dir.root() / "2.safetensors").string(), tensors, {{"k", "v"}});
+  CHECK(read_bytes(dir.root() / "1.safetensors") == read_bytes(dir.root() / "2.safetensors"));
+  CHECK(read_bytes(dir.root() / "1.safetensors") == first);
 }
 
 TEST_CASE("safetensors: F16 bit patterns, both ways") {
@@ -604,11 +596,11 @@ TEST_CASE("safetensors: malformed files are refused with a message naming the pr
 
 TEST_CASE("safetensors: unreadable paths, unwritable destinations and tensors that cannot be written") {
   TempDir dir;
-  const std::string missing = (dir.path / "missing.safetensors").string();
+  const std::string missing = (dir.root() / "missing.safetensors").string();
   testing::check_throws<CheckpointError>([&] { load_safetensors(missing); },
                                          {missing + ": cannot open: No such file or directory"});
-  testing::check_throws<CheckpointError>([&] { load_safetensors(dir.path.string()); }, {"is a directory"});
-  const std::string nowhere = (dir.path / "no" / "such" / "dir" / "m.safetensors").string();
+  testing::check_throws<CheckpointError>([&] { load_safetensors(dir.root().string()); }, {"is a directory"});
+  const std::string nowhere = (dir.root() / "no" / "such" / "dir" / "m.safetensors").string();
   testing::check_throws<CheckpointError>(
       [&] {
         save_safetensors(nowhere, {{"a", ones({1})}});
@@ -616,7 +608,7 @@ TEST_CASE("safetensors: unreadable paths, unwritable destinations and tensors th
       {nowhere + ": cannot open", "for writing"});
   CHECK_FALSE(fs::exists(nowhere));
   // A destination that is a directory: the temporary file is removed again.
-  const fs::path target = dir.path / "taken";
+  const fs::path target = dir.root() / "taken";
   fs::create_directories(target);
   testing::check_throws<CheckpointError>(
       [&] {
@@ -663,7 +655,7 @@ TEST_CASE("safetensors: a file cut at any point is refused, never crashes") {
     // The file reader too, at a few cuts: inside the length, inside the header, inside the data.
     for (size_t cut :
          {size_t{0}, size_t{5}, size_t{8}, size_t{40}, 8 + header_length(whole), whole.size() - 1}) {
-      const fs::path path = dir.path / "cut.safetensors";
+      const fs::path path = dir.root() / "cut.safetensors";
       write_bytes(path, whole.substr(0, cut));
       INFO("file cut at " << cut);
       CHECK_THROWS_AS(load_safetensors(path.string()), CheckpointError);

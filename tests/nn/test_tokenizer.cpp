@@ -16,10 +16,13 @@
 #include "engine/generator.h"
 #include "nn/tokenizer.h"
 #include "tests/support/checks.h"
+#include "tests/support/temp_dir.h"
 
 using namespace candor;
 using namespace candor::nn;
 namespace fs = std::filesystem;
+
+using candor::testing::TempDir;
 
 namespace {
 
@@ -43,22 +46,6 @@ std::string hex(std::string_view s) {
   for (char c : s) out += fmt::format("{:02X} ", static_cast<uint8_t>(c));
   return out;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / fmt::format("candor_tokenizer_{}", ::getpid())) {
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::string p = (path / name).string();
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-};
 
 // A tokenizer over vocab {"a": 0, "b": 1, "ab": 2} (plus `extra_vocab`) and the given merges.
 Gpt2Tokenizer small(const TempDir& dir, const std::string& merges, const std::string& extra_vocab = "") {
@@ -271,7 +258,7 @@ TEST_CASE("tokenizer: malformed vocab.json") {
   auto load = [&](const std::string& vocab) {
     return [&dir, &merges, vocab] { Gpt2Tokenizer::from_files(dir.write("vocab.json", vocab), merges); };
   };
-  const std::string vocab_path = (dir.path / "vocab.json").string();
+  const std::string vocab_path = (dir.root() / "vocab.json").string();
   testing::check_throws<TokenizerError>(load("{\n  \"a\": 0,\n  \"b\" 1\n}\n"),
                                         {vocab_path + ": not valid JSON", "line 3"});
   testing::check_throws<TokenizerError>(load("[\"a\", \"b\"]"), {vocab_path, "expected a JSON object", "array"});
@@ -284,15 +271,15 @@ TEST_CASE("tokenizer: malformed vocab.json") {
   testing::check_throws<TokenizerError>(load(R"({"a": 0, "b": 1, "c": 0})"),
                                         {vocab_path, "tokens \"a\" and \"c\" share id 0"});
   testing::check_throws<TokenizerError>(
-      [&] { Gpt2Tokenizer::from_files((dir.path / "missing.json").string(), merges); },
+      [&] { Gpt2Tokenizer::from_files((dir.root() / "missing.json").string(), merges); },
       {"missing.json: cannot open file"});
-  testing::check_throws<TokenizerError>([&] { Gpt2Tokenizer::from_directory((dir.path / "nowhere").string()); },
+  testing::check_throws<TokenizerError>([&] { Gpt2Tokenizer::from_directory((dir.root() / "nowhere").string()); },
                                         {"nowhere/vocab.json: cannot open file"});
 }
 
 TEST_CASE("tokenizer: malformed merges.txt") {
   TempDir dir;
-  const std::string path = (dir.path / "merges.txt").string();
+  const std::string path = (dir.root() / "merges.txt").string();
   auto load = [&](const std::string& merges) { return [&dir, merges] { small(dir, merges); }; };
   testing::check_throws<TokenizerError>(load("#version: 0.2\na b\nab\n"),
                                         {path + " line 3", "expected two tokens", "\"ab\""});

@@ -16,7 +16,7 @@ class TempDir {
     static std::atomic<int> counter{0};
     path_ =
         std::filesystem::temp_directory_path() /
-        ("candor_datasets_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+        ("candor_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -28,6 +28,9 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   std::string path() const { return path_.string(); }
+  const std::filesystem::path& root() const { return path_; }
+  // The full path of `name` inside the directory (nothing is created).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
   // Writes `text` byte for byte to `name` (subdirectories created) and returns the full path.
   std::string write(const std::string& name, const std::string& text) const {
     std::filesystem::path file = path_ / name;
