@@ -301,7 +301,12 @@ void save_lora(const std::string& path, const Module& root, const LoraOptions& o
     for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
     throw ValueError(message + ")");
   }
-  save_safetensors(path, lora_state_dict(root), {{kMetadataKey, to_json(options).dump()}});
+  // The adapters and the also_train parameters (a new head, say): everything the fine-tune changed.
+  std::map<std::string, Tensor> tensors = lora_state_dict(root);
+  for (const auto& [name, t] : root.named_parameters()) {
+    if (matches_any(options.also_train, name)) tensors[name] = t.detach();
+  }
+  save_safetensors(path, tensors, {{kMetadataKey, to_json(options).dump()}});
 }
 
 LoraOptions load_lora(const std::string& path, Module& root) {
@@ -323,11 +328,19 @@ LoraOptions load_lora(const std::string& path, Module& root) {
     throw CheckpointError(fmt::format("{}: the stored LoRA options do not fit: {}", path, e.what()));
   }
 
-  // The file must hold exactly A [r, in] and B [out, r] of every target layer.
+  // The file must hold exactly A [r, in] and B [out, r] of every target layer, and the
+  // parameters also_train names.
   std::map<std::string, Shape> expected;
   for (const auto& l : targets) {
     expected[l.name + ".lora.A"] = {options.rank, l.in()};
     expected[l.name + ".lora.B"] = {l.out(), options.rank};
+  }
+  std::map<std::string, Tensor> trained;
+  for (const auto& [name, t] : root.named_parameters()) {
+    if (matches_any(options.also_train, name)) {
+      expected[name] = t.shape();
+      trained[name] = t;
+    }
   }
   std::vector<std::string> missing, unexpected, wrong;
   for (const auto& [name, shape] : expected) {
@@ -344,7 +357,7 @@ LoraOptions load_lora(const std::string& path, Module& root) {
   }
   if (!missing.empty() || !unexpected.empty() || !wrong.empty()) {
     std::vector<std::string> parts;
-    if (!missing.empty()) parts.push_back("missing adapter tensors: " + join_names(missing));
+    if (!missing.empty()) parts.push_back("missing tensors: " + join_names(missing));
     if (!unexpected.empty()) parts.push_back("unexpected tensors: " + join_names(unexpected));
     if (!wrong.empty()) parts.push_back("wrong shape: " + join_names(wrong));
     std::string message = path + ": the LoRA file does not fit this model (";
@@ -357,6 +370,7 @@ LoraOptions load_lora(const std::string& path, Module& root) {
     assign(l.lora()->A, file.tensors.at(l.name + ".lora.A"));
     assign(l.lora()->B, file.tensors.at(l.name + ".lora.B"));
   }
+  for (auto& [name, t] : trained) assign(t, file.tensors.at(name));
   return options;
 }
 

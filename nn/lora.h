@@ -100,16 +100,18 @@ void unmerge_lora(Module& root);
 // but sharing data with the model.
 std::map<std::string, Tensor> lora_state_dict(const Module& root);
 
-// Saves lora_state_dict(root) as safetensors with to_json(options) under the metadata key
-// "candor.lora", so the file holds the update over the base model and how to rebuild it.
+// Saves lora_state_dict(root) and the parameters options.also_train names (as PEFT's
+// modules_to_save: a new classification head trains beside the adapters) as safetensors, with
+// to_json(options) under the metadata key "candor.lora", so the file holds everything the
+// fine-tune changed over the base model and how to rebuild it.
 // ValueError: the model has no adapter; an adapter is merged (unmerge_lora first, so the file
 // never holds a base weight's worth of update twice); or `options` do not describe the model's
 // adapters (another rank or alpha, a layer the targets miss, a target layer without an adapter).
 void save_lora(const std::string& path, const Module& root, const LoraOptions& options);
 
 // Reads a file written by save_lora, checks that its tensors are exactly the adapters that
-// apply_lora(root, stored options) would add, with their shapes, then applies them and loads the
-// values (cast to the layers' dtype). CheckpointError naming the file and the problem: not a
+// apply_lora(root, stored options) would add and the parameters also_train names, with their
+// shapes, then applies the adapters and loads every value (cast to the model's dtype). CheckpointError naming the file and the problem: not a
 // safetensors file, no "candor.lora" metadata (not a LoRA file), bad options JSON, targets that do
 // not fit this model, a missing, unexpected or wrong-shape adapter tensor; the model is unchanged
 // then. A layer of `root` that already has an adapter: ValueError, from apply_lora. Returns the

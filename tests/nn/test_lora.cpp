@@ -353,6 +353,30 @@ TEST_CASE("lora: save_lora / load_lora round trip onto a fresh base model") {
   CHECK(narrow->transformer->h[0]->attn->c_attn->lora->B.dtype() == kFloat32);
 }
 
+TEST_CASE("lora: the file carries the also_train parameters, so a new head comes back with the adapters") {
+  TempDir dir;
+  auto model = small_gpt2();
+  LoraOptions o = kAttn;
+  o.also_train = {"transformer.ln_f.*"};
+  apply_lora(*model, o);
+  randomize_b(*model, 3);
+  Tensor gain = model->transformer->ln_f->weight;  // as if trained: 1.5 instead of 1
+  for (int64_t i = 0; i < gain.numel(); ++i) gain.data<float>()[i] = 1.5f;
+  model->eval();
+  Tensor ids = sample_ids();
+  std::vector<float> want = values((*model)(ids));
+  save_lora(dir.file("adapter.safetensors"), *model, o);
+  SafetensorsFile f = load_safetensors(dir.file("adapter.safetensors"));
+  CHECK(f.tensors.count("transformer.ln_f.weight") == 1);
+  CHECK(f.tensors.count("transformer.ln_f.bias") == 1);
+
+  auto fresh = small_gpt2();
+  load_lora(dir.file("adapter.safetensors"), *fresh);
+  fresh->eval();
+  CHECK(values(fresh->transformer->ln_f->weight) == std::vector<float>(16, 1.5f));
+  CHECK(values((*fresh)(ids)) == want);
+}
+
 TEST_CASE("lora: bad options, targets and files are errors naming the problem") {
   TempDir dir;
   auto model = small_gpt2();
@@ -432,7 +456,7 @@ TEST_CASE("lora: bad options, targets and files are errors naming the problem") 
   missing.erase("transformer.h.0.attn.c_attn.lora.A");
   missing["transformer.h.0.attn.c_attn.lora.C"] = zeros({4, 16});
   save_safetensors(dir.file("names.safetensors"), missing, {{"candor.lora", meta}});
-  check_load_fails(dir.file("names.safetensors"), {"missing adapter tensors: transformer.h.0.attn.c_attn.lora.A",
+  check_load_fails(dir.file("names.safetensors"), {"missing tensors: transformer.h.0.attn.c_attn.lora.A",
                                                    "unexpected tensors: transformer.h.0.attn.c_attn.lora.C"});
   // A model of another size: every adapter has the wrong shape.
   {
