@@ -104,6 +104,15 @@ void gemm_typed(const Backend::Gemm& g, const T* a, const T* b, T* c) {
 
 }  // namespace
 
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                 const float* b, int64_t ldb, float* c, int64_t ldc) {
+  gemm_tile(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+}
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                 const double* b, int64_t ldb, double* c, int64_t ldc) {
+  gemm_tile(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+}
+
 void CpuBackend::gemm(const Gemm& shape, const Tensor& a, const Tensor& b, Tensor& c) {
   if (shape.k == 0) {
     fill(c, 0.0);
