@@ -235,16 +235,38 @@ void for_each_head(int64_t count, int64_t work_per_entry, F&& body) {
   }
 }
 
-// Whether key j is hidden from query i of batch b (see Backend::attention_weights).
-template <typename T>
-struct AttentionMask {
-  bool causal;
-  const T* pad;  // [B, S] or null
-  int64_t S;
-  bool operator()(int64_t b, int64_t i, int64_t j) const {
-    return (causal && j > i) || (pad != nullptr && pad[b * S + j] != T(0));
+// Row i of the scores of one (b, h) entry, in place: scale, mask, softmax. Keys j >= visible are
+// hidden by the causal mask (visible = S without it), and keys with pad[j] != 0 (pad may be
+// null) by padding. Without padding a row always keeps key 0, so its hidden keys would get
+// exp(lowest - max) = 0 exactly: they are set to 0 and the softmax runs over the visible prefix.
+template <typename V>
+void attention_row(V* row, int64_t S, int64_t visible, const V* pad, V scale) {
+  if (pad == nullptr) {
+    for (int64_t j = 0; j < visible; ++j) row[j] *= scale;
+    softmax_row(row, row, visible, false);
+    std::fill(row + visible, row + S, V(0));
+    return;
   }
-};
+  const V lowest = std::numeric_limits<V>::lowest();
+  for (int64_t j = 0; j < S; ++j) row[j] = (j >= visible || pad[j] != V(0)) ? lowest : row[j] * scale;
+  softmax_row(row, row, S, false);
+}
+
+// dS row i = P * (G - sum(G * P)) * scale, 0 at hidden keys (masked scores do not depend on q, k).
+template <typename V>
+void attention_row_backward(const V* g, const V* p, V* ds, int64_t S, int64_t visible, const V* pad,
+                            V scale) {
+  double dot = 0;
+#pragma omp simd reduction(+ : dot)
+  for (int64_t j = 0; j < S; ++j) dot += static_cast<double>(g[j]) * static_cast<double>(p[j]);
+  const V row_dot = static_cast<V>(dot);
+  for (int64_t j = 0; j < S; ++j) ds[j] = p[j] * (g[j] - row_dot) * scale;
+  if (pad == nullptr) {
+    std::fill(ds + visible, ds + S, V(0));
+  } else {
+    for (int64_t j = 0; j < S; ++j) ds[j] = (j >= visible || pad[j] != V(0)) ? V(0) : ds[j];
+  }
+}
 
 }  // namespace
 
@@ -257,11 +279,9 @@ void CpuBackend::attention_weights(const Tensor& q, const Tensor& k, double scal
   dispatch_floating(q.dtype(), [&]<typename V>(V) {
     const V* pq = q.data<V>();
     const V* pk = k.data<V>();
+    const V* pad = key_padding_mask.defined() ? key_padding_mask.data<V>() : nullptr;  // [B, S]
     V* po = out.data<V>();
-    AttentionMask<V> masked{causal, key_padding_mask.defined() ? key_padding_mask.data<V>() : nullptr, S};
-    const V lowest = std::numeric_limits<V>::lowest(), s = static_cast<V>(scale);
     for_each_head(B * H, T * S * (D + 8), [&](int64_t e) {
-      const int64_t b = e / H;
       V* scores = po + e * T * S;  // [T, S]
       if (D == 0) {
         std::fill(scores, scores + T * S, V(0));
@@ -269,16 +289,14 @@ void CpuBackend::attention_weights(const Tensor& q, const Tensor& k, double scal
         gemm_serial(false, true, T, S, D, pq + e * T * D, D, pk + e * S * D, D, scores, S);
       }
       for (int64_t i = 0; i < T; ++i) {
-        V* row = scores + i * S;
-        for (int64_t j = 0; j < S; ++j) row[j] = masked(b, i, j) ? lowest : row[j] * s;
-        softmax_row(row, row, S, false);
+        attention_row(scores + i * S, S, causal ? std::min(i + 1, S) : S,
+                      pad ? pad + (e / H) * S : nullptr, static_cast<V>(scale));
       }
     });
   });
 }
 
-// Per (b, h): dS [T, S] = P * (G - rowsum(G * P)) * scale, 0 at masked scores (they do not
-// depend on q or k), then dq = dS k and dk = dS^T q as two GEMMs.
+// Per (b, h): dS [T, S] row by row, then dq = dS k and dk = dS^T q as two GEMMs.
 void CpuBackend::attention_weights_backward(const Tensor& grad, const Tensor& weights,
                                             const Tensor& q, const Tensor& k, double scale,
                                             bool causal, const Tensor& key_padding_mask,
@@ -295,21 +313,15 @@ void CpuBackend::attention_weights_backward(const Tensor& grad, const Tensor& we
     const V* pp = weights.data<V>();
     const V* pq = q.data<V>();
     const V* pk = k.data<V>();
+    const V* pad = key_padding_mask.defined() ? key_padding_mask.data<V>() : nullptr;  // [B, S]
     V* pdq = dq.data<V>();
     V* pdk = dk.data<V>();
-    AttentionMask<V> masked{causal, key_padding_mask.defined() ? key_padding_mask.data<V>() : nullptr, S};
     for_each_head(B * H, T * S * (2 * D + 8), [&](int64_t e) {
-      const int64_t b = e / H;
       std::vector<V> ds(static_cast<size_t>(T * S));  // [T, S]
-      const V* g = pg + e * T * S;
-      const V* p = pp + e * T * S;
       for (int64_t i = 0; i < T; ++i) {
-        double dot = 0;
-        for (int64_t j = 0; j < S; ++j) dot += static_cast<double>(g[i * S + j]) * p[i * S + j];
-        const V row_dot = static_cast<V>(dot);
-        for (int64_t j = 0; j < S; ++j) {
-          ds[i * S + j] = masked(b, i, j) ? V(0) : p[i * S + j] * (g[i * S + j] - row_dot) * static_cast<V>(scale);
-        }
+        attention_row_backward(pg + (e * T + i) * S, pp + (e * T + i) * S, ds.data() + i * S, S,
+                               causal ? std::min(i + 1, S) : S, pad ? pad + (e / H) * S : nullptr,
+                               static_cast<V>(scale));
       }
       gemm_serial(false, false, T, D, S, ds.data(), S, pk + e * S * D, D, pdq + e * T * D, D);  // [T, D]
       gemm_serial(true, false, S, D, T, ds.data(), S, pq + e * T * D, D, pdk + e * S * D, D);   // [S, D]
