@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -40,8 +41,10 @@ double peak_rss_mb() {
 }
 }  // namespace
 
-int main() {
-  {
+int main(int argc, char** argv) {
+  // An optional argument names the one case to run (for profiling): small_gpt_step or gpt2_forward.
+  auto wanted = [&](const char* name) { return argc < 2 || std::string(argv[1]) == name; };
+  if (wanted("small_gpt_step")) {
     nn::Gpt2Config config;
     config.vocab_size = 512;
     config.n_positions = 64;
@@ -65,7 +68,7 @@ int main() {
     fmt::print("{{\"name\": \"small_gpt_step\", \"shape\": \"4L 4H 128w ctx64 V512 B16\", \"threads\": {}, "
                "\"median_ms\": {:.2f}, \"peak_rss_mb\": {:.1f}}}\n", omp_get_max_threads(), s * 1e3, peak_rss_mb());
   }
-  {
+  if (wanted("gpt2_forward")) {
     nn::Gpt2Config config;  // GPT-2 124M
     config.embd_pdrop = config.attn_pdrop = config.resid_pdrop = 0;
     Generator gen(0);

@@ -73,6 +73,24 @@ class Backend {
                                    const Tensor& mean, const Tensor& rstd, Tensor& dx,
                                    Tensor& dweight, Tensor& dbias) = 0;
 
+  // GELU with the tanh approximation, y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), and its
+  // derivative times grad: one pass each instead of a chain of elementwise ops.
+  virtual void gelu_tanh(const Tensor& x, Tensor& out) = 0;
+  virtual void gelu_tanh_backward(const Tensor& grad, const Tensor& x, Tensor& dx) = 0;
+
+  // Attention weights for q [B, H, T, D] and k [B, H, S, D]: out [B, H, T, S] = softmax over S of
+  // scale * q k^T, with masked scores (key j > query i when causal; key j of batch b when
+  // key_padding_mask [B, S], of out's dtype, is nonzero there; the mask may be undefined) set to
+  // the dtype's lowest finite value first.
+  virtual void attention_weights(const Tensor& q, const Tensor& k, double scale, bool causal,
+                                 const Tensor& key_padding_mask, Tensor& out) = 0;
+  // Its backward from the weights P and their gradient G: dS = P * (G - rowsum(G * P)) * scale
+  // (0 where masked), dq = dS k, dk = dS^T q.
+  virtual void attention_weights_backward(const Tensor& grad, const Tensor& weights,
+                                          const Tensor& q, const Tensor& k, double scale,
+                                          bool causal, const Tensor& key_padding_mask, Tensor& dq,
+                                          Tensor& dk) = 0;
+
   // Fills out from Philox blocks starting at `counter` under gen's seed. Uniform: [a, b);
   // Normal: mean a, std b; Bernoulli: 1 with probability a; Integer: uniform in [a, b).
   virtual void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,

@@ -1,4 +1,4 @@
-// Multi-head attention from engine ops (matmul, masked_fill, softmax); shapes in nn/attention.h.
+// Multi-head attention from engine ops (matmul, attention_weights); shapes in nn/attention.h.
 #include "nn/attention.h"
 
 #include <fmt/format.h>
@@ -40,12 +40,6 @@ namespace {
 
 std::string shape_str(const Tensor& t) { return format_shape(t.shape()); }
 
-// The dtype's lowest finite value: what masked scores become (see attention.h).
-double lowest_of(DType dtype) {
-  return dtype == kFloat64 ? std::numeric_limits<double>::lowest()
-                           : static_cast<double>(std::numeric_limits<float>::lowest());
-}
-
 }  // namespace
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, bool causal,
@@ -64,23 +58,13 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     throw ShapeError(fmt::format("scaled_dot_product_attention: causal attention needs as many keys "
                                  "as queries, got T = {} and S = {}", T, S));
   }
-  const double lowest = lowest_of(q.dtype());
-  Tensor scores = matmul(q, transpose(k, -1, -2)) * (1.0 / std::sqrt(static_cast<double>(D)));  // [B, H, T, S]
-  if (causal) {
-    // future[i][j] = 1 where key j comes after query i
-    std::vector<double> future(static_cast<size_t>(T * S), 0.0);
-    for (int64_t i = 0; i < T; ++i)
-      for (int64_t j = i + 1; j < S; ++j) future[static_cast<size_t>(i * S + j)] = 1.0;
-    scores = masked_fill(scores, from_vector(future, {T, S}), lowest);  // mask [T, S]
+  if (key_padding_mask.defined() && key_padding_mask.shape() != Shape{B, S}) {
+    throw ShapeError(fmt::format("scaled_dot_product_attention: key_padding_mask must be [B, S] = "
+                                 "[{}, {}], got {}", B, S, shape_str(key_padding_mask)));
   }
-  if (key_padding_mask.defined()) {
-    if (key_padding_mask.shape() != Shape{B, S}) {
-      throw ShapeError(fmt::format("scaled_dot_product_attention: key_padding_mask must be [B, S] = "
-                                   "[{}, {}], got {}", B, S, shape_str(key_padding_mask)));
-    }
-    scores = masked_fill(scores, reshape(key_padding_mask.detach(), {B, 1, 1, S}), lowest);
-  }
-  Tensor weights = softmax(scores, -1);  // [B, H, T, S]
+  // softmax(q k^T / sqrt(D)) with masked scores at the dtype's lowest value: one fused op.
+  Tensor weights = attention_weights(q, k, 1.0 / std::sqrt(static_cast<double>(D)), causal,
+                                     key_padding_mask);  // [B, H, T, S]
   if (attn_dropout != nullptr) weights = (*attn_dropout)(weights);
   return matmul(weights, v);  // [B, H, T, D]
 }

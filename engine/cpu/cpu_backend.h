@@ -40,9 +40,26 @@ class CpuBackend final : public Backend {
   void layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight,
                            const Tensor& mean, const Tensor& rstd, Tensor& dx, Tensor& dweight,
                            Tensor& dbias) override;
+  void gelu_tanh(const Tensor& x, Tensor& out) override;
+  void gelu_tanh_backward(const Tensor& grad, const Tensor& x, Tensor& dx) override;
+  void attention_weights(const Tensor& q, const Tensor& k, double scale, bool causal,
+                         const Tensor& key_padding_mask, Tensor& out) override;
+  void attention_weights_backward(const Tensor& grad, const Tensor& weights, const Tensor& q,
+                                  const Tensor& k, double scale, bool causal,
+                                  const Tensor& key_padding_mask, Tensor& dq, Tensor& dk) override;
   // random.cpp
   void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,
               Tensor& out) override;
 };
+
+// One single-threaded product C (m x n, leading dimension ldc) = op(A) op(B) over row-major
+// operands (gemm.cpp): the tile the threaded GEMM is built of, for fused kernels that run their
+// own fixed partition. Call it inside an OpenMP region whose tasks have set one thread
+// (omp_set_num_threads(1)), else the BLAS may thread it (and, under OPENBLAS_CORETYPE=Haswell,
+// give thread-count-dependent bits).
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                 const float* b, int64_t ldb, float* c, int64_t ldc);
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                 const double* b, int64_t ldb, double* c, int64_t ldc);
 
 }  // namespace candor::cpu

@@ -20,12 +20,17 @@ namespace {
 
 // Products under this many multiply-adds run on one thread: threading costs more than it saves.
 constexpr int64_t kParallelMacs = 4 << 20;
-// Rows (or columns) per tile: about a quarter of the side being cut (enough tiles to share among
-// threads), in multiples of 64, at most 512 (each tile repacks the whole other operand, so tiles
-// should not be too small).
+// Rows (or columns) per tile. The tile count is a multiple of 4 (so 2 or 4 threads get equal
+// shares: GPT-2's 2304 qkv columns used to make 5 tiles of 512, 3 against 2 on two threads), at
+// least 4 and enough that tiles stay at most about 512 long; lengths are multiples of 16, at
+// least 64 (each tile repacks the whole other operand, so tiles should not be too small).
 // Measured on 2 cores with OpenBLAS's own kernel: 1024^3 at 435 GFLOP/s with 256-row tiles,
 // 2048^3 at 430 with 512-row tiles (256-row tiles: 404).
-int64_t tile_rows(int64_t m) { return std::clamp<int64_t>((m / 4 + 63) / 64 * 64, 64, 512); }
+int64_t tile_rows(int64_t m) {
+  int64_t tiles = (std::max<int64_t>(4, (m + 511) / 512) + 3) / 4 * 4;
+  int64_t per_tile = ((m + tiles - 1) / tiles + 15) / 16 * 16;
+  return std::max<int64_t>(per_tile, 64);
+}
 
 #ifdef CANDOR_USE_OPENBLAS
 void gemm_call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
@@ -103,6 +108,15 @@ void gemm_typed(const Backend::Gemm& g, const T* a, const T* b, T* c) {
 }
 
 }  // namespace
+
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                 const float* b, int64_t ldb, float* c, int64_t ldc) {
+  gemm_tile(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+}
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                 const double* b, int64_t ldb, double* c, int64_t ldc) {
+  gemm_tile(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+}
 
 void CpuBackend::gemm(const Gemm& shape, const Tensor& a, const Tensor& b, Tensor& c) {
   if (shape.k == 0) {

@@ -1,5 +1,12 @@
-// Fused kernels for neural-network layers: softmax / log-softmax and layer normalisation.
+// Fused kernels for neural-network layers: softmax / log-softmax, layer normalisation, GELU
+// (tanh form) and attention weights.
+//
+// Attention legend: B batch, H heads, T queries, S keys, D channels per head.
+#include <omp.h>
+
 #include <cmath>
+#include <limits>
+#include <numbers>
 #include <vector>
 
 #include <Eigen/Core>
@@ -87,10 +94,13 @@ void CpuBackend::layer_norm(const Tensor& x, const Tensor& weight, const Tensor&
       for (int64_t r = begin; r < end; ++r) {
         const T* row = px + r * cols;
         // Two passes in double: the mean, then the biased variance around it.
+        // (omp simd: vectorised sums whose order is fixed at compile time, not by the threads)
         double m = 0;
+#pragma omp simd reduction(+ : m)
         for (int64_t c = 0; c < cols; ++c) m += row[c];
         m /= static_cast<double>(cols);
         double v = 0;
+#pragma omp simd reduction(+ : v)
         for (int64_t c = 0; c < cols; ++c) v += (row[c] - m) * (row[c] - m);
         v /= static_cast<double>(cols);
         T mu = static_cast<T>(m);
@@ -168,6 +178,157 @@ void CpuBackend::layer_norm_backward(const Tensor& grad, const Tensor& x, const 
     };
     total(partial_w, dweight);
     total(partial_b, dbias);
+  });
+}
+
+namespace {
+
+template <typename T>
+using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <typename T>
+using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+constexpr double kGeluCubic = 0.044715;
+
+}  // namespace
+
+// y = x/2 (1 + t), t = tanh(u), u = sqrt(2/pi) x (1 + 0.044715 x^2); vectorised through Eigen.
+void CpuBackend::gelu_tanh(const Tensor& x, Tensor& out) {
+  dispatch_floating(x.dtype(), [&]<typename T>(T) {
+    const T* px = x.data<T>();
+    T* py = out.data<T>();
+    const T k = static_cast<T>(std::sqrt(2.0 / std::numbers::pi)), c = static_cast<T>(kGeluCubic);
+    parallel_for(x.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+      ConstArrayMap<T> in(px + begin, end - begin);
+      ArrayMap<T> y(py + begin, end - begin);
+      y = in * T(0.5) * (T(1) + (in * (T(1) + in.square() * c) * k).tanh());
+    });
+  });
+}
+
+// dy/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+void CpuBackend::gelu_tanh_backward(const Tensor& grad, const Tensor& x, Tensor& dx) {
+  dispatch_floating(x.dtype(), [&]<typename T>(T) {
+    const T* px = x.data<T>();
+    const T* pg = grad.data<T>();
+    T* pd = dx.data<T>();
+    const T k = static_cast<T>(std::sqrt(2.0 / std::numbers::pi)), c = static_cast<T>(kGeluCubic);
+    parallel_for(x.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+      ConstArrayMap<T> in(px + begin, end - begin), g(pg + begin, end - begin);
+      ArrayMap<T> d(pd + begin, end - begin);
+      d = (in * (T(1) + in.square() * c) * k).tanh();  // t, then the derivative in place
+      d = g * (T(0.5) * (T(1) + d) +
+               T(0.5) * in * (T(1) - d.square()) * k * (T(1) + in.square() * (T(3) * c)));
+    });
+  });
+}
+
+namespace {
+
+// Runs body(e) for every (batch, head) entry e < count, one entry per task in a static OpenMP
+// loop: each entry is computed whole by one thread, in the same order whatever the thread count.
+// Inside, BLAS calls see one thread. Small problems stay on the calling thread.
+template <typename F>
+void for_each_head(int64_t count, int64_t work_per_entry, F&& body) {
+  bool parallel = count > 1 && count * work_per_entry >= (int64_t{1} << 20);
+#pragma omp parallel for schedule(static) num_threads(parallel ? omp_get_max_threads() : 1)
+  for (int64_t e = 0; e < count; ++e) {
+    omp_set_num_threads(1);
+    body(e);
+  }
+}
+
+// Row i of the scores of one (b, h) entry, in place: scale, mask, softmax. Keys j >= visible are
+// hidden by the causal mask (visible = S without it), and keys with pad[j] != 0 (pad may be
+// null) by padding. Without padding a row always keeps key 0, so its hidden keys would get
+// exp(lowest - max) = 0 exactly: they are set to 0 and the softmax runs over the visible prefix.
+template <typename V>
+void attention_row(V* row, int64_t S, int64_t visible, const V* pad, V scale) {
+  if (pad == nullptr) {
+    for (int64_t j = 0; j < visible; ++j) row[j] *= scale;
+    softmax_row(row, row, visible, false);
+    std::fill(row + visible, row + S, V(0));
+    return;
+  }
+  const V lowest = std::numeric_limits<V>::lowest();
+  for (int64_t j = 0; j < S; ++j) row[j] = (j >= visible || pad[j] != V(0)) ? lowest : row[j] * scale;
+  softmax_row(row, row, S, false);
+}
+
+// dS row i = P * (G - sum(G * P)) * scale, 0 at hidden keys (masked scores do not depend on q, k).
+template <typename V>
+void attention_row_backward(const V* g, const V* p, V* ds, int64_t S, int64_t visible, const V* pad,
+                            V scale) {
+  double dot = 0;
+#pragma omp simd reduction(+ : dot)
+  for (int64_t j = 0; j < S; ++j) dot += static_cast<double>(g[j]) * static_cast<double>(p[j]);
+  const V row_dot = static_cast<V>(dot);
+  for (int64_t j = 0; j < S; ++j) ds[j] = p[j] * (g[j] - row_dot) * scale;
+  if (pad == nullptr) {
+    std::fill(ds + visible, ds + S, V(0));
+  } else {
+    for (int64_t j = 0; j < S; ++j) ds[j] = (j >= visible || pad[j] != V(0)) ? V(0) : ds[j];
+  }
+}
+
+}  // namespace
+
+// Per (b, h): scores = q k^T (one GEMM with k transposed by flag), then each row is scaled,
+// masked and softmaxed in place.
+void CpuBackend::attention_weights(const Tensor& q, const Tensor& k, double scale, bool causal,
+                                   const Tensor& key_padding_mask, Tensor& out) {
+  const int64_t B = q.size(0), H = q.size(1), T = q.size(2), S = k.size(2), D = q.size(3);
+  if (B * H * T * S == 0) return;
+  dispatch_floating(q.dtype(), [&]<typename V>(V) {
+    const V* pq = q.data<V>();
+    const V* pk = k.data<V>();
+    const V* pad = key_padding_mask.defined() ? key_padding_mask.data<V>() : nullptr;  // [B, S]
+    V* po = out.data<V>();
+    for_each_head(B * H, T * S * (D + 8), [&](int64_t e) {
+      V* scores = po + e * T * S;  // [T, S]
+      if (D == 0) {
+        std::fill(scores, scores + T * S, V(0));
+      } else {
+        gemm_serial(false, true, T, S, D, pq + e * T * D, D, pk + e * S * D, D, scores, S);
+      }
+      for (int64_t i = 0; i < T; ++i) {
+        attention_row(scores + i * S, S, causal ? std::min(i + 1, S) : S,
+                      pad ? pad + (e / H) * S : nullptr, static_cast<V>(scale));
+      }
+    });
+  });
+}
+
+// Per (b, h): dS [T, S] row by row, then dq = dS k and dk = dS^T q as two GEMMs.
+void CpuBackend::attention_weights_backward(const Tensor& grad, const Tensor& weights,
+                                            const Tensor& q, const Tensor& k, double scale,
+                                            bool causal, const Tensor& key_padding_mask,
+                                            Tensor& dq, Tensor& dk) {
+  const int64_t B = q.size(0), H = q.size(1), T = q.size(2), S = k.size(2), D = q.size(3);
+  if (B * H * D == 0) return;
+  if (T == 0 || S == 0) {
+    fill(dq, 0.0);
+    fill(dk, 0.0);
+    return;
+  }
+  dispatch_floating(q.dtype(), [&]<typename V>(V) {
+    const V* pg = grad.data<V>();
+    const V* pp = weights.data<V>();
+    const V* pq = q.data<V>();
+    const V* pk = k.data<V>();
+    const V* pad = key_padding_mask.defined() ? key_padding_mask.data<V>() : nullptr;  // [B, S]
+    V* pdq = dq.data<V>();
+    V* pdk = dk.data<V>();
+    for_each_head(B * H, T * S * (2 * D + 8), [&](int64_t e) {
+      std::vector<V> ds(static_cast<size_t>(T * S));  // [T, S]
+      for (int64_t i = 0; i < T; ++i) {
+        attention_row_backward(pg + (e * T + i) * S, pp + (e * T + i) * S, ds.data() + i * S, S,
+                               causal ? std::min(i + 1, S) : S, pad ? pad + (e / H) * S : nullptr,
+                               static_cast<V>(scale));
+      }
+      gemm_serial(false, false, T, D, S, ds.data(), S, pk + e * S * D, D, pdq + e * T * D, D);  // [T, D]
+      gemm_serial(true, false, S, D, T, ds.data(), S, pq + e * T * D, D, pdk + e * S * D, D);   // [S, D]
+    });
   });
 }
 

@@ -128,7 +128,8 @@ Tensor scatter_add(const Tensor& x, int64_t axis, const Tensor& index, const Ten
 // Rows of `weight` picked by integer `ids` of any shape: result shape ids.shape + [C].
 Tensor embedding(const Tensor& weight, const Tensor& ids);
 
-// ---- neural-network functions (softmax.cpp, losses.cpp, layer_norm.cpp, dropout.cpp) ----
+// ---- neural-network functions (softmax.cpp, losses.cpp, layer_norm.cpp, attention.cpp,
+//      dropout.cpp) ----
 Tensor softmax(const Tensor& x, int64_t axis = -1);
 Tensor log_softmax(const Tensor& x, int64_t axis = -1);
 enum class Reduction { None, Mean, Sum };
@@ -148,6 +149,13 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction =
 // (either may be undefined). The backward is one fused kernel.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
                   const Tensor& bias = Tensor(), double eps = 1e-5);
+// Attention weights softmax(scale * q k^T) over the keys, for q [B, H, T, D] and k [B, H, S, D]
+// -> [B, H, T, S]. Masked scores are set to the dtype's lowest finite value before the softmax
+// (a query whose every key is masked gets uniform weights): key j > query i when `causal` (needs
+// S == T), and keys where key_padding_mask [B, S] (any dtype; may be undefined) is nonzero. One
+// fused kernel forward and backward (attention.cpp); the transpose of k is a GEMM flag.
+Tensor attention_weights(const Tensor& q, const Tensor& k, double scale, bool causal = false,
+                         const Tensor& key_padding_mask = Tensor());
 // Zeroes each element with probability p and scales the rest by 1/(1-p); identity unless training.
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen = nullptr);
 

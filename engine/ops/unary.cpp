@@ -90,14 +90,29 @@ Tensor erf(const Tensor& x) {
 }
 
 // gelu(x) = x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)); the tanh form is Hendrycks & Gimpel's
-// approximation x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).
+// approximation x/2 * (1 + t), t = tanh(u), u = sqrt(2/pi) * (x + 0.044715 x^3), with
+//   dy/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
+// The tanh form is a fused kernel forward and backward (a GPT's MLP spends its elementwise time
+// here); under create_graph the derivative is evaluated with tensor ops instead.
 Tensor gelu(const Tensor& x, const std::string& approximate) {
   check_floating(x, "gelu");
   if (approximate == "none") return x * 0.5 * (1.0 + erf(x * std::numbers::sqrt2 / 2.0));
   if (approximate == "tanh") {
-    double k = std::sqrt(2.0 / std::numbers::pi);
-    // x + 0.044715 x^3 written as x (1 + 0.044715 x^2): products, not a per-element pow.
-    return x * 0.5 * (1.0 + tanh(x * (1.0 + x * x * 0.044715) * k));
+    Tensor out = Tensor::empty(x.shape(), x.dtype());
+    backend(x).gelu_tanh(x, out);
+    record(out, "gelu", {x}, [x](const Tensor& g, const Tensor&) {
+      if (!grad_mode_enabled()) {
+        Tensor dx = Tensor::empty(x.shape(), x.dtype());
+        backend(x).gelu_tanh_backward(g, x, dx);
+        return grads{dx};
+      }
+      const double k = std::sqrt(2.0 / std::numbers::pi);
+      // x + 0.044715 x^3 written as x (1 + 0.044715 x^2): products, not a per-element pow.
+      Tensor x2 = x * x;
+      Tensor t = tanh(x * (1.0 + x2 * 0.044715) * k);
+      return grads{g * ((1.0 + t) * 0.5 + x * 0.5 * (1.0 - t * t) * k * (1.0 + x2 * (3 * 0.044715)))};
+    });
+    return out;
   }
   throw ValueError(fmt::format("gelu: approximate must be \"none\" or \"tanh\", got \"{}\"", approximate));
 }

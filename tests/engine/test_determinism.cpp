@@ -1,7 +1,8 @@
 // Results must not depend on the thread count (DESIGN.md section 3): the same seeded computation
 // run with 1 and with 2 OpenMP threads gives bitwise identical outputs and gradients. The shapes
 // are large enough that every parallel path really splits: tiled GEMM (forward and backward),
-// block-wise long sums, row-parallel softmax and the fused layer_norm forward and backward.
+// block-wise long sums, row-parallel softmax, the fused layer_norm, attention_weights and gelu
+// (tanh) forward and backward.
 // Note: this machine class sets OPENBLAS_CORETYPE=Haswell, under which OpenBLAS's own threading
 // is not deterministic, so this also checks that candor's own GEMM tiling is in charge.
 #include <omp.h>
@@ -89,6 +90,21 @@ void workload(Results& out) {
   out.push_back({"layer_norm dx", x.grad()});
   out.push_back({"layer_norm dweight", w.grad()});
   out.push_back({"layer_norm dbias", bias.grad()});
+  // Causal attention weights over [16, 4, 64, 64] with key padding, forward and fused backward
+  // ((b, h) entries on several threads), and gelu (tanh) forward and fused backward.
+  Tensor q = leaf(randn({16, 4, 64, 32}, kFloat32, &gen));
+  Tensor k = leaf(randn({16, 4, 64, 32}, kFloat32, &gen));
+  Tensor pad = bernoulli({16, 64}, 0.2, kFloat32, &gen);
+  Tensor att = attention_weights(q, k, 0.125, true, pad);
+  att.backward(randn({16, 4, 64, 64}, kFloat32, &gen));
+  out.push_back({"attention_weights [16, 4, 64, 64]", att.detach()});
+  out.push_back({"attention_weights dq", q.grad()});
+  out.push_back({"attention_weights dk", k.grad()});
+  Tensor h = leaf(randn({1024, 512}, kFloat32, &gen) * 2.0);
+  Tensor act = gelu(h, "tanh");
+  act.backward(randn({1024, 512}, kFloat32, &gen));
+  out.push_back({"gelu tanh [1024, 512]", act.detach()});
+  out.push_back({"gelu tanh dx", h.grad()});
 }
 
 // The number of threads a parallel region actually gets now.

@@ -671,6 +671,25 @@ TEST_CASE("elementwise: smooth unary ops against the math, gradcheck and gradgra
   }
 }
 
+TEST_CASE("elementwise: gelu tanh fused backward equals the composite (create_graph) backward") {
+  // 70000 elements: several parallel chunks; inputs reach |x| = 6, where tanh saturates.
+  Tensor x0 = random_input({70, 1000}, 41, -6, 6), r = random_input({70, 1000}, 42);
+  for (DType dtype : {kFloat64, kFloat32}) {
+    CAPTURE(dtype_name(dtype));
+    Tensor x1 = x0.to(dtype).requires_grad_();
+    sum(gelu(x1, "tanh") * r.to(dtype)).backward();
+    Tensor x2 = x0.to(dtype).requires_grad_();
+    auto g = grad({sum(gelu(x2, "tanh") * r.to(dtype))}, {x2}, {}, false, true);
+    CHECK(g[0].requires_grad());  // really the differentiable path
+    double tol = dtype == kFloat64 ? 1e-13 : 1e-5;  // float32: (1 + t) cancels where t -> -1
+    CHECK(all_close("gelu tanh dx", x1.grad(), g[0].detach(), tol, tol));
+    double math_tol = dtype == kFloat64 ? 1e-12 : 1e-5;
+    CHECK(all_close("gelu tanh dx vs math", x1.grad(),
+                    map_ref(x0.to(dtype), std_gelu_tanh_derivative) * r.to(dtype).to(kFloat64),
+                    math_tol, math_tol));
+  }
+}
+
 TEST_CASE("elementwise: sigmoid and softplus are stable for large inputs in float32") {
   Tensor x = tensor({-100, -20, 0, 20, 100}, kFloat32);
   for (double beta : {1.0, 2.0}) {

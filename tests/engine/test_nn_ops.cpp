@@ -1,6 +1,8 @@
-// Neural-network ops: softmax, log_softmax, the losses, layer_norm and dropout. Reference values
+// Neural-network ops: softmax, log_softmax, the losses, layer_norm, attention_weights and dropout. Reference values
 // come from the math, computed here in plain double loops independent of the engine.
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -501,6 +503,129 @@ TEST_CASE("nn_ops: layer_norm errors name the shapes") {
         layer_norm(zeros({2, 3}), {3}, {}, ones({3}, kFloat64));
       },
       {"bias must be [3] (float32)", "float64"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// attention_weights
+
+namespace {
+
+// softmax(scale * q k^T) with masked scores at float64's lowest value, by definition, for
+// q [B, H, T, D], k [B, H, S, D]; pad is [B * S] (nonzero: padding key) or empty.
+std::vector<double> reference_attention_weights(const Tensor& q, const Tensor& k, double scale,
+                                                bool causal, const std::vector<double>& pad) {
+  const int64_t B = q.size(0), H = q.size(1), T = q.size(2), S = k.size(2), D = q.size(3);
+  auto Q = q.to_vector<double>(), K = k.to_vector<double>();
+  std::vector<double> out;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < T; ++i) {
+        std::vector<double> row(static_cast<size_t>(S));
+        for (int64_t j = 0; j < S; ++j) {
+          double s = 0;
+          for (int64_t d = 0; d < D; ++d) s += Q[((b * H + h) * T + i) * D + d] * K[((b * H + h) * S + j) * D + d];
+          bool masked = (causal && j > i) || (!pad.empty() && pad[b * S + j] != 0);
+          row[j] = masked ? std::numeric_limits<double>::lowest() : s * scale;
+        }
+        double m = *std::max_element(row.begin(), row.end()), total = 0;
+        for (double& e : row) total += (e = std::exp(e - m));
+        for (double e : row) out.push_back(e / total);
+      }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("nn_ops: attention_weights match the definition, with and without masks") {
+  Tensor q = random_input({2, 3, 5, 4}, 1, -2, 2), k = random_input({2, 3, 5, 4}, 2, -2, 2);
+  // batch 0 pads key 4; batch 1 pads keys 0 and 1 (with causal, its queries 0 and 1 see nothing)
+  std::vector<double> pad{0, 0, 0, 0, 1, 1, 2.5, 0, 0, 0};
+  for (bool causal : {false, true}) {
+    for (bool padded : {false, true}) {
+      for (DType dtype : {kFloat64, kFloat32}) {
+        CAPTURE(causal);
+        CAPTURE(padded);
+        CAPTURE(dtype_name(dtype));
+        Tensor mask = padded ? from_vector(pad, {2, 5}) : Tensor();
+        Tensor p = attention_weights(q.to(dtype), k.to(dtype), 0.5, causal, mask);
+        CHECK(p.shape() == Shape{2, 3, 5, 5});
+        CHECK(p.dtype() == dtype);
+        double tol = dtype == kFloat64 ? 1e-14 : 2e-6;
+        all_close("weights", p, from_vector(reference_attention_weights(q, k, 0.5, causal, padded ? pad : std::vector<double>{}),
+                                            p.shape()), tol, tol);
+      }
+    }
+  }
+  // A fully masked row is uniform, and an int64 mask works as well as a float one.
+  Tensor all_padded = from_vector(std::vector<int64_t>{1, 1, 1, 1, 1, 0, 0, 0, 0, 7}, {2, 5});
+  Tensor p = attention_weights(q, k, 1.0, false, all_padded);
+  std::vector<double> v = p.to_vector<double>();
+  for (int64_t i = 0; i < 3 * 5 * 5; ++i) CHECK(v[i] == doctest::Approx(0.2).epsilon(1e-15));
+  for (int64_t i = 3 * 5 * 5; i < 6 * 5 * 5; ++i) CHECK(((i % 5 == 4) ? v[i] == 0.0 : v[i] > 0.0));
+}
+
+TEST_CASE("nn_ops: attention_weights fused backward equals the composite (create_graph) backward") {
+  // Enough heads that the fused kernels run their (b, h) entries on several threads.
+  Tensor q0 = random_input({3, 8, 40, 16}, 21, -2, 2), k0 = random_input({3, 8, 40, 16}, 22, -2, 2);
+  Tensor r = random_input({3, 8, 40, 40}, 23);
+  Tensor pad = from_vector(std::vector<double>(120, 0.0), {3, 40});
+  pad = where(gt(random_input({3, 40}, 24), scalar(0.5, kFloat64)), ones({}, kFloat64), pad);
+  for (bool causal : {false, true}) {
+    for (bool padded : {false, true}) {
+      for (DType dtype : {kFloat64, kFloat32}) {
+        CAPTURE(causal);
+        CAPTURE(padded);
+        CAPTURE(dtype_name(dtype));
+        Tensor mask = padded ? pad : Tensor();
+        Tensor q1 = q0.to(dtype).requires_grad_(), k1 = k0.to(dtype).requires_grad_();
+        sum(attention_weights(q1, k1, 0.25, causal, mask) * r.to(dtype)).backward();
+        Tensor q2 = q0.to(dtype).requires_grad_(), k2 = k0.to(dtype).requires_grad_();
+        auto g = grad({sum(attention_weights(q2, k2, 0.25, causal, mask) * r.to(dtype))}, {q2, k2}, {},
+                      false, true);
+        CHECK(g[0].requires_grad());  // really the differentiable path
+        double tol = dtype == kFloat64 ? 1e-12 : 2e-5;
+        all_close("dq", q1.grad(), g[0].detach(), tol, tol);
+        all_close("dk", k1.grad(), g[1].detach(), tol, tol);
+      }
+    }
+  }
+}
+
+TEST_CASE("nn_ops: attention_weights gradcheck and gradgradcheck") {
+  Tensor pad = from_vector(std::vector<double>{0, 0, 1, 1, 0, 0}, {2, 3});
+  for (bool causal : {false, true}) {
+    for (bool padded : {false, true}) {
+      CAPTURE(causal);
+      CAPTURE(padded);
+      auto f = [causal, padded, pad](const std::vector<Tensor>& x) {
+        return attention_weights(x[0], x[1], 0.7, causal, padded ? pad : Tensor());
+      };
+      std::vector<Tensor> in{random_input({2, 2, 3, 2}, 31, -2, 2), random_input({2, 2, 3, 2}, 32, -2, 2)};
+      CHECK(gradcheck("attention_weights", f, in));
+      CHECK(gradgradcheck("attention_weights", f, in));
+    }
+  }
+  // More keys than queries (cross-attention shape), no mask.
+  auto cross = [](const std::vector<Tensor>& x) { return attention_weights(x[0], x[1], 1.0); };
+  std::vector<Tensor> in{random_input({1, 2, 2, 3}, 33), random_input({1, 2, 4, 3}, 34)};
+  CHECK(gradcheck("attention_weights cross", cross, in));
+  CHECK(gradgradcheck("attention_weights cross", cross, in));
+}
+
+TEST_CASE("nn_ops: attention_weights errors name the problem") {
+  check_throws<ShapeError>([] { attention_weights(zeros({2, 3, 4}), zeros({2, 3, 4}), 1.0); },
+                           {"attention_weights", "q [B, H, T, D]", "[2, 3, 4]"});
+  check_throws<ShapeError>([] { attention_weights(zeros({1, 2, 4, 8}), zeros({1, 2, 4, 6}), 1.0); },
+                           {"attention_weights", "[1, 2, 4, 8]", "[1, 2, 4, 6]"});
+  check_throws<DTypeError>([] { attention_weights(zeros({1, 2, 4, 8}), zeros({1, 2, 4, 8}, kFloat64), 1.0); },
+                           {"attention_weights", "float32", "float64"});
+  check_throws<ShapeError>([] { attention_weights(zeros({1, 2, 4, 8}), zeros({1, 2, 5, 8}), 1.0, true); },
+                           {"attention_weights", "causal", "T = 4", "S = 5"});
+  check_throws<ShapeError>([] { attention_weights(zeros({1, 2, 4, 8}), zeros({1, 2, 5, 8}), 1.0, false, zeros({1, 4})); },
+                           {"attention_weights", "key_padding_mask must be [B, S] = [1, 5]", "[1, 4]"});
+  check_throws<DTypeError>([] {
+    attention_weights(zeros({1, 1, 2, 2}, kInt64), zeros({1, 1, 2, 2}, kInt64), 1.0);
+  }, {"attention_weights"});
 }
 
 // ---------------------------------------------------------------------------------------------

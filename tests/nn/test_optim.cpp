@@ -1,6 +1,10 @@
 // Optimizers against their update rules, written out independently here in double: three steps on
 // a small parameter with a different fixed gradient each step. And gradient-norm clipping.
+#include <omp.h>
+
 #include <cmath>
+#include <memory>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -158,6 +162,38 @@ TEST_CASE("Adam and AdamW follow torch.optim.Adam / AdamW, and their weight deca
   AdamOptions o{.lr = 0.1, .weight_decay = 0.1};
   Trace l2 = adam_reference(o, false), decoupled = adam_reference(o, true);
   CHECK(std::abs(l2[2][2] - decoupled[2][2]) > 1e-3);
+}
+
+TEST_CASE("AdamW over many parameters: chunks in parallel give the same bits as one thread, "
+          "and each chunk matches the single-parameter update") {
+  // Sizes that cut into several 32768-element chunks and leave small parameters between them.
+  const std::vector<int64_t> sizes = {70000, 100, 40000, 7, 33000};
+  auto run_with = [&](int threads, bool together) {
+    omp_set_num_threads(threads);
+    Generator gen(5);
+    std::vector<Tensor> params;
+    for (int64_t n : sizes) params.push_back(randn({n}, kFloat32, &gen).requires_grad_());
+    std::vector<Tensor> grads;
+    for (int64_t n : sizes) grads.push_back(randn({n}, kFloat32, &gen));
+    std::vector<std::unique_ptr<AdamW>> optimizers;
+    if (together) {
+      optimizers.push_back(std::make_unique<AdamW>(params, AdamWOptions{.lr = 0.01}));
+    } else {
+      for (Tensor& p : params) optimizers.push_back(std::make_unique<AdamW>(std::vector<Tensor>{p}, AdamWOptions{.lr = 0.01}));
+    }
+    for (int step = 0; step < 2; ++step) {
+      for (size_t i = 0; i < params.size(); ++i) params[i].set_grad(grads[i] * (1.0 + step));
+      for (auto& o : optimizers) o->step();
+    }
+    std::vector<std::vector<float>> out;
+    for (Tensor& p : params) out.push_back(p.to_vector<float>());
+    return out;
+  };
+  int saved = omp_get_max_threads();
+  auto one = run_with(1, true), two = run_with(2, true), separate = run_with(1, false);
+  omp_set_num_threads(saved);
+  CHECK(one == two);
+  CHECK(one == separate);
 }
 
 TEST_CASE("Adam: with a constant gradient every step moves lr * g / (|g| + eps)") {
