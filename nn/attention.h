@@ -1,13 +1,15 @@
-// Multi-head scaled dot-product attention, as GPT-2 computes it, written with engine ops.
+// Multi-head scaled dot-product attention, as GPT-2 computes it, written with engine ops (the
+// scores, mask and softmax are one fused op, attention_weights, with its own backward).
 //
 // Legend: B batch, T query tokens, S key tokens (S = T in self-attention), C channels,
 // H heads, D = C / H channels per head.
 //
 //   qkv = x @ W_attn + b_attn                 [B, T, 3C]   (one fused projection, Conv1D layout)
 //   q, k, v = split(qkv) -> heads             [B, H, T, D]
-//   scores = q @ k^T / sqrt(D)                [B, H, T, S]
-//   scores = masked_fill(scores, masked, lowest)   causal: key j > query i; padding: key j is pad
-//   y = dropout(softmax(scores)) @ v          [B, H, T, D] -> [B, T, C]
+//   scores = q @ k^T / sqrt(D)                [B, H, T, S]   \
+//   scores[masked] = lowest                   causal: key j > query i; padding: key j is pad
+//   P = softmax(scores)                       [B, H, T, S]   / attention_weights(q, k, ...)
+//   y = dropout(P) @ v                        [B, H, T, D] -> [B, T, C]
 //   out = dropout(y @ W_proj + b_proj)        [B, T, C]
 //
 // Masked scores are filled with the dtype's lowest finite value, as transformers' GPT-2 does
