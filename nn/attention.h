@@ -6,9 +6,9 @@
 //
 //   qkv = x @ W_attn + b_attn                 [B, T, 3C]   (one fused projection, Conv1D layout)
 //   q, k, v = split(qkv) -> heads             [B, H, T, D]
-//   scores = q @ k^T / sqrt(D)                [B, H, T, S]   \
+//   scores = q @ k^T / sqrt(D)                [B, H, T, S]   the three lines: one op,
 //   scores[masked] = lowest                   causal: key j > query i; padding: key j is pad
-//   P = softmax(scores)                       [B, H, T, S]   / attention_weights(q, k, ...)
+//   P = softmax(scores)                       [B, H, T, S]   attention_weights(q, k, ...)
 //   y = dropout(P) @ v                        [B, H, T, D] -> [B, T, C]
 //   out = dropout(y @ W_proj + b_proj)        [B, T, C]
 //
