@@ -8,11 +8,8 @@
 // Adam update written out by hand) at batch 256 and 4096.
 #include <omp.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,23 +17,14 @@
 
 #include <Eigen/Core>
 
+#include "bench/timing.h"
 #include "engine/engine.h"
 
 using namespace candor;
+using candor::bench::median_seconds;
+using candor::bench::peak_rss_mb;
 
 namespace {
-
-double median_seconds(const std::function<void()>& run, int warmup, int repeats) {
-  for (int i = 0; i < warmup; ++i) run();
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    run();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
 
 void report(const std::string& name, const std::string& shape, double seconds,
             const std::string& rate_name, double rate) {

@@ -9,22 +9,11 @@ engine issue prescribes (otherwise torch calls the reference BLAS and the compar
 """
 import json
 import os
-import statistics
 import sys
-import time
 
 import torch
 
-
-def median_seconds(run, warmup, repeats):
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import median_seconds
 
 
 def report(name, shape, seconds, rate_name, rate):

@@ -3,42 +3,24 @@
 //                   4 layers, 4 heads, width 128, context 64, vocabulary 512, batch 16;
 //   gpt2_forward:   a forward pass of the GPT-2 124M shape on 1 x 128 tokens (random weights).
 // bench/gpt_bench_torch.py measures the same cases in PyTorch.
-#include <sys/resource.h>
 
 #include <omp.h>
 
-#include <algorithm>
-#include <chrono>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "bench/timing.h"
 #include "engine/engine.h"
 #include "nn/gpt2.h"
 #include "nn/optim.h"
 
 using namespace candor;
+using candor::bench::median_seconds;
+using candor::bench::peak_rss_mb;
 
 namespace {
-double median_seconds(const std::function<void()>& run, int warmup, int repeats) {
-  for (int i = 0; i < warmup; ++i) run();
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    run();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;
-}
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -6,11 +6,10 @@ explains (OpenMP OpenBLAS first on LD_LIBRARY_PATH, OPENBLAS_CORETYPE/L2_SIZE un
 import json
 import math
 import os
-import resource
-import statistics
-import time
 
 import torch
+
+from timing import median_seconds, peak_rss_mb
 
 
 class Block(torch.nn.Module):
@@ -46,17 +45,6 @@ class Gpt(torch.nn.Module):
         return self.ln_f(x) @ self.wte.weight.T
 
 
-def median_seconds(run, warmup, repeats):
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main():
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     torch.manual_seed(0)
@@ -71,14 +59,14 @@ def main():
         opt.step()
 
     s = median_seconds(step, 3, 20)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak = peak_rss_mb()
     print(json.dumps({"name": "small_gpt_step", "threads": torch.get_num_threads(),
                       "median_ms": round(s * 1e3, 2), "peak_rss_mb": round(peak, 1)}))
     big = Gpt(50257, 1024, 768, 12, 12).eval()
     ids = torch.randint(0, 50257, (1, 128))
     with torch.no_grad():
         s = median_seconds(lambda: big(ids), 2, 10)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak = peak_rss_mb()
     print(json.dumps({"name": "gpt2_forward", "threads": torch.get_num_threads(),
                       "median_ms": round(s * 1e3, 2), "peak_rss_mb": round(peak, 1)}))
 

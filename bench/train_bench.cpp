@@ -2,7 +2,6 @@
 // batch 256, over the encoded Adult training split. Prints one JSON line with the median epoch
 // time and the process's peak resident memory. With --dump DIR it also writes the encoded data
 // (x.f32, y.f32, shape.json) so bench/train_bench_torch.py times PyTorch on the same numbers.
-#include <sys/resource.h>
 
 #include <omp.h>
 
@@ -19,6 +18,7 @@
 #include "datasets/data_dir.h"
 #include "datasets/encoder.h"
 #include "datasets/loader.h"
+#include "bench/timing.h"
 #include "engine/engine.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
@@ -66,11 +66,9 @@ int main(int argc, char** argv) {
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(seconds.begin(), seconds.end());
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
   fmt::print("{{\"name\": \"adult_epoch\", \"shape\": \"{}x{} batch 256 mlp 64,64 adam\", \"threads\": {}, "
              "\"median_s\": {:.4f}, \"peak_rss_mb\": {:.1f}}}\n",
              train.x.size(0), train.x.size(1), omp_get_max_threads(), seconds[seconds.size() / 2],
-             usage.ru_maxrss / 1024.0);
+             candor::bench::peak_rss_mb());
   return 0;
 }

@@ -9,13 +9,14 @@ against the OpenMP OpenBLAS (see engine_bench_torch.py for why):
 """
 import json
 import os
-import resource
 import statistics
 import sys
 import time
 
 import numpy as np
 import torch
+
+from timing import peak_rss_mb
 
 
 def main():
@@ -42,7 +43,7 @@ def main():
             loss.backward()
             opt.step()
         times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak = peak_rss_mb()
     print(json.dumps({"name": "adult_epoch", "shape": f"{n}x{f} batch 256 mlp 64,64 adam",
                       "threads": torch.get_num_threads(), "median_s": round(statistics.median(times), 4),
                       "peak_rss_mb": round(peak, 1)}))
