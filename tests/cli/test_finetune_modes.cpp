@@ -215,3 +215,26 @@ TEST_CASE("sweep takes the fine-tuning mode: a LoRA run per lambda") {
   }
   CHECK(pareto["points"][1]["validation"]["gap"].get<double>() < pareto["points"][0]["validation"]["gap"].get<double>());
 }
+
+TEST_CASE("pretrain: bad input is one clear error line") {
+  fs::path dir = scratch("pretrain_errors");
+  {
+    std::ofstream(dir / "short.txt") << "too short";
+  }
+  Result shorter = run_candor("pretrain --text " + (dir / "short.txt").string() + " --context 16 --quiet --out " +
+                              (dir / "lm").string());
+  CHECK(shorter.code == 1);
+  CHECK(shorter.out.find("too short for context 16") != std::string::npos);
+  Result missing = run_candor("pretrain --text " + (dir / "none.txt").string() + " --quiet --out " + (dir / "lm").string());
+  CHECK(missing.code == 1);
+  CHECK(missing.out.find("cannot open") != std::string::npos);
+  Result both = run_candor("pretrain --text " + (dir / "short.txt").string() + " --data adult --quiet --out " +
+                           (dir / "lm").string());
+  CHECK(both.code == 1);
+  CHECK(both.out.find("not both") != std::string::npos);
+  Result no_sensitive = run_candor("finetune --pretrained " + (dir / "lm").string() + " --csv " +
+                                   (dir / "short.txt").string() + " --text-column text --label y --quiet --out " +
+                                   (dir / "x").string());
+  CHECK(no_sensitive.code == 1);
+  CHECK(no_sensitive.out.find("--sensitive") != std::string::npos);
+}
