@@ -7,6 +7,7 @@
 #include "engine/autograd.h"
 #include "engine/ops/ops.h"
 #include "nn/gpt2.h"
+#include "tests/nn/tiny_gpt2.h"
 #include "tests/support/checks.h"
 #include "tests/support/gradcheck.h"
 
@@ -19,16 +20,7 @@ namespace {
 
 constexpr int64_t kPad = 0;
 
-Gpt2Config tiny_config() {
-  Gpt2Config c;
-  c.vocab_size = 40;
-  c.n_positions = 12;
-  c.n_embd = 16;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.embd_pdrop = c.attn_pdrop = c.resid_pdrop = 0;
-  return c;
-}
+Gpt2Config tiny_config() { return candor::testing::tiny_gpt2_config(40, 12); }
 
 struct Models {
   Generator gen{7};

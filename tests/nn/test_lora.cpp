@@ -20,6 +20,7 @@
 #include "nn/lora.h"
 #include "nn/optim.h"
 #include "nn/safetensors.h"
+#include "tests/nn/tiny_gpt2.h"
 #include "tests/support/checks.h"
 #include "tests/support/temp_dir.h"
 
@@ -32,16 +33,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Gpt2Config small_config() {
-  Gpt2Config c;
-  c.vocab_size = 50;
-  c.n_positions = 16;
-  c.n_embd = 16;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.embd_pdrop = c.attn_pdrop = c.resid_pdrop = 0;
-  return c;
-}
+Gpt2Config small_config() { return candor::testing::tiny_gpt2_config(50, 16); }
 
 std::shared_ptr<Gpt2Model> small_gpt2(uint64_t seed = 1) {
   Generator gen(seed);
