@@ -251,8 +251,19 @@ void attention_row(V* row, int64_t S, int64_t visible, const V* pad, V scale) {
     return;
   }
   const V lowest = std::numeric_limits<V>::lowest();
-  for (int64_t j = 0; j < S; ++j) row[j] = (j >= visible || pad[j] != V(0)) ? lowest : row[j] * scale;
+  bool any_visible = false;
+  for (int64_t j = 0; j < S; ++j) {
+    const bool hidden = j >= visible || pad[j] != V(0);
+    row[j] = hidden ? lowest : row[j] * scale;
+    any_visible = any_visible || !hidden;
+  }
   softmax_row(row, row, S, false);
+  // The vectorised exp clamps its argument (Eigen's double exp stops near -709), so a hidden key
+  // can keep a denormal weight instead of 0: set it to 0. A row with every key hidden stays uniform.
+  if (!any_visible) return;
+  for (int64_t j = 0; j < S; ++j) {
+    if (j >= visible || pad[j] != V(0)) row[j] = V(0);
+  }
 }
 
 // dS row i = P * (G - sum(G * P)) * scale, 0 at hidden keys (masked scores do not depend on q, k).
