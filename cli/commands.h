@@ -1,11 +1,20 @@
 // The subcommands of `candor`, each registered on the top-level CLI11 app by its own file.
 #pragma once
 
+#include "engine/error.h"
+
 namespace CLI {
 class App;
 }
 
 namespace candor::cli {
+
+// Options that do not fit together (or a needed one left out), found after parsing: one line on
+// stderr and exit code 2, as CLI11's own usage errors.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
 
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);

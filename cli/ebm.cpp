@@ -1,7 +1,7 @@
 // candor ebm: Explainable Boosting Machines (explain/ebm) on a dataset.
 //   candor ebm fit --data adult --out runs/ebm [--interactions K] [--outer-bags B] ...
 //   candor ebm explain --run runs/ebm [--global | --row N [--split test]]
-//   candor ebm predict --run runs/ebm [--split test] --out predictions.csv
+//   candor ebm predict --run runs/ebm [--split test | --csv new.csv] --out predictions.csv
 // The run folder: config.json (data and EBM settings, to rerun), model.ebm.json (the model, an
 // exact JSON round trip), metrics.json (accuracy, ROC AUC and log loss on validation and test),
 // explanation.json (the global explanation) and plots/ (importance, one shape per main term, one
@@ -17,9 +17,10 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/csv_field.h"
+#include "cli/data_options.h"
 #include "cli/run_folder.h"
-#include "cli/scoring.h"
+#include "datasets/labels.h"
+#include "nn/scoring.h"
 #include "engine/error.h"
 #include "explain/ebm/ebm.h"
 
@@ -32,7 +33,7 @@ using explain::ebm::FitOptions;
 using explain::ebm::Model;
 
 struct EbmFitArgs {
-  DataConfig data;
+  datasets::DataSource data;
   std::string out;
   int64_t interactions = -1;  // -1: 3 x features
   size_t outer_bags = 14, max_bins = 1024, max_interaction_bins = 64, max_rounds = 50000;
@@ -53,20 +54,13 @@ void write_text(const fs::path& path, const std::string& text) {
   if (!out || !(out << text)) throw Error(fmt::format("ebm: cannot write {}", path.string()));
 }
 
-Scores ebm_scores(const Model& model, const datasets::Table& table, const datasets::Schema& schema) {
-  Scores s;
+nn::Scores ebm_scores(const Model& model, const datasets::Table& table, const datasets::Schema& schema) {
+  nn::Scores s;
   s.y = explain::ebm::labels(table, schema, model.objective);
   s.score = model.predict_proba(table);
   s.weight = explain::ebm::weights(table, schema);
   if (s.weight.empty()) s.weight.assign(s.y.size(), 1.0);
   return s;
-}
-
-// The splits, with --drop applied to built-in datasets too (their features are the other columns).
-Splits ebm_splits(const DataConfig& data, uint64_t seed) {
-  Splits splits = load_splits(data, seed);
-  for (const std::string& d : data.drop) splits.schema.drop.push_back(d);
-  return splits;
 }
 
 // Test metrics, the most important terms, and the share of the model's importance carried by
@@ -103,7 +97,8 @@ void print_fit_summary(const Model& model, const nlohmann::json& metrics, const 
 void run_fit(const EbmFitArgs& args) {
   const fs::path out(args.out);
   fs::create_directories(out / "plots");
-  Splits splits = ebm_splits(args.data, args.seed);
+  datasets::Splits splits = datasets::load_splits(args.data, args.seed);
+  print_warnings(splits.warnings);
   FitOptions o;
   o.outer_bags = args.outer_bags;
   o.max_bins = args.max_bins;
@@ -127,12 +122,7 @@ void run_fit(const EbmFitArgs& args) {
   if (show) fmt::print(stderr, "\n");
   explain::ebm::save_model(model, (out / "model.ebm.json").string());
 
-  RunConfig run;
-  run.data = args.data;
-  run.seed = args.seed;
-  nlohmann::json config = to_json(run);
-  config.erase("model");
-  config.erase("train");
+  nlohmann::json config = {{"data", datasets::to_json(args.data)}, {"seed", args.seed}};
   config["ebm"] = {{"outer_bags", o.outer_bags},
                    {"interactions", args.interactions},
                    {"max_bins", o.max_bins},
@@ -143,8 +133,8 @@ void run_fit(const EbmFitArgs& args) {
   write_json((out / "config.json").string(), config);
   nlohmann::json metrics;
   for (const char* split : {"validation", "test"}) {
-    const datasets::Table& t = split_by_name(splits, split);
-    if (t.rows() > 0) metrics[split] = task_metrics(ebm_scores(model, t, splits.schema));
+    const datasets::Table& t = datasets::split_by_name(splits, split);
+    if (t.rows() > 0) metrics[split] = nn::task_metrics(ebm_scores(model, t, splits.schema));
   }
   write_json((out / "metrics.json").string(), metrics);
   write_json((out / "explanation.json").string(), explain::ebm::explain_global(model));
@@ -158,24 +148,28 @@ void run_fit(const EbmFitArgs& args) {
 }
 
 struct EbmRunArgs {
-  std::string run, split = "test", out;
+  std::string run, split = "test", out, csv, delimiter = ",";
   int64_t row = -1;
   bool global = false;
 };
 
 struct LoadedEbm {
   Model model;
-  Splits splits;
+  datasets::Splits splits;
 };
 
 LoadedEbm load_run(const std::string& run) {
   const fs::path dir(run);
   const nlohmann::json config = read_json((dir / "config.json").string());
-  nlohmann::json full = config;
-  full["model"] = to_json(RunConfig{})["model"];
-  full["train"] = to_json(RunConfig{})["train"];
-  const RunConfig rc = run_config_from_json(full);
-  return {explain::ebm::load_model((dir / "model.ebm.json").string()), ebm_splits(rc.data, rc.seed)};
+  datasets::DataSource data;
+  uint64_t seed = 0;
+  try {
+    data = datasets::data_source_from_json(config.at("data"));
+    seed = config.at("seed").get<uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: not an EBM run's config ({})", (dir / "config.json").string(), e.what()));
+  }
+  return {explain::ebm::load_model((dir / "model.ebm.json").string()), datasets::load_splits(data, seed)};
 }
 
 void run_explain(const EbmRunArgs& args) {
@@ -186,7 +180,7 @@ void run_explain(const EbmRunArgs& args) {
     return;
   }
   const LoadedEbm run = load_run(args.run);
-  const datasets::Table& table = split_by_name(run.splits, args.split);
+  const datasets::Table& table = datasets::split_by_name(run.splits, args.split);
   const auto row = static_cast<size_t>(args.row);
   const nlohmann::json local = explain::ebm::explain_local_json(run.model, table, {row});
   const auto all = explain::ebm::explain_local(run.model, table);
@@ -196,24 +190,47 @@ void run_explain(const EbmRunArgs& args) {
   fmt::print("{}\n", local.dump(2));
 }
 
+// The group of each row for every sensitive column (binned ones by their bin's label).
+void add_sensitive(PredictionRows& rows, const datasets::Table& table, const datasets::Schema& schema) {
+  for (const std::string& c : schema.sensitive) {
+    if (!table.has_column(c)) continue;
+    const datasets::Column& col = table.column(c);
+    const auto bins = schema.sensitive_bins.find(c);
+    std::vector<std::string> values;
+    for (size_t i = 0; i < table.rows(); ++i) {
+      if (col.missing[i]) {
+        values.emplace_back();
+      } else if (bins != schema.sensitive_bins.end()) {
+        values.push_back(datasets::bin_labels(bins->second)[datasets::bin_of(bins->second, col.numbers[i])]);
+      } else {
+        values.push_back(col.is_numeric() ? fmt::format("{}", col.numbers[i]) : col.values[i]);
+      }
+    }
+    rows.sensitive_names.push_back(c);
+    rows.sensitive.push_back(std::move(values));
+  }
+}
+
 void run_predict(const EbmRunArgs& args) {
   const LoadedEbm run = load_run(args.run);
-  const datasets::Table& table = split_by_name(run.splits, args.split);
-  const Scores s = ebm_scores(run.model, table, run.splits.schema);
-  std::ofstream out(args.out);
-  if (!out) throw Error(fmt::format("ebm predict: cannot write {}", args.out));
-  out << "y_true,y_pred,score";
-  for (const std::string& c : run.splits.schema.sensitive) out << "," << csv_field(c);
-  out << "\n";
-  for (size_t i = 0; i < s.y.size(); ++i) {
-    out << s.y[i] << "," << (s.score[i] >= 0.5 ? 1 : 0) << "," << fmt::format("{:.17g}", s.score[i]);
-    for (const std::string& c : run.splits.schema.sensitive) {
-      const datasets::Column& col = table.column(c);
-      out << "," << csv_field(col.missing[i] ? "" : col.is_numeric() ? fmt::format("{}", col.numbers[i]) : col.values[i]);
-    }
-    out << "\n";
+  PredictionRows rows;
+  rows.digits = 17;
+  if (args.csv.empty()) {
+    const datasets::Table& table = datasets::split_by_name(run.splits, args.split);
+    const nn::Scores s = ebm_scores(run.model, table, run.splits.schema);
+    rows.y_true = s.y;
+    rows.score = s.score;
+    add_sensitive(rows, table, run.splits.schema);
+  } else {
+    // New rows, typed as the training rows were; the label is optional.
+    const datasets::Schema schema = datasets::typed_like(run.splits.schema, run.splits.train);
+    const datasets::NewRows fresh = datasets::load_new_rows(args.csv, args.delimiter, schema);
+    print_warnings(fresh.warnings);
+    rows.score = run.model.predict_proba(fresh.table);
+    if (fresh.labelled) rows.y_true = datasets::binary_labels(fresh.table, schema);
+    add_sensitive(rows, fresh.table, schema);
   }
-  if (!out) throw Error(fmt::format("ebm predict: writing {} failed", args.out));
+  write_predictions(args.out, rows);
 }
 
 }  // namespace
@@ -252,8 +269,10 @@ void add_ebm_command(CLI::App& app) {
   auto pr = std::make_shared<EbmRunArgs>();
   CLI::App* p = ebm->add_subcommand("predict", "write an EBM run's predictions as CSV");
   p->add_option("--run", pr->run, "run folder written by candor ebm fit")->required();
-  p->add_option("--split", pr->split, "train, validation or test")
+  p->add_option("--split", pr->split, "split of the run's data: train, validation or test")
       ->check(CLI::IsMember({"train", "validation", "test"}));
+  p->add_option("--csv,--file", pr->csv, "score every row of this CSV or ARFF file instead (the label is optional)");
+  p->add_option("--delimiter", pr->delimiter, "CSV field separator (--csv)");
   p->add_option("--out", pr->out, "CSV file to write")->required();
   p->callback([pr] { run_predict(*pr); });
 }

@@ -1,13 +1,12 @@
 // candor eval: the task metrics of a trained run on one split of its data, and the fairness
 // report (candor audit's JSON) for each sensitive column, as JSON on stdout.
-#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
-#include "cli/run_folder.h"
-#include "cli/scoring.h"
+#include "fairness/evaluation.h"
+#include "nn/run.h"
 
 namespace candor::cli {
 
@@ -18,17 +17,13 @@ struct EvalArgs {
 };
 
 void run_eval(const EvalArgs& args) {
-  LoadedRun run = load_run(args.run, args.adapter);
-  Splits splits = load_splits(run.config.data, run.config.seed);
-  const datasets::Table& table = split_by_name(splits, args.split);
-  datasets::Encoded data = run.encoder.transform(table);
-  Scores scores = score_model(*run.model, data);
-  nlohmann::json out = {{args.split, task_metrics(scores)}};
-  const std::vector<std::string>& names = run.encoder.sensitive();
-  if (!names.empty()) {
-    out[args.split] = split_report(scores, names, sensitive_values(table, names, data.kept_rows),
-                                   args.bootstrap, run.config.seed);
-  }
+  nn::LoadedRun run = nn::load_run(args.run, args.adapter);
+  datasets::Splits splits = datasets::load_splits(run.config.data, run.config.seed);
+  datasets::Encoded data = run.encoder.transform(datasets::split_by_name(splits, args.split));
+  fairness::AuditOptions options;
+  options.bootstrap.replicates = static_cast<int>(args.bootstrap);
+  options.bootstrap.seed = run.config.seed;
+  nlohmann::json out = {{args.split, fairness::evaluate_split(nn::score(*run.model, data), data.sensitive, options)}};
   std::cout << out.dump(2) << "\n";
 }
 }  // namespace

@@ -1,123 +1,59 @@
 #include "cli/finetune_run.h"
 
-#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/commands.h"
+#include "cli/data_options.h"
 #include "cli/run_folder.h"
-#include "cli/text_data.h"
-#include "cli/tunable.h"
-#include "cli/scoring.h"
-#include "datasets/loader.h"
 #include "engine/engine.h"
-#include "fairness/named_metrics.h"
-#include "fairness/penalty.h"
+#include "fairness/evaluation.h"
 #include "nn/gpt2.h"
 #include "nn/lora.h"
-#include "nn/optim.h"
+#include "nn/run.h"
 #include "nn/safetensors.h"
-#include "nn/trainer.h"
+#include "nn/text_data.h"
 
 namespace candor::cli {
 
 namespace {
 
-// Steps between two updates of the multiplier in constrained mode.
-constexpr int64_t kDualEvery = 20;
-
-struct Constraint {
-  std::string gap;   // dp | eo | eopp
-  double bound = 0;  // epsilon in gap <= epsilon
-};
-
-Constraint parse_constraint(const std::string& text) {
-  size_t at = text.find("<=");
-  Constraint c;
-  if (at != std::string::npos) {
-    c.gap = text.substr(0, at);
-    try {
-      size_t used = 0;
-      c.bound = std::stod(text.substr(at + 2), &used);
-      if (used == text.size() - at - 2 && c.bound >= 0) {
-        fairness::parse_gap(c.gap);  // throws for an unknown gap
-        return c;
-      }
-    } catch (const std::logic_error&) {
-    }
-  }
-  throw ValueError(fmt::format("--constraint \"{}\": expected GAP<=BOUND with GAP dp, eo or eopp and "
-                               "BOUND >= 0, e.g. \"dp<=0.02\"", text));
-}
-
-// The hard (thresholded) gap on a split: Fairlearn's difference between groups.
-double hard_gap(const std::string& gap, const Scores& s, const std::vector<std::vector<std::string>>& groups) {
-  fairness::MetricFrame frame(s.y, thresholded(s.score), groups, {}, s.weight);
-  if (gap == "dp") return fairness::demographic_parity_difference(frame);
-  if (gap == "eopp") return fairness::equal_opportunity_difference(frame);
-  return fairness::equalized_odds_difference(frame);
-}
-
-struct EncodedSplit {
-  datasets::Encoded data;
-  std::vector<std::vector<std::string>> all_sensitive;  // every sensitive column, for reports
-  std::vector<std::vector<std::string>> penalised;      // the penalised columns, for the hard gap
-};
-
-// What the fine-tuning loop starts from, for a tabular checkpoint or a pretrained language model.
+// What the fine-tuning starts from, for a tabular checkpoint or a pretrained language model.
 struct Start {
-  Tunable tunable;
-  datasets::Encoder encoder;            // label, sensitive columns and (tabular) features
-  std::vector<std::string> penalised;
-  EncodedSplit train, validation, test;
-  nlohmann::json config;                // config.json's content before the "finetune" part
+  nn::Tunable tunable;
+  datasets::Encoded train, validation, test;
+  nlohmann::json config;  // config.json's content before the "finetune" part
   std::function<void(const std::string& path, const std::map<std::string, Tensor>& state)> save;
 };
 
-std::vector<size_t> indices_of(const std::vector<std::string>& names, const std::vector<std::string>& all) {
-  std::vector<size_t> out;
-  for (const std::string& name : names) {
-    auto it = std::find(all.begin(), all.end(), name);
-    if (it == all.end()) {
-      throw ValueError(fmt::format("--sensitive {}: not a sensitive column of this checkpoint ({})", name,
-                                   fmt::join(all, ", ")));
-    }
-    out.push_back(static_cast<size_t>(it - all.begin()));
-  }
-  return out;
-}
-
-void encode_splits(Start& s, const Splits& splits, const std::function<datasets::Encoded(const datasets::Table&)>& encode) {
-  auto one = [&](const datasets::Table& table) {
-    EncodedSplit e;
-    e.data = encode(table);
-    e.all_sensitive = sensitive_values(table, s.encoder.sensitive(), e.data.kept_rows);
-    e.penalised = sensitive_values(table, s.penalised, e.data.kept_rows);
-    return e;
-  };
-  s.train = one(splits.train);
-  s.validation = one(splits.validation);
-  s.test = one(splits.test);
-}
-
-// A candor checkpoint (MLP or FT-Transformer), its data split and encoded as at training time.
+// A candor checkpoint (MLP or FT-Transformer), its data split and encoded as at training time
+// (or the user's own data, typed as the encoder expects).
 Start start_from_checkpoint(const FinetuneConfig& c) {
-  LoadedRun run = load_checkpoint(c.init);
-  bool own_data = c.data.data.empty() && c.data.csv.empty();
-  DataConfig data = own_data ? run.config.data : c.data;
-  if (own_data) data.data_dir = c.data.data_dir.empty() ? run.config.data.data_dir : c.data.data_dir;
-  data.sensitive.clear();  // split and encode exactly as at training time
-  Splits splits = load_splits(data, run.config.seed);
-  Start s{tunable(run.model), run.encoder, {}, {}, {}, {}, to_json(run.config), {}};
-  s.penalised = c.data.sensitive.empty() ? std::vector<std::string>{run.encoder.sensitive().at(0)} : c.data.sensitive;
-  indices_of(s.penalised, run.encoder.sensitive());
-  encode_splits(s, splits, [&](const datasets::Table& t) { return run.encoder.transform(t); });
-  const RunConfig config = run.config;
+  nn::LoadedRun run = nn::load_checkpoint(c.init);
+  datasets::DataSource data = run.config.data;
+  if (!c.data.name.empty() || !c.data.file.empty()) {
+    data = c.data;
+    data.sensitive = run.encoder.sensitive();
+    data.sensitive_bins.clear();
+    for (size_t k = 0; k < data.sensitive.size(); ++k) {
+      if (!run.encoder.sensitive_bins(k).empty()) data.sensitive_bins[data.sensitive[k]] = run.encoder.sensitive_bins(k);
+    }
+  } else if (!c.data.data_dir.empty()) {
+    data.data_dir = c.data.data_dir;
+  }
+  datasets::Splits splits = datasets::load_splits(data, run.config.seed);
+  print_warnings(splits.warnings);
+  Start s{nn::tunable(run.model), run.encoder.transform(splits.train), run.encoder.transform(splits.validation),
+          run.encoder.transform(splits.test), nn::to_json(run.config), {}};
+  const nn::RunConfig config = run.config;
   const datasets::Encoder encoder = run.encoder;
   s.save = [config, encoder](const std::string& path, const std::map<std::string, Tensor>& state) {
-    save_checkpoint(path, state, config, encoder);
+    nn::save_checkpoint(path, state, config, encoder);
   };
   return s;
 }
@@ -125,51 +61,43 @@ Start start_from_checkpoint(const FinetuneConfig& c) {
 // A pretrained GPT-2 with a new classification head over the CSV's text column; every sensitive
 // column given is penalised.
 Start start_from_language_model(const FinetuneConfig& c) {
-  if (c.data.csv.empty() || c.text_column.empty()) {
-    throw ValueError("--pretrained needs --csv FILE with --text-column COLUMN, --label and --sensitive");
+  if (c.data.file.empty() || c.text_column.empty()) {
+    throw UsageError("--pretrained needs --csv FILE with --text-column COLUMN, --label and --sensitive");
   }
-  if (c.data.sensitive.empty()) throw ValueError("--pretrained needs --sensitive COLUMNS to audit and penalise");
-  DataConfig data = c.data;
+  if (c.data.sensitive.empty()) throw UsageError("--pretrained needs --sensitive COLUMNS to audit and penalise");
+  datasets::DataSource data = c.data;
   data.categorical.push_back(c.text_column);  // text stays text even when it looks like numbers
-  Splits splits = load_splits(data, c.seed);
+  datasets::Splits splits = datasets::load_splits(data, c.seed);
+  print_warnings(splits.warnings);
   nn::Gpt2Tokenizer tokenizer = nn::Gpt2Tokenizer::from_directory(c.pretrained);
-  const int64_t pad = text_pad_id(tokenizer);
+  const int64_t pad = nn::text_pad_id(tokenizer);
   auto lm = nn::from_pretrained(c.pretrained);
   Generator gen(c.seed);
   auto classifier = std::make_shared<nn::Gpt2ForSequenceClassification>(lm->transformer, 1, pad, gen);
   const int64_t max_length = std::min(c.max_length, lm->config().n_positions);
-  Start s{tunable(classifier, true), fit_text_label_encoder(splits.train, splits.schema), c.data.sensitive, {}, {}, {}, {}, {}};
-  encode_splits(s, splits, [&](const datasets::Table& t) {
-    return encode_text(t, s.encoder, tokenizer, c.text_column, max_length, pad);
-  });
-  RunConfig run;
-  run.data = data;
+  const datasets::Encoder encoder = nn::fit_text_label_encoder(splits.train, splits.schema);
+  auto encode = [&](const datasets::Table& t) {
+    return nn::encode_text(t, encoder, tokenizer, c.text_column, max_length, pad);
+  };
   nlohmann::json text = {{"pretrained", c.pretrained}, {"text_column", c.text_column}, {"max_length", max_length},
-                         {"pad_token_id", pad}, {"data", to_json(run)["data"]}, {"seed", c.seed}};
-  s.config = {{"text_classifier", text}};
-  const datasets::Encoder encoder = s.encoder;
+                         {"pad_token_id", pad}, {"data", datasets::to_json(data)}, {"seed", c.seed}};
+  Start s{nn::tunable(classifier, true), encode(splits.train), encode(splits.validation), encode(splits.test),
+          {{"text_classifier", text}}, {}};
   s.save = [text, encoder](const std::string& path, const std::map<std::string, Tensor>& state) {
     nn::save_safetensors(path, state, {{"candor.text_classifier", text.dump()}, {"candor.encoder", encoder.to_json().dump()}});
   };
   return s;
 }
 
-int64_t count_parameters(const std::vector<Tensor>& tensors) {
-  int64_t n = 0;
-  for (const Tensor& t : tensors) n += t.numel();
-  return n;
+nlohmann::json to_json(const fairness::Iterate& it) {
+  return {{"step", it.step}, {"epoch", it.epoch}, {"lambda", it.lambda}, {"train_gap", it.train_gap},
+          {"validation_gap", it.validation_gap}, {"validation_accuracy", it.validation_accuracy},
+          {"feasible", it.feasible}};
 }
 
-// The head's inputs for every row of `x`, from the frozen backbone in eval mode.
-Tensor cached_features(const Tunable& t, const Tensor& x) {
-  NoGradGuard no_grad;
-  t.model->eval();
-  std::vector<Tensor> parts;
-  constexpr int64_t kChunk = 1024;
-  for (int64_t start = 0; start < x.size(0); start += kChunk) {
-    parts.push_back(t.features(narrow(x, 0, start, std::min(kChunk, x.size(0) - start))));
-  }
-  return concat(parts, 0);
+nlohmann::json to_json(const fairness::EpochRecord& e) {
+  return {{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"lr", e.lr}, {"lambda", e.lambda},
+          {"validation", e.validation}};
 }
 
 }  // namespace
@@ -178,123 +106,136 @@ nlohmann::json to_json(const FinetuneConfig& c) {
   return {{"init", c.init}, {"pretrained", c.pretrained}, {"text_column", c.text_column},
           {"max_length", c.max_length}, {"mode", c.mode}, {"cache_features", c.cache_features},
           {"lora", {{"rank", c.lora_rank}, {"alpha", c.lora_alpha}, {"dropout", c.lora_dropout}, {"targets", c.lora_targets}}},
-          {"penalty", c.penalty}, {"lambda", c.lambda}, {"form", c.form},
+          {"penalty", c.penalty ? nlohmann::json(*c.penalty) : nlohmann::json(nullptr)},
+          {"lambda", c.lambda ? nlohmann::json(*c.lambda) : nlohmann::json(nullptr)}, {"form", c.form},
           {"epsilon", c.epsilon}, {"reduction", c.reduction}, {"constraint", c.constraint},
-          {"dual_lr", c.dual_lr}, {"epochs", c.epochs}, {"lr", c.lr}, {"batch_size", c.batch_size},
-          {"bootstrap", c.bootstrap}, {"seed", c.seed}, {"sensitive", c.data.sensitive}};
+          {"dual_lr", c.dual_lr}, {"dual_every", c.dual_every}, {"epochs", c.epochs}, {"lr", c.lr},
+          {"batch_size", c.batch_size}, {"schedule", c.schedule}, {"bootstrap", c.bootstrap}, {"seed", c.seed},
+          {"sensitive", c.data.sensitive}, {"data", datasets::to_json(c.data)}};
+}
+
+fairness::FinetuneOptions finetune_options(const FinetuneConfig& c) {
+  fairness::FinetuneOptions o;
+  const bool constrained = !c.constraint.empty();
+  if (constrained && c.penalty) {
+    throw UsageError(fmt::format("--constraint \"{}\" names the gap it bounds: drop --penalty", c.constraint));
+  }
+  if (!constrained && !c.penalty && !c.lambda) {
+    throw UsageError("say what to optimise: --penalty dp|eo|eopp with --lambda WEIGHT (--lambda 0: no penalty), "
+                     "or --constraint \"dp<=0.02\"");
+  }
+  if (c.penalty && !c.lambda) throw UsageError(fmt::format("--penalty {} needs --lambda WEIGHT", *c.penalty));
+  if (!constrained && !c.penalty && *c.lambda != 0) {
+    throw UsageError("--lambda needs --penalty dp|eo|eopp (which gap it weighs)");
+  }
+  if (c.cache_features && c.mode != "head") throw UsageError("--cache-features applies to --mode head only");
+  try {
+    if (constrained) o.constraint = fairness::parse_constraint(c.constraint);
+    if (c.penalty) o.penalty.gap = fairness::parse_gap(*c.penalty);
+    o.penalty.form = fairness::parse_form(c.form);
+    o.penalty.reduction = fairness::parse_reduction(c.reduction);
+    o.mode = fairness::parse_mode(c.mode);
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
+  o.sensitive = c.data.sensitive;
+  o.penalty.epsilon = c.epsilon;
+  o.lambda = c.lambda.value_or(constrained ? 1.0 : 0.0);
+  o.dual_step = c.dual_lr;
+  o.dual_every = c.dual_every;
+  o.cache_features = c.cache_features;
+  o.lora.rank = c.lora_rank;
+  o.lora.alpha = c.lora_alpha;
+  o.lora.dropout = c.lora_dropout;
+  o.lora.targets = c.lora_targets;
+  o.epochs = c.epochs;
+  o.batch_size = c.batch_size;
+  o.lr = c.lr;
+  o.schedule = c.schedule;
+  o.seed = c.seed;
+  o.progress = !c.quiet;
+  return o;
+}
+
+void add_finetune_options(CLI::App& cmd, FinetuneConfig& config) {
+  add_data_options(cmd, config.data);
+  cmd.add_option("--mode", config.mode, "what trains: full (everything), head (the head only) or lora (low-rank adapters)")
+      ->check(CLI::IsMember({"full", "head", "lora"}));
+  cmd.add_flag("--cache-features", config.cache_features, "head mode: run the frozen backbone once, in eval mode");
+  cmd.add_option("--lora-rank", config.lora_rank, "LoRA rank r")->check(CLI::PositiveNumber);
+  cmd.add_option("--lora-alpha", config.lora_alpha, "LoRA alpha (the update is scaled by alpha / r)")->check(CLI::PositiveNumber);
+  cmd.add_option("--lora-dropout", config.lora_dropout, "dropout on the adapters' input")->check(CLI::Range(0.0, 0.99));
+  cmd.add_option("--lora-targets", config.lora_targets,
+                 "layers to adapt, as name patterns (default: every Linear of an MLP, *c_attn of a transformer)")
+      ->delimiter(',');
+  cmd.add_option("--form", config.form, "abs, squared or hinge")->check(CLI::IsMember({"abs", "squared", "hinge"}));
+  cmd.add_option("--epsilon", config.epsilon, "slack of the hinge form")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--reduction", config.reduction, "across groups: max_min or mean_abs")
+      ->check(CLI::IsMember({"max_min", "mean_abs"}));
+  cmd.add_option("--epochs", config.epochs, "fine-tuning epochs")->check(CLI::PositiveNumber);
+  cmd.add_option("--lr", config.lr, "learning rate (Adam), decayed to 0 by --schedule")->check(CLI::PositiveNumber);
+  cmd.add_option("--batch-size", config.batch_size, "rows per step")->check(CLI::PositiveNumber);
+  cmd.add_option("--schedule", config.schedule, "learning-rate decay over the run: cosine, linear or constant")
+      ->check(CLI::IsMember({"cosine", "linear", "constant"}));
+  cmd.add_option("--bootstrap", config.bootstrap, "bootstrap resamples for the fairness intervals")
+      ->check(CLI::Range(int64_t{0}, int64_t{100000}));
+  cmd.add_option("--seed", config.seed, "seed for the row order and the adapters");
+  cmd.add_flag("--quiet", config.quiet, "no progress bar or summary");
 }
 
 nlohmann::json run_finetune(const FinetuneConfig& c) {
   if (c.init.empty() == c.pretrained.empty()) {
-    throw ValueError("give either --init CHECKPOINT (a tabular run) or --pretrained DIR (a GPT-2 over text), not both");
+    throw UsageError("give either --init CHECKPOINT (a tabular run) or --pretrained DIR (a GPT-2 over text), not both");
   }
-  if (c.mode != "full" && c.mode != "head" && c.mode != "lora") {
-    throw ValueError(fmt::format("--mode {}: expected full, head or lora", c.mode));
-  }
-  if (c.cache_features && c.mode != "head") throw ValueError("--cache-features applies to --mode head only");
+  fairness::FinetuneOptions options = finetune_options(c);
   Start s = c.pretrained.empty() ? start_from_checkpoint(c) : start_from_language_model(c);
-  const Tunable& t = s.tunable;
-  nn::Module& model = *t.model;
-  const std::vector<std::string>& all_names = s.encoder.sensitive();
+  nn::Module& model = *s.tunable.model;
 
-  // Group ids for the penalty: the intersection of the penalised columns, id = sum_k id_k * stride_k.
-  int64_t groups = 1;
-  Tensor group_id = zeros({s.train.data.y.size(0)}, kInt64);
-  for (size_t k : indices_of(s.penalised, all_names)) {
-    auto count = static_cast<int64_t>(s.encoder.group_names(k).size());
-    group_id = group_id * static_cast<double>(count) + s.train.data.groups.at(k);
-    groups *= count;
-  }
-  s.train.data.groups = {group_id};
-
+  fairness::AuditOptions audit;
+  audit.bootstrap.replicates = static_cast<int>(c.bootstrap);
+  audit.bootstrap.seed = c.seed;
   auto report = [&] {
     return nlohmann::json{
-        {"validation", split_report(score_model(model, s.validation.data), all_names, s.validation.all_sensitive, c.bootstrap, c.seed)},
-        {"test", split_report(score_model(model, s.test.data), all_names, s.test.all_sensitive, c.bootstrap, c.seed)}};
+        {"validation", fairness::evaluate_split(nn::score(model, s.validation), s.validation.sensitive, audit)},
+        {"test", fairness::evaluate_split(nn::score(model, s.test), s.test.sensitive, audit)}};
   };
-  nlohmann::json metrics = {{"penalised", s.penalised}, {"mode", c.mode}, {"before", report()}};
+  nlohmann::json metrics = {{"mode", c.mode}, {"before", report()}};
 
-  // The mode decides what trains (cli/tunable.h).
-  nn::LoraOptions lora;
-  std::vector<std::string> adapted;
-  if (c.mode == "head") {
-    model.freeze("*");
-    model.unfreeze(t.head);
-  } else if (c.mode == "lora") {
-    lora.rank = c.lora_rank;
-    lora.alpha = c.lora_alpha;
-    lora.dropout = c.lora_dropout;
-    lora.targets = c.lora_targets.empty() ? t.lora_targets : c.lora_targets;
-    if (t.fresh_head) lora.also_train = {t.head};
-    lora.seed = c.seed;
-    adapted = nn::apply_lora(model, lora);
-  }
-  std::vector<Tensor> trainable = model.parameters();
-  int64_t total = 0;
-  for (const auto& [name, p] : model.named_parameters()) total += p.numel();
-  metrics["trainable_parameters"] = count_parameters(trainable);
-  metrics["total_parameters"] = total;
-  metrics["lora_layers"] = adapted;
-  if (c.cache_features) s.train.data.x = cached_features(t, s.train.data.x);
-
-  bool constrained = !c.constraint.empty();
-  Constraint constraint = constrained ? parse_constraint(c.constraint) : Constraint{c.penalty, 0};
-  fairness::PenaltyOptions penalty;
-  penalty.gap = fairness::parse_gap(constraint.gap);
-  penalty.form = fairness::parse_form(c.form);
-  penalty.reduction = fairness::parse_reduction(c.reduction);
-  penalty.epsilon = c.epsilon;
-  double lambda = c.lambda;
-
-  nn::Adam optimizer(trainable, nn::AdamOptions{c.lr, 0.9, 0.999, 1e-8, 0});
-  datasets::DataLoader loader(s.train.data, c.batch_size, true, c.seed);
-  int64_t steps = 0;
-  nn::TrainingHooks hooks;
-  hooks.batches_per_epoch = loader.batches();
-  hooks.start_epoch = [&](int64_t epoch) {
-    if (epoch > 1) loader.next_epoch();
-  };
-  hooks.batch_loss = [&](int64_t b) {
-    if (constrained && steps > 0 && steps % kDualEvery == 0) {
-      // Dual ascent on the measured (hard) violation of the constraint, projected onto lambda >= 0.
-      double gap = hard_gap(constraint.gap, score_model(model, s.validation.data), s.validation.penalised);
-      if (!std::isnan(gap)) lambda = std::max(0.0, lambda + c.dual_lr * (gap - constraint.bound));
-      model.train();
-    }
-    ++steps;
-    datasets::Batch batch = loader.batch(b);
-    Tensor logits = reshape(c.cache_features ? t.head_forward(batch.x) : model(batch.x), {-1});  // [B]
-    // The loss line: task loss plus lambda times the penalty, built from differentiable ops.
-    Tensor task = binary_cross_entropy_with_logits(logits, batch.y, batch.weight);
-    Tensor fair = fairness::fairness_penalty(sigmoid(logits), batch.y, batch.groups.at(0), groups,
-                                             batch.weight, penalty);
-    return task + fair * lambda;
-  };
-  hooks.validate = [&] {
-    Scores sc = score_model(model, s.validation.data);
-    std::map<std::string, double> m = task_metrics(sc);
-    m["gap"] = hard_gap(constraint.gap, sc, s.validation.penalised);
-    m["lambda"] = lambda;
-    return m;
-  };
-  std::filesystem::create_directories(c.out);
   const std::filesystem::path out(c.out);
-  nn::FitOptions fit_options;
-  fit_options.epochs = c.epochs;
-  fit_options.monitor = "gap";
-  fit_options.log_path = (out / "log.jsonl").string();
-  fit_options.progress = !c.quiet;
-  nn::fit(model, optimizer, hooks, fit_options);  // the last epoch's weights are kept
+  std::filesystem::create_directories(out);
+  std::ofstream log((out / "log.jsonl").string());
+  if (!log) throw Error(fmt::format("cannot write {}", (out / "log.jsonl").string()));
+  options.on_epoch = [&log](const fairness::EpochRecord& e) { log << to_json(e).dump() << "\n" << std::flush; };
+  fairness::FinetuneResult r = fairness::finetune(s.tunable, s.train, s.validation, options);
 
   metrics["after"] = report();
-  metrics["lambda"] = lambda;
+  metrics["penalised"] = r.penalised;
+  metrics["lambda"] = r.final_lambda;
+  metrics["steps"] = r.steps;
+  metrics["chosen_step"] = r.chosen_step;
+  metrics["trainable_parameters"] = r.trainable_parameters;
+  metrics["total_parameters"] = r.total_parameters;
+  metrics["lora_layers"] = r.adapted_layers;
+  if (options.constraint) {
+    nlohmann::json iterates = nlohmann::json::array();
+    const fairness::Iterate* chosen = nullptr;
+    for (const fairness::Iterate& it : r.iterates) {
+      iterates.push_back(to_json(it));
+      if (it.step == r.chosen_step) chosen = &it;
+    }
+    metrics["constraint"] = {{"constraint", fairness::to_string(*options.constraint)}, {"met", r.bound_met},
+                             {"chosen", to_json(*chosen)}, {"iterates", iterates}};
+  }
+  metrics["warnings"] = r.warnings;
+  print_warnings(r.warnings);
+
   nlohmann::json config = s.config;
   config["finetune"] = to_json(c);
   write_json((out / "config.json").string(), config);
   std::map<std::string, Tensor> state = model.state_dict();
-  if (c.mode == "lora") {
+  if (options.mode == fairness::TuneMode::Lora) {
     // The adapters alone, then the merged weights without them: a plain checkpoint of the base's shape.
-    nn::save_lora((out / "adapter.safetensors").string(), model, lora);
+    nn::save_lora((out / "adapter.safetensors").string(), model, r.lora);
     nn::merge_lora(model);
     state = model.state_dict();
     for (const auto& [name, adapter] : nn::lora_state_dict(model)) state.erase(name);
@@ -323,6 +264,17 @@ void print_finetune_summary(const nlohmann::json& m, const FinetuneConfig& c) {
   const auto trained = m["trainable_parameters"].get<int64_t>(), total = m["total_parameters"].get<int64_t>();
   fmt::print("mode {}: {} of {} parameters trained ({:.2f}%)\n", c.mode, trained, total,
              100.0 * static_cast<double>(trained) / static_cast<double>(std::max<int64_t>(total, 1)));
+  if (m.contains("constraint")) {
+    const nlohmann::json& k = m["constraint"];
+    const nlohmann::json& chosen = k["chosen"];
+    fmt::print("constraint {} {}: the model after step {} of {} (epoch {}), gap {:.4f} on the training rows and {:.4f} "
+               "on validation\n",
+               k["constraint"].get<std::string>(), k["met"].get<bool>() ? "met" : "NOT MET", chosen["step"].get<int64_t>(),
+               m["steps"].get<int64_t>(), chosen["epoch"].get<int64_t>(), number(chosen["train_gap"]),
+               number(chosen["validation_gap"]));
+  } else if (m["lambda"].get<double>() == 0) {
+    fmt::print("no fairness penalty (lambda 0): plain fine-tuning\n");
+  }
   fmt::print("final lambda {:.4g}; wrote {}/{{config.json, model.safetensors, metrics.json, log.jsonl{}}}\n",
              m["lambda"].get<double>(), c.out, c.mode == "lora" ? ", adapter.safetensors" : "");
 }

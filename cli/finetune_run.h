@@ -1,13 +1,16 @@
-// The fine-tuning run behind `candor finetune` and each point of `candor sweep`.
+// The fine-tuning run behind `candor finetune` and each point of `candor sweep`: the command's
+// options, turned into fairness::FinetuneOptions, and the run folder around fairness::finetune.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "cli/run_config.h"
+#include "datasets/source.h"
+#include "fairness/finetune.h"
 
 namespace CLI {
 class App;
@@ -20,16 +23,18 @@ struct FinetuneConfig {
   std::string pretrained;    // a GPT-2 directory (config.json, model.safetensors, vocab.json, merges.txt)
   std::string text_column;   // with pretrained: the CSV's text column
   int64_t max_length = 128;  // with pretrained: tokens kept per text
-  DataConfig data;           // --sensitive picks the penalised columns; the rest defaults to the run's
-  std::string penalty = "dp";  // dp | eo | eopp
-  double lambda = 1.0;       // penalty weight; the initial multiplier in constrained mode
-  std::string form = "abs";  // abs | squared | hinge
-  double epsilon = 0;        // hinge slack
+  datasets::DataSource data;  // --sensitive names the penalised columns; the rest replaces the run's data
+  // What is optimised, always said explicitly: a penalty with its weight, or a constraint.
+  std::optional<std::string> penalty;  // dp | eo | eopp
+  std::optional<double> lambda;        // penalty weight; with a constraint the multiplier's start (default 1)
+  std::string form = "abs";            // abs | squared | hinge
+  double epsilon = 0;                  // hinge slack
   std::string reduction = "max_min";
-  std::string constraint;    // e.g. "dp<=0.02": constrained mode
-  double dual_lr = 2.0;      // multiplier step in constrained mode
-  std::string mode = "full";   // full | head | lora (see cli/tunable.h)
-  bool cache_features = false;  // head mode: run the frozen backbone once
+  std::string constraint;              // e.g. "dp<=0.02": constrained mode
+  double dual_lr = 2.0;                // multiplier step in constrained mode
+  int64_t dual_every = 20;             // steps between multiplier updates
+  std::string mode = "full";           // full | head | lora (nn/tunable.h)
+  bool cache_features = false;         // head mode: run the frozen backbone once
   int64_t lora_rank = 8;
   double lora_alpha = 16;
   double lora_dropout = 0;
@@ -37,7 +42,8 @@ struct FinetuneConfig {
   int64_t epochs = 10;
   double lr = 1e-3;
   int64_t batch_size = 256;
-  int64_t bootstrap = 200;   // resamples for the fairness intervals (0: none)
+  std::string schedule = "cosine";     // constant | cosine | linear
+  int64_t bootstrap = 200;             // resamples for the fairness intervals (0: none)
   uint64_t seed = 0;
   std::string out;
   bool quiet = false;
@@ -45,17 +51,23 @@ struct FinetuneConfig {
 
 nlohmann::json to_json(const FinetuneConfig& config);
 
-// --mode, --cache-features and the --lora-* options, shared by finetune and sweep.
-void add_mode_options(CLI::App& command, FinetuneConfig& config);
+// The library's options for this config. UsageError when the objective is not said (neither
+// --penalty with --lambda nor --constraint), or said twice (--penalty with --constraint).
+fairness::FinetuneOptions finetune_options(const FinetuneConfig& config);
+
+// The options shared by finetune and sweep: data, mode (--mode, --cache-features, --lora-*),
+// penalty form, training (epochs, lr, batch size, schedule, seed) and --quiet.
+void add_finetune_options(CLI::App& command, FinetuneConfig& config);
 
 // Loads the checkpoint (or the pretrained GPT-2 with a new classification head, over the CSV's
-// text), reports before, fine-tunes in the chosen mode, reports after, and writes the run folder
+// text), reports before, runs fairness::finetune, reports after, and writes the run folder
 // (config.json, model.safetensors, metrics.json, log.jsonl, and adapter.safetensors in LoRA mode:
 // the adapters alone, loadable on top of the starting model; model.safetensors holds the weights
 // with the adapters merged in, so every command reads it as a plain checkpoint). Returns
 // metrics.json's content:
 // {"before": {"validation": S, "test": S}, "after": {...}, "penalised": [...], "lambda": x,
-//  "mode": m, "trainable_parameters": n, "total_parameters": n, "lora_layers": [...]}
+//  "mode": m, "trainable_parameters": n, "total_parameters": n, "lora_layers": [...],
+//  "chosen_step": n, "steps": n, "constraint": {...} (constrained mode), "warnings": [...]}
 // with S = {"accuracy", "roc_auc", "log_loss", "fairness": <candor audit's JSON>}.
 nlohmann::json run_finetune(const FinetuneConfig& config);
 

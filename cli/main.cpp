@@ -12,6 +12,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"candor: responsible fine-tuning from a small, exact engine"};
+  app.option_defaults()->always_capture_default();  // every --help shows each option's default
   app.require_subcommand(1);
   app.fallthrough();  // --threads may also follow the subcommand
   int threads = 0;
@@ -36,6 +37,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "candor: {} (see candor --help)\n", e.what());
+    return 2;
+  } catch (const candor::cli::UsageError& e) {
     fmt::print(stderr, "candor: {} (see candor --help)\n", e.what());
     return 2;
   } catch (const std::exception& e) {

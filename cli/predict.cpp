@@ -1,49 +1,68 @@
-// candor predict: one CSV row per example with the true label, the predicted label, the score
-// and the sensitive columns, for a run's model on a split of its data or on another dataset.
-#include <filesystem>
-#include <fstream>
+// candor predict: one CSV row per example with the predicted label, the score and the sensitive
+// columns' groups, for a run's model on a split of its data (with the true label), or on every
+// row of a file of new rows (--csv; the label column is optional: y_true is written when the file
+// has it). Rows of a new file with a missing input are written with an empty prediction.
+#include <cmath>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/csv_field.h"
+#include "cli/data_options.h"
 #include "cli/run_folder.h"
-#include "cli/scoring.h"
-#include "engine/error.h"
+#include "nn/run.h"
+#include "nn/scoring.h"
 
 namespace candor::cli {
 
 namespace {
 struct PredictArgs {
-  std::string run, adapter, split = "test", out;
-  DataConfig data;  // when given, replaces the run's own data
+  std::string run, adapter, split = "test", out, csv, delimiter = ",";
 };
 
-std::string cell(const datasets::Column& col, size_t row) {
-  if (col.missing[row]) return "";
-  return col.type == datasets::ColumnType::Numeric ? fmt::format("{}", col.numbers[row]) : col.values[row];
+// Every row of `table` (encoded), with NaN scores for the rows the encoder could not use.
+PredictionRows rows_of(const nn::LoadedRun& run, const datasets::Table& table, bool labelled) {
+  datasets::Encoded encoded = labelled ? run.encoder.transform(table) : run.encoder.transform_unlabelled(table);
+  const std::vector<double> scores = nn::predict_proba(*run.model, encoded.x);
+  PredictionRows rows;
+  const bool every_row = !labelled;  // a split lists its encoded rows; a new file all of its rows
+  const size_t n = every_row ? table.rows() : encoded.kept_rows.size();
+  rows.score.assign(n, NAN);
+  for (size_t i = 0; i < encoded.kept_rows.size(); ++i) rows.score[every_row ? encoded.kept_rows[i] : i] = scores[i];
+  if (labelled) rows.y_true = encoded.y.to_vector<double>();
+  for (const datasets::SensitiveFeature& f : encoded.sensitive) {
+    std::vector<std::string> values = f.values();
+    if (every_row) {
+      std::vector<std::string> all(n);
+      for (size_t i = 0; i < encoded.kept_rows.size(); ++i) all[encoded.kept_rows[i]] = values[i];
+      values = std::move(all);
+    }
+    rows.sensitive_names.push_back(f.name);
+    rows.sensitive.push_back(std::move(values));
+  }
+  return rows;
 }
 
 void run_predict(const PredictArgs& args) {
-  LoadedRun run = load_run(args.run, args.adapter);
-  DataConfig data = args.data.data.empty() && args.data.csv.empty() ? run.config.data : args.data;
-  Splits splits = load_splits(data, run.config.seed);
-  const datasets::Table& table = split_by_name(splits, args.split);
-  datasets::Encoded encoded = run.encoder.transform(table);
-  Scores scores = score_model(*run.model, encoded);
-
-  std::ofstream out(args.out);
-  if (!out) throw Error(fmt::format("predict: cannot write {}", args.out));
-  out << "y_true,y_pred,score";
-  for (const std::string& s : splits.schema.sensitive) out << "," << csv_field(s);
-  out << "\n";
-  for (size_t i = 0; i < scores.y.size(); ++i) {
-    out << scores.y[i] << "," << (scores.score[i] >= 0.5 ? 1 : 0) << "," << fmt::format("{:.9g}", scores.score[i]);
-    for (const std::string& s : splits.schema.sensitive) out << "," << csv_field(cell(table.column(s), encoded.kept_rows[i]));
-    out << "\n";
+  nn::LoadedRun run = nn::load_run(args.run, args.adapter);
+  if (args.csv.empty()) {
+    datasets::Splits splits = datasets::load_splits(run.config.data, run.config.seed);
+    write_predictions(args.out, rows_of(run, datasets::split_by_name(splits, args.split), true));
+    return;
   }
-  if (!out) throw Error(fmt::format("predict: writing {} failed", args.out));
+  datasets::NewRows rows = datasets::load_new_rows(args.csv, args.delimiter, run.encoder.schema());
+  print_warnings(rows.warnings);
+  PredictionRows out = rows_of(run, rows.table, false);
+  if (rows.labelled) {
+    // y_true for the rows whose label the encoder reads (the others stay empty).
+    datasets::Encoded labelled = run.encoder.transform(rows.table);
+    std::vector<double> y = labelled.y.to_vector<double>();
+    out.y_true.assign(rows.table.rows(), NAN);
+    for (size_t i = 0; i < labelled.kept_rows.size(); ++i) out.y_true[labelled.kept_rows[i]] = y[i];
+  }
+  const auto unscored = std::count_if(out.score.begin(), out.score.end(), [](double p) { return std::isnan(p); });
+  if (unscored > 0) print_warnings({fmt::format("{} of {} rows have a missing input and were not scored (empty y_pred)", unscored, out.score.size())});
+  write_predictions(args.out, out);
 }
 }  // namespace
 
@@ -52,10 +71,11 @@ void add_predict_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("predict", "write a run's predictions as CSV");
   cmd->add_option("--run", args->run, "run folder written by candor train")->required();
   cmd->add_option("--adapter", args->adapter, "LoRA adapters to apply on top (a LoRA fine-tune's adapter.safetensors)");
-  cmd->add_option("--split", args->split, "train, validation or test")
+  cmd->add_option("--split", args->split, "split of the run's data: train, validation or test")
       ->check(CLI::IsMember({"train", "validation", "test"}));
+  cmd->add_option("--csv,--file", args->csv, "score every row of this CSV or ARFF file instead (the label is optional)");
+  cmd->add_option("--delimiter", args->delimiter, "CSV field separator (--csv)");
   cmd->add_option("--out", args->out, "CSV file to write")->required();
-  add_data_options(*cmd, args->data);
   cmd->callback([args] { run_predict(*args); });
 }
 

@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/data_options.h"
 #include "cli/run_folder.h"
 #include "cli/train_run.h"
 #include "engine/engine.h"
@@ -37,7 +38,7 @@ namespace {
 
 struct PretrainArgs {
   std::string text;
-  RunConfig tabular;
+  nn::RunConfig tabular;
   int64_t layers = 4, heads = 4, width = 128, context = 64;
   int64_t steps_per_epoch = 100;
   double text_dropout = 0.1;
@@ -144,7 +145,7 @@ void pretrain_language_model(const PretrainArgs& a) {
 
 void add_pretrain_command(CLI::App& app) {
   auto args = std::make_shared<PretrainArgs>();
-  args->tabular.model_kind = "ft_transformer";
+  args->tabular.model.kind = "ft_transformer";
   CLI::App* cmd = app.add_subcommand(
       "pretrain", "pretrain a small GPT on a text file (--text) or an FT-Transformer on a dataset (--data / --csv)");
   cmd->add_option("--text", args->text, "a UTF-8 text file: pretrain a GPT language model on it");
@@ -165,7 +166,7 @@ void add_pretrain_command(CLI::App& app) {
   cmd->add_flag("--quiet", args->quiet, "no progress bar or summary");
   cmd->callback([args] {
     if (!args->text.empty()) {
-      if (!args->tabular.data.data.empty() || !args->tabular.data.csv.empty()) {
+      if (!args->tabular.data.name.empty() || !args->tabular.data.file.empty()) {
         throw ValueError("give --text (a language model) or --data / --csv (an FT-Transformer), not both");
       }
       pretrain_language_model(*args);

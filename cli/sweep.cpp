@@ -20,6 +20,7 @@ namespace {
 
 struct SweepArgs {
   FinetuneConfig base;
+  std::string penalty = "dp";
   std::vector<double> lambdas = {0, 0.25, 0.5, 1, 2, 4};
   double select_bound = 0.02;
 };
@@ -46,16 +47,17 @@ void run_sweep(const SweepArgs& args) {
   nn::ProgressBar bar("sweep", static_cast<int64_t>(args.lambdas.size()), !args.base.quiet);
   for (size_t i = 0; i < args.lambdas.size(); ++i) {
     FinetuneConfig c = args.base;
+    c.penalty = args.penalty;
     c.lambda = args.lambdas[i];
     c.quiet = true;
     c.out = (std::filesystem::path(args.base.out) / fmt::format("lambda_{}", i)).string();
     nlohmann::json m = run_finetune(c);
     feature = m["penalised"][0];
     before = m["before"];
-    points.push_back({{"lambda", c.lambda}, {"run", c.out},
-                      {"validation", point_of(m["after"]["validation"], feature, c.penalty)},
-                      {"test", point_of(m["after"]["test"], feature, c.penalty)}});
-    bar.set_suffix(fmt::format("lambda {}", c.lambda));
+    points.push_back({{"lambda", args.lambdas[i]}, {"run", c.out},
+                      {"validation", point_of(m["after"]["validation"], feature, args.penalty)},
+                      {"test", point_of(m["after"]["test"], feature, args.penalty)}});
+    bar.set_suffix(fmt::format("lambda {}", args.lambdas[i]));
     bar.advance();
   }
   bar.finish();
@@ -75,16 +77,16 @@ void run_sweep(const SweepArgs& args) {
       selected = i;
     }
   }
-  nlohmann::json pareto = {{"penalty", args.base.penalty}, {"feature", feature},
-                           {"select", fmt::format("{}<={}", args.base.penalty, args.select_bound)},
-                           {"before", {{"validation", point_of(before["validation"], feature, args.base.penalty)},
-                                       {"test", point_of(before["test"], feature, args.base.penalty)}}},
+  nlohmann::json pareto = {{"penalty", args.penalty}, {"feature", feature},
+                           {"select", fmt::format("{}<={}", args.penalty, args.select_bound)},
+                           {"before", {{"validation", point_of(before["validation"], feature, args.penalty)},
+                                       {"test", point_of(before["test"], feature, args.penalty)}}},
                            {"points", points}, {"selected", selected}};
   write_json((std::filesystem::path(args.base.out) / "pareto.json").string(), pareto);
 
   Plot plot;
-  plot.title = fmt::format("accuracy against {} ({}), one point per lambda", gap_key(args.base.penalty), feature);
-  plot.x_label = fmt::format("{} ({})", gap_key(args.base.penalty), feature);
+  plot.title = fmt::format("accuracy against {} ({}), one point per lambda", gap_key(args.penalty), feature);
+  plot.x_label = fmt::format("{} ({})", gap_key(args.penalty), feature);
   plot.y_label = "accuracy";
   PlotSeries validation{"validation", "#1f77b4", {}, {}}, test{"test", "#ff7f0e", {}, {}};
   for (const auto& p : points) {
@@ -110,7 +112,7 @@ void run_sweep(const SweepArgs& args) {
                  number(p["test"]["gap"]), p["pareto_optimal"].get<bool>() ? "  pareto" : "");
     }
     if (selected.is_null()) {
-      fmt::print("no lambda meets {}<={} on validation\n", args.base.penalty, args.select_bound);
+      fmt::print("no lambda meets {}<={} on validation\n", args.penalty, args.select_bound);
     } else {
       fmt::print("selected lambda {} ({})\n", points[selected.get<size_t>()]["lambda"].get<double>(),
                  points[selected.get<size_t>()]["run"].get<std::string>());
@@ -126,20 +128,12 @@ void add_sweep_command(CLI::App& app) {
   args->base.bootstrap = 0;
   CLI::App* cmd = app.add_subcommand("sweep", "fine-tune over a grid of lambdas and plot accuracy against fairness");
   cmd->add_option("--init", args->base.init, "checkpoint to start from")->required();
-  add_data_options(*cmd, args->base.data);
-  add_mode_options(*cmd, args->base);
-  cmd->add_option("--penalty", args->base.penalty, "dp, eo or eopp")->check(CLI::IsMember({"dp", "eo", "eopp"}));
+  cmd->add_option("--penalty", args->penalty, "dp, eo or eopp")->check(CLI::IsMember({"dp", "eo", "eopp"}));
   cmd->add_option("--lambdas", args->lambdas, "penalty weights, e.g. 0,0.5,1,2")->delimiter(',');
-  cmd->add_option("--form", args->base.form, "abs, squared or hinge")->check(CLI::IsMember({"abs", "squared", "hinge"}));
-  cmd->add_option("--epsilon", args->base.epsilon, "slack of the hinge form")->check(CLI::NonNegativeNumber);
   cmd->add_option("--select", args->select_bound, "pick the most accurate model with validation gap <= this")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--epochs", args->base.epochs, "fine-tuning epochs per point")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", args->base.lr, "learning rate (Adam)")->check(CLI::PositiveNumber);
-  cmd->add_option("--bootstrap", args->base.bootstrap, "bootstrap resamples per point (default 0)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", args->base.seed, "seed for shuffling");
+  add_finetune_options(*cmd, args->base);
   cmd->add_option("--out", args->base.out, "folder for the sweep")->required();
-  cmd->add_flag("--quiet", args->base.quiet, "no progress bar or table");
   cmd->callback([args] { run_sweep(*args); });
 }
 

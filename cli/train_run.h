@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "cli/run_config.h"
+#include "nn/run.h"
 
 namespace CLI {
 class App;
@@ -12,11 +12,11 @@ class App;
 
 namespace candor::cli {
 
-// Trains the model the config describes, early-stopping on validation and keeping the best
-// weights, and writes the run folder (config.json, model.safetensors, metrics.json, log.jsonl).
-void run_train(const RunConfig& config, const std::string& out, bool quiet);
+// Trains the model the config describes (nn::train_classifier), and writes the run folder
+// (config.json, model.safetensors, metrics.json, log.jsonl).
+void run_train(const nn::RunConfig& config, const std::string& out, bool quiet);
 
-void add_model_options(CLI::App& command, RunConfig& config);     // MLP and FT-Transformer shapes
-void add_training_options(CLI::App& command, RunConfig& config);  // epochs, optimizer, seed, ...
+void add_model_options(CLI::App& command, nn::RunConfig& config);     // MLP and FT-Transformer shapes
+void add_training_options(CLI::App& command, nn::RunConfig& config);  // epochs, optimizer, seed, ...
 
 }  // namespace candor::cli

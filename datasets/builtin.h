@@ -33,6 +33,7 @@ struct Dataset {
   Schema schema;
   Table train;
   std::optional<Table> test;  // adult: adult.test; the others: none (the caller splits)
+  std::vector<std::string> warnings;  // what a user should know about the file (load_dataset's ARFF)
 };
 
 Dataset load_adult(const std::string& data_dir);

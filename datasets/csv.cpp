@@ -189,10 +189,49 @@ std::string RawTable::where(size_t row) const {
                             : fmt::format("{}: row {}", source, row);
 }
 
+namespace {
+
+// When the first line holds ';' or a tab but not the delimiter, the file is most likely separated
+// by that character (European CSV exports use ';'): a hint to add to the error the wrong
+// delimiter caused.
+std::string delimiter_hint(std::string_view text, char delimiter) {
+  std::string_view first = text.substr(0, text.find_first_of("\r\n"));
+  if (first.find(delimiter) != std::string_view::npos) return "";
+  for (char candidate : {';', '\t', '|'}) {
+    if (first.find(candidate) != std::string_view::npos) {
+      std::string shown = candidate == '\t' ? "\\t" : std::string(1, candidate);
+      return fmt::format(" (the first line holds '{}' but no '{}': is the delimiter '{}'? try --delimiter '{}')",
+                         shown, delimiter, shown, shown);
+    }
+  }
+  return "";
+}
+
+RawTable parse(std::string_view text, const CsvOptions& options, const std::string& source);
+
+}  // namespace
+
 RawTable parse_csv(std::string_view text, const CsvOptions& options, const std::string& source) {
   if (options.delimiter == '"' || options.delimiter == '\n' || options.delimiter == '\r') {
     throw DataError(fmt::format("{}: the delimiter cannot be a quote or a line break", source));
   }
+  const std::string hint = options.header ? delimiter_hint(text, options.delimiter) : "";
+  RawTable table;
+  try {
+    table = parse(text, options, source);
+  } catch (const DataError& e) {
+    if (hint.empty()) throw;
+    throw DataError(e.what() + hint);
+  }
+  if (!hint.empty() && table.columns() == 1) {
+    throw DataError(fmt::format("{}: the header has a single column \"{}\"{}", source, table.names[0], hint));
+  }
+  return table;
+}
+
+namespace {
+
+RawTable parse(std::string_view text, const CsvOptions& options, const std::string& source) {
   Reader reader(text, options, source);
   RawTable table;
   table.source = source;
@@ -235,6 +274,8 @@ RawTable parse_csv(std::string_view text, const CsvOptions& options, const std::
   }
   return table;
 }
+
+}  // namespace
 
 std::string read_text_file(const std::string& path) {
   std::error_code ec;

@@ -81,6 +81,7 @@ Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOpti
   e.label_type_ = need(train, schema.label, "label").type;
   e.positive_labels_ = schema.positive_labels;
   e.sensitive_ = schema.sensitive;
+  e.bins_ = schema.sensitive_bins;
   e.weight_ = schema.weight;
   for (const Column& c : train.columns()) {
     bool input = c.name != schema.label && c.name != schema.weight &&
@@ -92,8 +93,8 @@ Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOpti
     throw DataError(
         fmt::format("encoder: no feature columns (columns: {})", join_names(train.column_names())));
   }
-  e.check_columns(train);
-  std::vector<size_t> rows = e.usable_rows(train);
+  e.check_columns(train, true);
+  std::vector<size_t> rows = e.usable_rows(train, true);
   if (rows.empty()) {
     throw DataError(
         fmt::format("encoder: no training rows left out of {} after dropping rows with "
@@ -120,7 +121,8 @@ Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOpti
     }
   }
   for (const std::string& s : e.sensitive_) {
-    e.groups_.push_back(categories_of(train.column(s), rows).first);
+    auto bins = e.bins_.find(s);
+    e.groups_.push_back(bins != e.bins_.end() ? bin_labels(bins->second) : categories_of(train.column(s), rows).first);
   }
 
   for (Feature& f : e.features_) {
@@ -155,7 +157,7 @@ void Encoder::finish() {
   label_rule_ = LabelRule(label_, label_type_, positive_labels_);
 }
 
-void Encoder::check_columns(const Table& table) const {
+void Encoder::check_columns(const Table& table, bool labelled) const {
   auto check_type = [&](const Column& c, ColumnType fitted) {
     if (c.type != fitted) {
       throw DataError(
@@ -165,13 +167,14 @@ void Encoder::check_columns(const Table& table) const {
                       c.name, type_name(c.type), type_name(fitted)));
     }
   };
-  check_type(need(table, label_, "label"), label_type_);
+  if (labelled) check_type(need(table, label_, "label"), label_type_);
   for (const std::string& s : sensitive_) {
-    if (need(table, s, "sensitive").is_numeric()) {
-      throw DataError(
-          fmt::format("encoder: sensitive column \"{}\" must be categorical (make_table "
-                      "types sensitive columns so)",
-                      s));
+    if (!labelled && !table.has_column(s)) continue;
+    const bool binned = bins_.count(s) > 0;
+    if (need(table, s, "sensitive").is_numeric() != binned) {
+      throw DataError(fmt::format("encoder: sensitive column \"{}\" must be {} (type the table with make_table "
+                                  "and the encoder's schema())",
+                                  s, binned ? "numeric: it is binned" : "categorical"));
     }
   }
   if (!weight_.empty() && !need(table, weight_, "weight").is_numeric()) {
@@ -180,9 +183,12 @@ void Encoder::check_columns(const Table& table) const {
   for (const Feature& f : features_) check_type(need(table, f.column, "feature"), f.type);
 }
 
-std::vector<size_t> Encoder::usable_rows(const Table& table) const {
-  std::vector<const Column*> required = {&table.column(label_)};
-  for (const std::string& s : sensitive_) required.push_back(&table.column(s));
+std::vector<size_t> Encoder::usable_rows(const Table& table, bool labelled) const {
+  std::vector<const Column*> required;
+  if (labelled) required.push_back(&table.column(label_));
+  for (const std::string& s : sensitive_) {
+    if (table.has_column(s)) required.push_back(&table.column(s));
+  }
   if (!weight_.empty()) required.push_back(&table.column(weight_));
   if (options_.missing == EncoderOptions::Missing::Drop) {
     for (const Feature& f : features_) required.push_back(&table.column(f.column));
@@ -197,10 +203,14 @@ std::vector<size_t> Encoder::usable_rows(const Table& table) const {
   return rows;
 }
 
-Encoded Encoder::transform(const Table& table) const {
-  check_columns(table);
+Encoded Encoder::transform(const Table& table) const { return encode(table, true); }
+
+Encoded Encoder::transform_unlabelled(const Table& table) const { return encode(table, false); }
+
+Encoded Encoder::encode(const Table& table, bool labelled) const {
+  check_columns(table, labelled);
   Encoded out;
-  out.kept_rows = usable_rows(table);
+  out.kept_rows = usable_rows(table, labelled);
   const std::vector<size_t>& rows = out.kept_rows;
   const auto n = static_cast<int64_t>(rows.size());
   const size_t width = feature_names_.size();
@@ -238,15 +248,26 @@ Encoded Encoder::transform(const Table& table) const {
   }
   out.x = from_vector(x, {n, static_cast<int64_t>(width)});
 
-  const Column& label = table.column(label_);
-  std::vector<float> y(rows.size()), weight(rows.size(), 1.0f);
-  for (size_t i = 0; i < rows.size(); ++i) y[i] = label_rule_(label, rows[i]);
-  out.y = from_vector(y, {n});
+  if (labelled) {
+    const Column& label = table.column(label_);
+    std::vector<float> y(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) y[i] = label_rule_(label, rows[i]);
+    out.y = from_vector(y, {n});
+  }
 
   for (size_t s = 0; s < sensitive_.size(); ++s) {
+    if (!table.has_column(sensitive_[s])) continue;  // unlabelled rows without it (check_columns)
     const Column& c = table.column(sensitive_[s]);
-    auto index = index_of(groups_[s]);
     std::vector<int64_t> ids(rows.size());
+    if (auto bins = bins_.find(sensitive_[s]); bins != bins_.end()) {
+      const std::vector<double>& cuts = bins->second;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        ids[i] = bin_of(cuts, c.numbers[rows[i]]);
+      }
+      out.sensitive.push_back({sensitive_[s], groups_[s], from_vector(ids, {n})});
+      continue;
+    }
+    auto index = index_of(groups_[s]);
     for (size_t i = 0; i < rows.size(); ++i) {
       auto it = index.find(c.values[rows[i]]);
       if (it == index.end()) {
@@ -257,10 +278,11 @@ Encoded Encoder::transform(const Table& table) const {
       }
       ids[i] = it->second;
     }
-    out.groups.push_back(from_vector(ids, {n}));
+    out.sensitive.push_back({sensitive_[s], groups_[s], from_vector(ids, {n})});
   }
 
-  if (!weight_.empty()) {
+  std::vector<float> weight(rows.size(), 1.0f);
+  if (!weight_.empty() && table.has_column(weight_)) {
     const Column& w = table.column(weight_);
     for (size_t i = 0; i < rows.size(); ++i) {
       double v = w.numbers[rows[i]];
@@ -275,6 +297,29 @@ Encoded Encoder::transform(const Table& table) const {
   }
   out.weight = from_vector(weight, {n});
   return out;
+}
+
+std::vector<double> Encoder::sensitive_bins(size_t sensitive_index) const {
+  auto it = bins_.find(sensitive_.at(sensitive_index));
+  return it == bins_.end() ? std::vector<double>{} : it->second;
+}
+
+Schema Encoder::schema() const {
+  Schema s;
+  s.label = label_;
+  s.positive_labels = positive_labels_;
+  s.sensitive = sensitive_;
+  s.sensitive_bins = bins_;
+  s.weight = weight_;
+  (label_type_ == ColumnType::Numeric ? s.numeric : s.categorical).push_back(label_);
+  for (const Feature& f : features_) {
+    bool sensitive = std::find(sensitive_.begin(), sensitive_.end(), f.column) != sensitive_.end();
+    if (!sensitive) (f.type == ColumnType::Numeric ? s.numeric : s.categorical).push_back(f.column);
+  }
+  s.sensitive_as_features = std::all_of(sensitive_.begin(), sensitive_.end(), [&](const std::string& name) {
+    return std::any_of(features_.begin(), features_.end(), [&](const Feature& f) { return f.column == name; });
+  });
+  return s;
 }
 
 const std::vector<std::string>& Encoder::group_names(size_t sensitive_index) const {

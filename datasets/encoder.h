@@ -17,16 +17,22 @@
 // Labels: y = 1 when the label is one of schema.positive_labels; numeric labels with no positive
 // labels given: y = 1 when the value is not 0 (see LabelRule in labels.h).
 // Group ids: index of the value in the sorted sensitive values seen in training; an unseen value
-// at transform is a DataError naming value and column.
+// at transform is a DataError naming value and column. A binned sensitive column (numeric, with
+// cut points c_1 < ... < c_k) has the groups "<c_1", "[c_1, c_2)", ..., ">=c_k" in that order,
+// and a row's id is the number of cut points <= its value.
+// Sensitive columns the schema drops, or all of them without `sensitive_as_features`, are group
+// labels only, not features (Fairlearn's usual set-up: audit by an attribute the model never sees).
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "datasets/labels.h"
+#include "datasets/sensitive.h"
 #include "datasets/table.h"
 #include "engine/tensor.h"
 
@@ -46,7 +52,7 @@ struct EncoderOptions {
 struct Encoded {
   Tensor x;                       // [N, F] float32
   Tensor y;                       // [N] float32, 0/1
-  std::vector<Tensor> groups;     // per sensitive column: [N] int64 group ids
+  std::vector<SensitiveFeature> sensitive;  // per sensitive column: group ids [N] and names
   Tensor weight;                  // [N] float32, ones unless the schema names a weight column
   std::vector<size_t> kept_rows;  // the table rows these N rows came from
 };
@@ -67,12 +73,21 @@ class Encoder {
   // Needs every column the encoder was fitted on (DataError naming a missing one), with the
   // same types.
   Encoded transform(const Table& table) const;
+  // New rows to score, which need not have the label: y is left undefined and rows are never
+  // dropped for a missing label; sensitive columns the table lacks (and the model does not
+  // read) are left out of `sensitive`.
+  Encoded transform_unlabelled(const Table& table) const;
+  // The schema this encoder was fitted with, every column's type forced as it was at fit: type a
+  // new file with make_table(raw, encoder.schema()) and transform it.
+  Schema schema() const;
 
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   size_t num_features() const { return feature_names_.size(); }
   const std::vector<Feature>& features() const { return features_; }
   const std::string& label() const { return label_; }
   const std::vector<std::string>& sensitive() const { return sensitive_; }
+  // The cut points of a binned sensitive column (empty for a categorical one).
+  std::vector<double> sensitive_bins(size_t sensitive_index) const;
   // Group id -> value for sensitive column `sensitive_index`, e.g. {"Female", "Male"}.
   const std::vector<std::string>& group_names(size_t sensitive_index) const;
   const EncoderOptions& options() const { return options_; }
@@ -83,8 +98,9 @@ class Encoder {
   static Encoder from_json(const nlohmann::json& json);
 
  private:
-  std::vector<size_t> usable_rows(const Table& table) const;
-  void check_columns(const Table& table) const;
+  Encoded encode(const Table& table, bool labelled) const;
+  std::vector<size_t> usable_rows(const Table& table, bool labelled) const;
+  void check_columns(const Table& table, bool labelled) const;
   void finish();  // derives feature_names_ and label_rule_ from the fitted state
 
   EncoderOptions options_;
@@ -94,6 +110,7 @@ class Encoder {
   LabelRule label_rule_;
   std::vector<std::string> sensitive_;
   std::vector<std::vector<std::string>> groups_;
+  std::map<std::string, std::vector<double>> bins_;  // binned sensitive columns' cut points
   std::string weight_;
   std::vector<Feature> features_;
   std::vector<std::string> feature_names_;

@@ -51,6 +51,7 @@ nlohmann::json Encoder::to_json() const {
   j["sensitive"] = nlohmann::json::array();
   for (size_t s = 0; s < sensitive_.size(); ++s) {
     j["sensitive"].push_back({{"column", sensitive_[s]}, {"groups", groups_[s]}});
+    if (bins_.count(sensitive_[s])) j["sensitive"].back()["bins"] = bins_.at(sensitive_[s]);
   }
   j["weight"] = weight_;
   j["features"] = nlohmann::json::array();
@@ -98,6 +99,13 @@ Encoder Encoder::from_json(const nlohmann::json& j) {
     for (const nlohmann::json& s : j.at("sensitive")) {
       e.sensitive_.push_back(s.at("column").get<std::string>());
       e.groups_.push_back(s.at("groups").get<std::vector<std::string>>());
+      if (s.contains("bins")) {
+        std::vector<double> cuts = s.at("bins").get<std::vector<double>>();
+        if (cuts.empty() || !std::is_sorted(cuts.begin(), cuts.end()) || cuts.size() + 1 != e.groups_.back().size()) {
+          throw DataError(fmt::format("encoder json: sensitive column \"{}\" has bad bins", e.sensitive_.back()));
+        }
+        e.bins_[e.sensitive_.back()] = cuts;
+      }
     }
     e.weight_ = j.at("weight").get<std::string>();
     for (const nlohmann::json& jf : j.at("features")) {

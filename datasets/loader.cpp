@@ -27,7 +27,7 @@ DataLoader::DataLoader(const Encoded& data, int64_t batch_size, bool shuffle, ui
   };
   check(data.y, "y");
   check(data.weight, "weight");
-  for (const Tensor& g : data.groups) check(g, "a group tensor");
+  for (const SensitiveFeature& s : data.sensitive) check(s.ids, "a sensitive feature's ids");
   reorder();
 }
 
@@ -67,7 +67,7 @@ Batch DataLoader::batch(int64_t i) const {
   b.x = index_select(data_.x, 0, b.index);
   b.y = index_select(data_.y, 0, b.index);
   b.weight = data_.weight.defined() ? index_select(data_.weight, 0, b.index) : ones({length});
-  for (const Tensor& g : data_.groups) b.groups.push_back(index_select(g, 0, b.index));
+  for (const SensitiveFeature& s : data_.sensitive) b.sensitive.push_back(s.take(b.index));
   return b;
 }
 

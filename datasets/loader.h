@@ -15,7 +15,7 @@ namespace candor::datasets {
 
 struct Batch {
   Tensor x, y, weight;         // [B, F] float32, [B] float32, [B] float32
-  std::vector<Tensor> groups;  // per sensitive column: [B] int64
+  std::vector<SensitiveFeature> sensitive;  // per sensitive column: ids [B] and group names
   Tensor index;                // [B] int64: the rows' positions in the Encoded data
 };
 

@@ -66,6 +66,23 @@ bool all_numbers(const RawTable& raw, size_t index) {
   return true;
 }
 
+// A sensitive column of numbers with many distinct values is a numeric attribute (age, income):
+// one group per value is a mistake the user should hear about, with the two ways out.
+void check_group_count(const RawTable& raw, size_t index) {
+  if (!all_numbers(raw, index)) return;
+  std::set<std::string> distinct;
+  for (size_t r = 0; r < raw.rows(); ++r) {
+    if (!raw.missing[index][r]) distinct.insert(raw.cells[index][r]);
+  }
+  if (distinct.size() > kMaxNumericGroups) {
+    const std::string& name = raw.names[index];
+    throw DataError(fmt::format(
+        "sensitive column \"{}\" holds {} distinct numbers: bin it into groups (--sensitive-bins {}:CUT, "
+        "e.g. {}:25), or force one group per value with --categorical {}",
+        name, distinct.size(), name, name, name));
+  }
+}
+
 void check_schema_conflicts(const Schema& schema) {
   auto conflict = [](const std::string& name, const char* a, const char* b) {
     throw DataError(fmt::format("schema: column \"{}\" is both {} and {}", name, a, b));
@@ -76,8 +93,14 @@ void check_schema_conflicts(const Schema& schema) {
     conflict(schema.label, "the label", "the weight");
   }
   for (const std::string& s : schema.sensitive) {
-    if (contains(schema.drop, s)) conflict(s, "sensitive", "dropped");
-    if (contains(schema.numeric, s)) conflict(s, "sensitive (always categorical)", "numeric");
+    if (contains(schema.numeric, s)) conflict(s, "sensitive (a group label)", "numeric");
+  }
+  for (const auto& [name, cuts] : schema.sensitive_bins) {
+    if (!contains(schema.sensitive, name)) {
+      throw DataError(fmt::format("schema: column \"{}\" has sensitive bins but is not a sensitive column", name));
+    }
+    if (contains(schema.categorical, name)) conflict(name, "binned (numeric)", "categorical");
+    if (cuts.empty()) throw DataError(fmt::format("schema: sensitive bins of \"{}\" give no cut point", name));
   }
   for (const std::string& c : schema.categorical) {
     if (contains(schema.numeric, c)) conflict(c, "categorical", "numeric");
@@ -88,20 +111,26 @@ void check_schema_conflicts(const Schema& schema) {
   }
 }
 
-Table build(const RawTable& raw, const Schema& schema, const Table* like) {
-  check_schema_columns(schema, raw.names);
+Table build(const RawTable& raw, const Schema& schema, const Table* like, bool check_columns = true) {
+  if (check_columns) check_schema_columns(schema, raw.names);
   check_schema_conflicts(schema);
   Table table;
   for (size_t i = 0; i < raw.columns(); ++i) {
     const std::string& name = raw.names[i];
-    if (contains(schema.drop, name)) continue;
     bool sensitive = contains(schema.sensitive, name);
-    if (like != nullptr && like->has_column(name)) {
+    if (contains(schema.drop, name) && !sensitive) continue;
+    if (schema.sensitive_bins.count(name)) {
+      table.add_column(numeric_column(raw, i, "a binned sensitive column holds numbers"));
+    } else if (contains(schema.categorical, name)) {
+      table.add_column(categorical_column(raw, i));
+    } else if (sensitive) {
+      // A column the training table already holds as groups passed this check there.
+      if (like == nullptr || !like->has_column(name) || like->column(name).is_numeric()) check_group_count(raw, i);
+      table.add_column(categorical_column(raw, i));
+    } else if (like != nullptr && like->has_column(name)) {
       table.add_column(like->column(name).is_numeric()
                            ? numeric_column(raw, i, "numeric in the training table")
                            : categorical_column(raw, i));
-    } else if (sensitive || contains(schema.categorical, name)) {
-      table.add_column(categorical_column(raw, i));
     } else if (contains(schema.numeric, name) || name == schema.weight) {
       table.add_column(numeric_column(raw, i, "the schema makes it numeric"));
     } else {
@@ -239,6 +268,38 @@ Table make_table(const RawTable& raw, const Schema& schema) { return build(raw, 
 
 Table make_table(const RawTable& raw, const Schema& schema, const Table& like) {
   return build(raw, schema, &like);
+}
+
+Table make_unlabelled_table(const RawTable& raw, Schema schema) {
+  auto present = [&](std::vector<std::string>& names) {
+    std::erase_if(names, [&](const std::string& n) { return !raw.has_column(n); });
+  };
+  present(schema.sensitive);
+  present(schema.categorical);
+  present(schema.numeric);
+  present(schema.drop);
+  std::erase_if(schema.sensitive_bins, [&](const auto& bins) { return !raw.has_column(bins.first); });
+  if (!schema.weight.empty() && !raw.has_column(schema.weight)) schema.weight.clear();
+  // Every name left is a column of the file, but the label may be absent: skip that check then.
+  return build(raw, schema, nullptr, raw.has_column(schema.label));
+}
+
+RawTable to_raw(const Table& table) {
+  RawTable raw;
+  raw.source = "<table>";
+  for (const Column& c : table.columns()) {
+    raw.names.push_back(c.name);
+    std::vector<std::string> cells = c.values;
+    if (c.is_numeric()) {
+      cells.assign(c.size(), "");
+      for (size_t r = 0; r < c.size(); ++r) {
+        if (!c.missing[r]) cells[r] = fmt::format("{}", c.numbers[r]);
+      }
+    }
+    raw.cells.push_back(std::move(cells));
+    raw.missing.push_back(c.missing);
+  }
+  return raw;
 }
 
 }  // namespace candor::datasets

@@ -1,12 +1,16 @@
 // A typed, column-oriented table and the schema that says what each column is for.
 //
 // make_table types the columns of a RawTable: a column is numeric when every non-missing value
-// parses as a number, unless the schema forces it categorical; sensitive columns are always
-// categorical (their values name groups). Missing cells stay missing (NaN in numeric columns,
-// the `missing` mask in both kinds).
+// parses as a number, unless the schema forces it categorical. Sensitive columns are categorical
+// (their values name groups: "1"/"2" codes stay codes), except those the schema bins, which are
+// numeric (age cut at 25 gives the groups "<25" and ">=25"). A sensitive column of more than
+// kMaxNumericGroups distinct numbers is an error unless it is binned or forced categorical: one
+// group per age is almost never what an audit wants. Missing cells stay missing (NaN in numeric
+// columns, the `missing` mask in both kinds).
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -68,19 +72,31 @@ struct Schema {
                                              // numeric labels: empty means value != 0, else the
                                              // values parsed as numbers
   std::vector<std::string> sensitive;        // sensitive columns (categorical; group ids)
+  std::map<std::string, std::vector<double>> sensitive_bins;  // numeric sensitive column -> cut points
   bool sensitive_as_features = true;         // sensitive columns are model inputs too
   std::vector<std::string> categorical;      // forced categorical
   std::vector<std::string> numeric;          // forced numeric (a non-number is an error)
-  std::vector<std::string> drop;             // ignored columns (left out of the table)
+  std::vector<std::string> drop;             // ignored columns (left out of the table; a sensitive
+                                             // one stays, as a group label but not an input)
   std::string weight;                        // optional sample-weight column (numeric, >= 0)
 };
+
+inline constexpr size_t kMaxNumericGroups = 10;
 
 // Types the columns of `raw` as `schema` says. Every column the schema names must exist
 // (DataError naming it and the schema field); the label may not be dropped or sensitive.
 Table make_table(const RawTable& raw, const Schema& schema);
 // The same, but each column takes the type it has in `like` (e.g. type a test file like its
-// training file, so a column that happens to hold only numbers stays categorical).
+// training file, so a column that happens to hold only numbers stays categorical), unless the
+// schema makes it sensitive, binned or categorical.
 Table make_table(const RawTable& raw, const Schema& schema, const Table& like);
+// Rows without labels (new rows to score): as make_table, but the schema's label column may be
+// absent (it is typed when present), and so may any column the schema names: the encoder says
+// which of them it cannot do without.
+Table make_unlabelled_table(const RawTable& raw, Schema schema);
+// The table back as text (numbers written in their shortest exact form), e.g. to retype a
+// built-in dataset's table under another schema: make_table(to_raw(t), schema, t).
+RawTable to_raw(const Table& table);
 
 // Checks that every column `schema` names exists among `names`; DataError naming the first
 // unknown one and the schema field it is in.

@@ -105,6 +105,37 @@ Groups make_groups(const std::vector<std::vector<std::string>>& columns,
   return groups;
 }
 
+Groups groups_of(const std::vector<datasets::SensitiveFeature>& features, bool all_combinations) {
+  if (features.empty()) throw ValueError("groups: at least one sensitive feature is needed");
+  const datasets::SensitiveFeature all = datasets::intersection(features);
+  // levels of combination g: feature k's group is (g / stride_k) % size_k, stride_k the product of
+  // the sizes after k (datasets/sensitive.h).
+  std::vector<std::vector<std::string>> levels(all.size());
+  for (size_t g = 0; g < all.size(); ++g) {
+    size_t rest = g;
+    for (size_t k = features.size(); k-- > 0;) {
+      levels[g].insert(levels[g].begin(), features[k].groups.at(rest % features[k].size()));
+      rest /= features[k].size();
+    }
+  }
+  std::vector<size_t> counts(all.size(), 0);
+  std::vector<int64_t> ids = all.ids.to_vector<int64_t>();
+  for (int64_t id : ids) ++counts.at(static_cast<size_t>(id));
+  // Keep every combination, or the observed ones only, renumbered in the same order.
+  std::vector<size_t> renumber(all.size());
+  Groups groups;
+  for (const datasets::SensitiveFeature& f : features) groups.features.push_back(f.name);
+  for (size_t g = 0; g < all.size(); ++g) {
+    renumber[g] = groups.labels.size();
+    if (!all_combinations && counts[g] == 0) continue;
+    groups.levels.push_back(levels[g]);
+    groups.labels.push_back(all.groups[g]);
+    groups.counts.push_back(counts[g]);
+  }
+  for (int64_t id : ids) groups.ids.push_back(renumber[static_cast<size_t>(id)]);
+  return groups;
+}
+
 Groups take_rows(const Groups& groups, const std::vector<size_t>& rows) {
   Groups out;
   out.features = groups.features;

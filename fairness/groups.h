@@ -16,9 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "datasets/sensitive.h"
+
 namespace candor::fairness {
 
-inline constexpr char kGroupSeparator = '|';
+inline constexpr char kGroupSeparator = datasets::kGroupSeparator;
 
 struct Groups {
   std::vector<std::string> features;             // the sensitive column names, e.g. {"sex", "race"}
@@ -44,6 +46,12 @@ struct Groups {
 // "sensitive_feature_0", ... as Fairlearn names unnamed features.
 Groups make_groups(const std::vector<std::vector<std::string>>& columns,
                    const std::vector<std::string>& names = {}, bool all_combinations = false);
+
+// The groups of encoded sensitive features (datasets::SensitiveFeature: ids and group names, as the
+// encoder, a DataLoader batch or the penalty see them), with no string matching per row: one
+// feature's groups are its own, in id order; several give their intersection, in the order of
+// datasets::intersection (observed combinations only, or every one with all_combinations).
+Groups groups_of(const std::vector<datasets::SensitiveFeature>& features, bool all_combinations = false);
 
 // The same groups (labels, levels, indices) restricted to `rows` in that order (rows may repeat,
 // as in a bootstrap resample); counts are recomputed.

@@ -83,15 +83,41 @@ TEST_CASE("finetune: constrained mode raises the multiplier while the constraint
 TEST_CASE("finetune: bad input is one clear error line") {
   fs::path dir = trained();
   std::string init = (dir / "base" / "model.safetensors").string();
-  Result unknown = candor::testing::run_candor("finetune --init " + init + " --sensitive sex --quiet --out " + (dir / "x").string());
+  auto finetune = [&](const std::string& args) {
+    return candor::testing::run_candor("finetune --init " + init + " " + args + " --quiet --out " + (dir / "x").string());
+  };
+  Result unknown = finetune("--sensitive sex --penalty dp --lambda 1");
   CHECK(unknown.code == 1);
-  CHECK(unknown.out.find("--sensitive sex: not a sensitive column of this checkpoint (group)") != std::string::npos);
-  Result bad = candor::testing::run_candor("finetune --init " + init + " --constraint dp=0.1 --quiet --out " + (dir / "x").string());
-  CHECK(bad.code == 1);
+  CHECK(unknown.out.find("\"sex\" is not a sensitive feature of this data (sensitive: group)") != std::string::npos);
+  Result bad = finetune("--constraint dp=0.1");
+  CHECK(bad.code == 2);
   CHECK(bad.out.find("expected GAP<=BOUND") != std::string::npos);
-  Result penalty = candor::testing::run_candor("finetune --init " + init + " --penalty parity --quiet --out " + (dir / "x").string());
+  CHECK(finetune("--constraint 'dp<=-1'").code == 2);
+  Result penalty = finetune("--penalty parity --lambda 1");
   CHECK(penalty.code == 2);
-  Result missing = candor::testing::run_candor("finetune --init " + (dir / "none.safetensors").string() + " --quiet --out " + (dir / "x").string());
+  Result missing = candor::testing::run_candor("finetune --init " + (dir / "none.safetensors").string() +
+                                               " --penalty dp --lambda 1 --quiet --out " + (dir / "x").string());
   CHECK(missing.code == 1);
   CHECK(missing.out.find("none.safetensors") != std::string::npos);
+  // No silent default: what is optimised is said, once.
+  Result nothing = finetune("");
+  CHECK(nothing.code == 2);
+  CHECK(nothing.out.find("say what to optimise: --penalty dp|eo|eopp with --lambda") != std::string::npos);
+  CHECK(nothing.out.find("--constraint") != std::string::npos);
+  Result no_weight = finetune("--penalty eo");
+  CHECK(no_weight.code == 2);
+  CHECK(no_weight.out.find("--penalty eo needs --lambda") != std::string::npos);
+  Result no_gap = finetune("--lambda 2");
+  CHECK(no_gap.code == 2);
+  CHECK(no_gap.out.find("--lambda needs --penalty") != std::string::npos);
+  Result twice = finetune("--penalty dp --lambda 1 --constraint 'dp<=0.02'");
+  CHECK(twice.code == 2);
+  CHECK(twice.out.find("drop --penalty") != std::string::npos);
+  for (const char* weight : {"nan", "inf"}) {
+    Result r = finetune(std::string("--penalty dp --lambda ") + weight);
+    INFO(r.out);
+    CHECK((r.code == 1 || r.code == 2));
+    CHECK(r.out.find("lambda") != std::string::npos);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  }
 }

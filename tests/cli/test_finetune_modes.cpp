@@ -116,12 +116,12 @@ TEST_CASE("finetune --mode head trains the head only, with or without cached fea
 TEST_CASE("finetune modes: bad combinations are one clear error line") {
   fs::path dir = pretrained_ft();
   Result both = run_candor("finetune --init " + ft_init() + " --pretrained " + dir.string() + " --quiet --out " + (dir / "x").string());
-  CHECK(both.code == 1);
+  CHECK(both.code == 2);
   CHECK(both.out.find("either --init") != std::string::npos);
-  Result cache = run_candor("finetune --init " + ft_init() + " --cache-features --quiet --out " + (dir / "x").string());
-  CHECK(cache.code == 1);
+  Result cache = run_candor("finetune --init " + ft_init() + " --cache-features --lambda 0 --quiet --out " + (dir / "x").string());
+  CHECK(cache.code == 2);
   CHECK(cache.out.find("--cache-features applies to --mode head only") != std::string::npos);
-  Result targets = run_candor("finetune --init " + ft_init() + " --mode lora --lora-targets '*nothing*' --quiet --out " +
+  Result targets = run_candor("finetune --init " + ft_init() + " --mode lora --lora-targets '*nothing*' --lambda 0 --quiet --out " +
                               (dir / "x").string());
   CHECK(targets.code == 1);
   CHECK(targets.out.find("*nothing*") != std::string::npos);
@@ -160,7 +160,7 @@ TEST_CASE("pretrain --text writes a GPT-2 directory that generate reads and fine
     }
   }
   Result f = run_candor("finetune --pretrained " + (dir / "lm").string() + " --csv " + (dir / "texts.csv").string() +
-                        " --text-column text --label label --sensitive group --mode lora --lora-rank 4 --epochs 15 --lr 1e-2 --lambda 0 "
+                        " --text-column text --label label --sensitive group --mode lora --lora-rank 4 --epochs 15 --lr 1e-2 --schedule constant --lambda 0 "
                         "--batch-size 16 "
                         "--bootstrap 0 --quiet --out " + (dir / "cls").string());
   INFO(f.out);
@@ -175,8 +175,8 @@ TEST_CASE("pretrain --text writes a GPT-2 directory that generate reads and fine
   CHECK(fm["after"]["test"]["fairness"]["sensitive_features"].contains("group"));
   CHECK(fs::exists(dir / "cls" / "adapter.safetensors"));
   Result missing = run_candor("finetune --pretrained " + (dir / "lm").string() + " --csv " + (dir / "texts.csv").string() +
-                              " --label label --sensitive group --quiet --out " + (dir / "x").string());
-  CHECK(missing.code == 1);
+                              " --label label --sensitive group --lambda 0 --quiet --out " + (dir / "x").string());
+  CHECK(missing.code == 2);
   CHECK(missing.out.find("--text-column") != std::string::npos);
 }
 
@@ -233,8 +233,8 @@ TEST_CASE("pretrain: bad input is one clear error line") {
   CHECK(both.code == 1);
   CHECK(both.out.find("not both") != std::string::npos);
   Result no_sensitive = run_candor("finetune --pretrained " + (dir / "lm").string() + " --csv " +
-                                   (dir / "short.txt").string() + " --text-column text --label y --quiet --out " +
-                                   (dir / "x").string());
-  CHECK(no_sensitive.code == 1);
+                                   (dir / "short.txt").string() + " --text-column text --label y --lambda 0 --quiet --out " +
+                                        (dir / "x").string());
+  CHECK(no_sensitive.code == 2);
   CHECK(no_sensitive.out.find("--sensitive") != std::string::npos);
 }

@@ -65,9 +65,11 @@ TEST_CASE(
   CHECK(x[0] == std::vector<float>{static_cast<float>((20 - mean) / sd), 0, 1, 0, 1, 0});
   CHECK(x[3] == std::vector<float>{static_cast<float>((50 - mean) / sd), 1, 0, 0, 1, 0});
   CHECK(e.y.to_vector<float>() == std::vector<float>{0, 1, 1, 0});
-  CHECK(e.groups.size() == 1);
-  CHECK(e.groups[0].dtype() == kInt64);
-  CHECK(e.groups[0].to_vector<int64_t>() == std::vector<int64_t>{0, 1, 1, 0});
+  REQUIRE(e.sensitive.size() == 1);
+  CHECK(e.sensitive[0].name == "sex");
+  CHECK(e.sensitive[0].ids.dtype() == kInt64);
+  CHECK(e.sensitive[0].ids.to_vector<int64_t>() == std::vector<int64_t>{0, 1, 1, 0});
+  CHECK(e.sensitive[0].values() == std::vector<std::string>{"F", "M", "M", "F"});
   CHECK(e.weight.to_vector<float>() == std::vector<float>{1, 1, 1, 1});
   CHECK(e.kept_rows == std::vector<size_t>{0, 1, 2, 3});
 
@@ -190,7 +192,7 @@ TEST_CASE("encoder: labels and groups and weights and feature selection") {
     CHECK(enc.feature_names() == Strings{"age"});
     CHECK(enc.group_names(1) == Strings{"baker", "clerk", "smith"});
     Encoded e = enc.transform(t);
-    CHECK(e.groups[1].to_vector<int64_t>() == std::vector<int64_t>{1, 2, 1, 0});
+    CHECK(e.sensitive[1].ids.to_vector<int64_t>() == std::vector<int64_t>{1, 2, 1, 0});
     testing::check_throws<IndexError>([&] { enc.group_names(2); },
                                       {"sensitive column index 2 is out of range"});
     testing::check_throws<DataError>(
@@ -327,6 +329,6 @@ TEST_CASE("encoder: no feature column is an error unless allow_no_features, whic
   Encoded e = enc.transform(train);
   CHECK(e.x.shape() == Shape{4, 0});
   CHECK(e.y.to_vector<float>() == std::vector<float>{0, 1, 1, 0});
-  CHECK(e.groups.at(0).to_vector<int64_t>() == std::vector<int64_t>{0, 1, 1, 0});
+  CHECK(e.sensitive.at(0).ids.to_vector<int64_t>() == std::vector<int64_t>{0, 1, 1, 0});
   CHECK(Encoder::from_json(enc.to_json()).transform(train).y.to_vector<float>() == e.y.to_vector<float>());
 }

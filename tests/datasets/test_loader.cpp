@@ -28,7 +28,7 @@ Encoded numbered(int64_t n) {
   e.x = from_vector(x, {n, 2});
   e.y = from_vector(y, {n});
   e.weight = from_vector(w, {n});
-  e.groups = {from_vector(g, {n})};
+  e.sensitive = {{"group", {"a", "b", "c"}, from_vector(g, {n})}};
   return e;
 }
 
@@ -40,7 +40,7 @@ std::vector<int64_t> epoch_rows(const DataLoader& loader) {
     std::vector<int64_t> index = batch.index.to_vector<int64_t>();
     std::vector<float> x = batch.x.to_vector<float>(), y = batch.y.to_vector<float>();
     std::vector<float> w = batch.weight.to_vector<float>();
-    std::vector<int64_t> g = batch.groups.at(0).to_vector<int64_t>();
+    std::vector<int64_t> g = batch.sensitive.at(0).ids.to_vector<int64_t>();
     REQUIRE(batch.x.shape() == Shape{static_cast<int64_t>(index.size()), 2});
     for (size_t i = 0; i < index.size(); ++i) {
       CHECK(x[2 * i] == static_cast<float>(index[i]));

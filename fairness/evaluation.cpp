@@ -1,0 +1,41 @@
+#include "fairness/evaluation.h"
+
+#include "fairness/named_metrics.h"
+
+namespace candor::fairness {
+
+AuditInput audit_input(const nn::Scores& s, const std::vector<datasets::SensitiveFeature>& sensitive) {
+  AuditInput input;
+  input.y_true = s.y;
+  input.y_pred = nn::thresholded(s.score);
+  input.y_score = s.score;
+  input.weight = s.weight;
+  for (const datasets::SensitiveFeature& f : sensitive) {
+    input.sensitive_names.push_back(f.name);
+    input.sensitive.push_back(f.values());
+  }
+  return input;
+}
+
+nlohmann::json evaluate_split(const nn::Scores& scores, const std::vector<datasets::SensitiveFeature>& sensitive,
+                              const AuditOptions& options) {
+  nlohmann::json section = nn::task_metrics(scores);
+  if (sensitive.empty()) return section;
+  AuditOptions o = options;
+  o.intersectional = false;
+  section["fairness"] = audit_json(audit_input(scores, sensitive), o);
+  return section;
+}
+
+double measured_gap(Gap gap, const nn::Scores& scores, const datasets::SensitiveFeature& feature) {
+  Predictions p{scores.y, nn::thresholded(scores.score), {}, scores.weight};
+  MetricFrame frame(p, groups_of({feature}));
+  switch (gap) {
+    case Gap::DemographicParity: return demographic_parity_difference(frame);
+    case Gap::EqualOpportunity: return equal_opportunity_difference(frame);
+    case Gap::EqualizedOdds: return equalized_odds_difference(frame);
+  }
+  return NAN;
+}
+
+}  // namespace candor::fairness

@@ -1,0 +1,30 @@
+// What candor reports about a classifier on one split: the task metrics and the fairness audit of
+// each sensitive feature, from the model's scores and the encoded sensitive features; and the
+// hard gap a constraint is judged by.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/sensitive.h"
+#include "fairness/penalty.h"
+#include "fairness/report.h"
+#include "nn/scoring.h"
+
+namespace candor::fairness {
+
+// The audit's input: labels, predictions at the 0.5 threshold, scores, weights and the features'
+// group names per row.
+AuditInput audit_input(const nn::Scores& scores, const std::vector<datasets::SensitiveFeature>& sensitive);
+
+// nn::task_metrics plus "fairness": audit_json of every feature (no intersection section).
+nlohmann::json evaluate_split(const nn::Scores& scores, const std::vector<datasets::SensitiveFeature>& sensitive,
+                              const AuditOptions& options);
+
+// The measured gap between the feature's groups, Fairlearn's difference on predictions at the 0.5
+// threshold: demographic parity, equal opportunity or equalized odds (worst case). NaN when the
+// rows leave it undefined (e.g. one group only).
+double measured_gap(Gap gap, const nn::Scores& scores, const datasets::SensitiveFeature& feature);
+
+}  // namespace candor::fairness

@@ -1,0 +1,16 @@
+// candor's fairness in one include: group metrics (Fairlearn, AIF360) with bootstrap intervals and
+// the audit report, penalties inside the autograd graph, constraints, and the fine-tuning recipe.
+#pragma once
+
+#include "fairness/base_metrics.h"
+#include "fairness/bias_auc.h"
+#include "fairness/bootstrap.h"
+#include "fairness/constraint.h"
+#include "fairness/evaluation.h"
+#include "fairness/finetune.h"
+#include "fairness/groups.h"
+#include "fairness/metric_frame.h"
+#include "fairness/named_metrics.h"
+#include "fairness/penalty.h"
+#include "fairness/report.h"
+#include "fairness/report_text.h"

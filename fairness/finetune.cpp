@@ -1,0 +1,259 @@
+#include "fairness/finetune.h"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "datasets/errors.h"
+#include "datasets/loader.h"
+#include "engine/engine.h"
+#include "fairness/evaluation.h"
+#include "nn/optim.h"
+#include "nn/progress.h"
+#include "nn/schedule.h"
+#include "nn/scoring.h"
+
+namespace candor::fairness {
+
+TuneMode parse_mode(const std::string& name) {
+  if (name == "full") return TuneMode::Full;
+  if (name == "head") return TuneMode::Head;
+  if (name == "lora") return TuneMode::Lora;
+  throw ValueError(fmt::format("unknown fine-tuning mode \"{}\" (full, head, lora)", name));
+}
+
+const char* mode_name(TuneMode mode) {
+  switch (mode) {
+    case TuneMode::Full: return "full";
+    case TuneMode::Head: return "head";
+    case TuneMode::Lora: return "lora";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr double kOneClassShare = 0.99;
+
+void check_options(const FinetuneOptions& o) {
+  auto finite_at_least = [](double v, double lo) { return std::isfinite(v) && v >= lo; };
+  if (!finite_at_least(o.lambda, 0)) throw ValueError(fmt::format("finetune: lambda must be finite and >= 0, got {}", o.lambda));
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) throw ValueError(fmt::format("finetune: lr must be finite and > 0, got {}", o.lr));
+  if (o.epochs < 1 || o.batch_size < 1 || o.dual_every < 1) {
+    throw ValueError(fmt::format("finetune: epochs ({}), batch_size ({}) and dual_every ({}) must be >= 1", o.epochs,
+                                 o.batch_size, o.dual_every));
+  }
+  if (!finite_at_least(o.penalty.epsilon, 0)) {
+    throw ValueError(fmt::format("finetune: the hinge's epsilon must be finite and >= 0, got {}", o.penalty.epsilon));
+  }
+  if (o.constraint && !finite_at_least(o.constraint->bound, 0)) {
+    throw ValueError(fmt::format("finetune: the constraint's bound must be finite and >= 0, got {}", o.constraint->bound));
+  }
+  if (o.cache_features && o.mode != TuneMode::Head) throw ValueError("finetune: cache_features applies to head mode only");
+}
+
+// The penalised features: the ones named, or the data's only sensitive feature.
+std::vector<std::string> penalised_names(const FinetuneOptions& o, const datasets::Encoded& train) {
+  if (!o.sensitive.empty()) return o.sensitive;
+  std::vector<std::string> names;
+  for (const datasets::SensitiveFeature& f : train.sensitive) names.push_back(f.name);
+  if (names.size() == 1) return names;
+  if (names.empty()) throw ValueError("finetune: the data has no sensitive feature to penalise");
+  throw ValueError(fmt::format("finetune: say which sensitive feature to penalise ({})", datasets::join_names(names)));
+}
+
+// Sets what trains; returns the adapted layers in lora mode.
+std::vector<std::string> set_mode(const nn::Tunable& t, const FinetuneOptions& o, nn::LoraOptions& lora) {
+  nn::Module& model = *t.model;
+  if (o.mode == TuneMode::Head) {
+    model.freeze("*");
+    model.unfreeze(t.head);
+  } else if (o.mode == TuneMode::Lora) {
+    lora = o.lora;
+    if (lora.targets.empty()) lora.targets = t.lora_targets;
+    if (t.fresh_head) lora.also_train.push_back(t.head);
+    lora.seed = o.seed;
+    return nn::apply_lora(model, lora);
+  }
+  return {};
+}
+
+// The head's inputs for every row of x, from the frozen backbone in eval mode.
+Tensor cached_features(const nn::Tunable& t, const Tensor& x) {
+  NoGradGuard no_grad;
+  t.model->eval();
+  std::vector<Tensor> parts;
+  constexpr int64_t kChunk = 1024;
+  for (int64_t start = 0; start < x.size(0); start += kChunk) {
+    parts.push_back(t.features(narrow(x, 0, start, std::min(kChunk, x.size(0) - start))));
+  }
+  return concat(parts, 0);
+}
+
+// The trainable parameters' values (the frozen ones never change), to come back to an iterate.
+std::map<std::string, Tensor> trainable_state(const nn::Module& model) {
+  std::map<std::string, Tensor> state;
+  for (const auto& [name, p] : model.named_parameters()) {
+    if (p.requires_grad()) state[name] = p.detach().clone();
+  }
+  return state;
+}
+
+// How far an iterate is from feasible: its larger gap beyond the bound (+inf when undefined).
+double violation(const Iterate& it, double bound) {
+  double v = std::max(it.train_gap, it.validation_gap) - bound;
+  return std::isnan(v) ? std::numeric_limits<double>::infinity() : v;
+}
+
+// A model that predicts one class for almost every row has not become fair, it has stopped
+// classifying: a gap near 0 then means nothing.
+void warn_one_class(const nn::Scores& s, std::vector<std::string>& warnings) {
+  if (s.score.empty()) return;
+  double positive = 0;
+  for (double p : s.score) positive += p >= 0.5 ? 1 : 0;
+  const double share = positive / static_cast<double>(s.score.size());
+  if (share > kOneClassShare || share < 1 - kOneClassShare) {
+    warnings.push_back(fmt::format("the fine-tuned model predicts {} for {:.2f}% of the validation rows: it has collapsed "
+                                   "to one class, so its fairness gaps mean little (try a smaller lambda or learning rate)",
+                                   share > 0.5 ? 1 : 0, 100 * std::max(share, 1 - share)));
+  }
+}
+
+}  // namespace
+
+FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, const datasets::Encoded& validation,
+                        const FinetuneOptions& o) {
+  check_options(o);
+  nn::Module& model = *t.model;
+  FinetuneResult r;
+  r.penalised = penalised_names(o, train);
+  // The penalised groups: one per combination of the features' values (datasets/sensitive.h).
+  const datasets::SensitiveFeature group = datasets::intersection(datasets::select_features(train.sensitive, r.penalised));
+  const datasets::SensitiveFeature validation_group =
+      datasets::intersection(datasets::select_features(validation.sensitive, r.penalised));
+  const auto groups = static_cast<int64_t>(group.size());
+
+  r.adapted_layers = set_mode(t, o, r.lora);
+  std::vector<Tensor> trainable = model.parameters();
+  for (const Tensor& p : trainable) r.trainable_parameters += p.numel();
+  for (const auto& [name, p] : model.named_parameters()) r.total_parameters += p.numel();
+
+  // Head mode with cached features: the head reads the backbone's outputs, computed once.
+  datasets::Encoded rows = train;
+  rows.sensitive = {group};
+  Tensor validation_x = validation.x;
+  if (o.cache_features) {
+    rows.x = cached_features(t, train.x);
+    validation_x = cached_features(t, validation.x);
+  }
+  auto forward = [&](const Tensor& x) { return o.cache_features ? t.head_forward(x) : model(x); };
+  auto scores_of = [&](const Tensor& x, const datasets::Encoded& data) {
+    model.eval();
+    nn::Scores s{data.y.to_vector<double>(), nn::predict_proba(forward, x), data.weight.to_vector<double>()};
+    model.train();
+    return s;
+  };
+
+  PenaltyOptions penalty = o.penalty;
+  if (o.constraint) penalty.gap = o.constraint->gap;
+  double lambda = o.lambda;
+  std::optional<DualAscent> dual;
+  if (o.constraint) dual.emplace(*o.constraint, o.dual_step, o.lambda);
+
+  nn::Adam optimizer(trainable, nn::AdamOptions{o.lr, 0.9, 0.999, 1e-8, 0});
+  datasets::DataLoader loader(rows, o.batch_size, true, o.seed);
+  nn::Schedule schedule;
+  schedule.kind = o.schedule;
+  schedule.base_lr = o.lr;
+  schedule.total_steps = o.epochs * loader.batches();
+  schedule.validate();
+
+  // Constrained mode: each candidate is measured, may become the one returned, then moves lambda.
+  std::optional<size_t> chosen;  // index into r.iterates
+  std::map<std::string, Tensor> chosen_state;
+  auto consider = [&](int64_t step, int64_t epoch) {
+    nn::Scores train_scores = scores_of(rows.x, train), validation_scores = scores_of(validation_x, validation);
+    const double bound = o.constraint->bound;
+    Iterate it;
+    it.step = step;
+    it.epoch = epoch;
+    it.lambda = lambda;
+    it.train_gap = measured_gap(penalty.gap, train_scores, group);
+    it.validation_gap = measured_gap(penalty.gap, validation_scores, validation_group);
+    it.validation_accuracy = nn::task_metrics(validation_scores).at("accuracy");
+    it.feasible = violation(it, bound) <= 0;
+    bool better = !chosen;
+    if (chosen) {
+      const Iterate& best = r.iterates[*chosen];
+      better = it.feasible ? !best.feasible || it.validation_accuracy > best.validation_accuracy
+                           : !best.feasible && violation(it, bound) < violation(best, bound);
+    }
+    r.iterates.push_back(it);
+    if (better) {
+      chosen = r.iterates.size() - 1;
+      chosen_state = trainable_state(model);
+      r.chosen_step = step;
+    }
+    lambda = dual->update(it.train_gap);
+  };
+
+  model.train();
+  if (dual) consider(0, 0);
+  int64_t step = 0;
+  for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    loader.set_epoch(epoch - 1);
+    model.train();
+    nn::ProgressBar bar(fmt::format("epoch {}/{}", epoch, o.epochs), loader.batches(), o.progress);
+    double loss_sum = 0;
+    for (int64_t b = 0; b < loader.batches(); ++b) {
+      optimizer.set_lr(schedule.lr_at(step));
+      optimizer.zero_grad();
+      datasets::Batch batch = loader.batch(b);
+      Tensor logits = reshape(forward(batch.x), {-1});  // [B]
+      // The loss line: the task loss plus lambda times the penalty, both differentiable in the weights.
+      Tensor task = binary_cross_entropy_with_logits(logits, batch.y, batch.weight);
+      Tensor fair = fairness_penalty(sigmoid(logits), batch.y, batch.sensitive[0].ids, groups, batch.weight, penalty);
+      Tensor loss = task + fair * lambda;
+      loss.backward();
+      optimizer.step();
+      ++step;
+      loss_sum += loss.item();
+      bar.set_suffix(fmt::format("loss {:.4f}", loss.item()));
+      bar.advance();
+      const bool last = epoch == o.epochs && b + 1 == loader.batches();
+      if (dual && (step % o.dual_every == 0 || last)) consider(step, epoch);
+    }
+    bar.finish();
+    EpochRecord record;
+    record.epoch = epoch;
+    record.train_loss = loss_sum / static_cast<double>(loader.batches());
+    record.lr = optimizer.lr();
+    record.lambda = lambda;
+    nn::Scores s = scores_of(validation_x, validation);
+    record.validation = nn::task_metrics(s);
+    record.validation["gap"] = measured_gap(penalty.gap, s, validation_group);
+    r.history.push_back(record);
+    if (o.on_epoch) o.on_epoch(record);
+  }
+  r.steps = step;
+  r.final_lambda = lambda;
+  r.chosen_step = step;
+  if (dual) {
+    const Iterate& best = r.iterates[*chosen];
+    model.load_state_dict(chosen_state, false);
+    r.chosen_step = best.step;
+    r.bound_met = best.feasible;
+    if (!best.feasible) {
+      r.warnings.push_back(fmt::format(
+          "constraint {} not met: no iterate has the gap within the bound on both the training and the validation "
+          "rows; returned the closest (step {}: gap {:.4f} on training rows, {:.4f} on validation)",
+          to_string(*o.constraint), best.step, best.train_gap, best.validation_gap));
+    }
+  }
+  warn_one_class(scores_of(validation_x, validation), r.warnings);
+  model.eval();
+  return r;
+}
+
+}  // namespace candor::fairness

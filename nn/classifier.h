@@ -1,0 +1,39 @@
+// Training a binary classifier on encoded rows: minibatches of bce(model(x), y) weighted per row,
+// validation after every epoch, early stopping on a validation metric, the best weights kept.
+// What `candor train` runs; fairness::finetune adds the penalty to the same loss line.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datasets/encoder.h"
+#include "nn/module.h"
+#include "nn/optim.h"
+#include "nn/trainer.h"
+
+namespace candor::nn {
+
+struct TrainOptions {
+  int64_t epochs = 20;
+  int64_t batch_size = 256;
+  std::string optimizer = "adam";    // adam | adamw | sgd
+  double lr = 1e-3;
+  double weight_decay = 0;
+  double momentum = 0.9;             // sgd only
+  int64_t patience = 5;              // epochs without improvement before stopping (0: never)
+  std::string monitor = "log_loss";  // log_loss (lower is better), roc_auc or accuracy
+  uint64_t seed = 0;                 // the order of the rows in each epoch
+  std::string log_path;              // one JSON line per epoch, when set
+  bool progress = true;              // progress bar on stderr (on a terminal only)
+};
+
+// "adam", "adamw" or "sgd" over `params` with the options' rate, decay and momentum.
+std::unique_ptr<Optimizer> make_optimizer(const TrainOptions& options, const std::vector<Tensor>& params);
+
+// Trains `model` (forward(x) -> logits [N, 1]) and leaves it holding the best epoch's weights.
+FitResult train_classifier(Module& model, const datasets::Encoded& train, const datasets::Encoded& validation,
+                           const TrainOptions& options);
+
+}  // namespace candor::nn
