@@ -1,7 +1,7 @@
 // candor predict: one CSV row per example with the predicted label, the score and the sensitive
 // columns' groups, for a run's model on a split of its data (with the true label), or on every
 // row of a file of new rows (--csv; the label column is optional: y_true is written when the file
-// has it). Rows of a new file with a missing input are written with an empty prediction.
+// has it). Rows of a new file with a missing input are written with empty fields.
 #include <cmath>
 
 #include <CLI/CLI.hpp>

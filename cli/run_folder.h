@@ -15,7 +15,7 @@ void write_json(const std::string& path, const nlohmann::json& j);
 nlohmann::json read_json(const std::string& path);
 
 // Predictions as CSV, one line per row: y_true (when labelled), y_pred, score and each sensitive
-// feature's group. Rows that could not be scored (missing inputs) have empty y_pred and score.
+// feature's group. Rows that could not be scored (missing inputs) have empty fields.
 struct PredictionRows {
   std::vector<double> y_true;    // empty: unlabelled; NaN: this row's label is missing
   std::vector<double> score;     // NaN: not scored

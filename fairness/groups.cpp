@@ -121,13 +121,24 @@ Groups groups_of(const std::vector<datasets::SensitiveFeature>& features, bool a
   std::vector<size_t> counts(all.size(), 0);
   std::vector<int64_t> ids = all.ids.to_vector<int64_t>();
   for (int64_t id : ids) ++counts.at(static_cast<size_t>(id));
-  // Keep every combination, or the observed ones only, renumbered in the same order.
+  // Each feature's observed groups: as make_groups, the product is over observed values only.
+  std::vector<std::set<std::string>> observed(features.size());
+  for (size_t g = 0; g < all.size(); ++g) {
+    for (size_t k = 0; k < features.size() && counts[g] > 0; ++k) observed[k].insert(levels[g][k]);
+  }
+  // Keep every combination of observed values, or the observed combinations only, renumbered in
+  // the same order.
   std::vector<size_t> renumber(all.size());
   Groups groups;
   for (const datasets::SensitiveFeature& f : features) groups.features.push_back(f.name);
   for (size_t g = 0; g < all.size(); ++g) {
     renumber[g] = groups.labels.size();
-    if (!all_combinations && counts[g] == 0) continue;
+    bool keep = counts[g] > 0;
+    if (all_combinations) {
+      keep = true;
+      for (size_t k = 0; k < features.size(); ++k) keep = keep && observed[k].count(levels[g][k]) > 0;
+    }
+    if (!keep) continue;
     groups.levels.push_back(levels[g]);
     groups.labels.push_back(all.groups[g]);
     groups.counts.push_back(counts[g]);

@@ -50,7 +50,8 @@ Groups make_groups(const std::vector<std::vector<std::string>>& columns,
 // The groups of encoded sensitive features (datasets::SensitiveFeature: ids and group names, as the
 // encoder, a DataLoader batch or the penalty see them), with no string matching per row: one
 // feature's groups are its own, in id order; several give their intersection, in the order of
-// datasets::intersection (observed combinations only, or every one with all_combinations).
+// datasets::intersection: the observed combinations only, or with all_combinations every
+// combination of the values each feature shows in these rows (as make_groups).
 Groups groups_of(const std::vector<datasets::SensitiveFeature>& features, bool all_combinations = false);
 
 // The same groups (labels, levels, indices) restricted to `rows` in that order (rows may repeat,

@@ -1,0 +1,152 @@
+// Real fairness datasets as they are published go through train, finetune, sweep, predict and
+// audit: law school (ARFF, race coded 0/1), Dutch census (ARFF, sex coded 1/2), bank marketing
+// (';'-separated CSV, age cut at 25). The files in tests/cli/fixtures/ are small made-up ones in
+// those formats (make_fairness_files.py).
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_candor.h"
+
+namespace fs = std::filesystem;
+using candor::testing::read_json;
+using candor::testing::Result;
+using candor::testing::run_candor;
+using candor::testing::scratch;
+using candor::testing::slurp;
+
+namespace {
+
+std::string fixture(const std::string& name) { return (fs::path(__FILE__).parent_path() / "fixtures" / name).string(); }
+
+const nlohmann::json& sensitive_section(const nlohmann::json& metrics, const char* when, const std::string& feature) {
+  return metrics[when]["test"]["fairness"]["sensitive_features"][feature];
+}
+
+// train, finetune (penalty), sweep, predict and audit on one dataset; returns the fine-tune's metrics.
+nlohmann::json whole_recipe(const fs::path& dir, const std::string& data, const std::string& feature) {
+  Result train = run_candor("train " + data + " --hidden 16 --epochs 5 --seed 1 --quiet --out " + (dir / "base").string());
+  INFO(train.out);
+  REQUIRE(train.code == 0);
+  const std::string init = (dir / "base" / "model.safetensors").string();
+  Result fine = run_candor("finetune --init " + init + " --penalty dp --lambda 1 --epochs 3 --bootstrap 0 --quiet --out " +
+                           (dir / "fair").string());
+  INFO(fine.out);
+  REQUIRE(fine.code == 0);
+  Result sweep = run_candor("sweep --init " + init + " --lambdas 0,1 --epochs 2 --quiet --out " + (dir / "sweep").string());
+  INFO(sweep.out);
+  REQUIRE(sweep.code == 0);
+  CHECK(read_json(dir / "sweep" / "pareto.json")["feature"] == feature);
+  Result predict = run_candor("predict --run " + (dir / "fair").string() + " --out " + (dir / "pred.csv").string());
+  REQUIRE(predict.code == 0);
+  Result audit = run_candor("audit --predictions " + (dir / "pred.csv").string() +
+                            " --y-true y_true --y-pred y_pred --y-score score --sensitive " + feature +
+                            " --bootstrap 10 --json " + (dir / "audit.json").string());
+  INFO(audit.out);
+  REQUIRE(audit.code == 0);
+  CHECK(read_json(dir / "audit.json")["sensitive_features"].contains(feature));
+  return read_json(dir / "fair" / "metrics.json");
+}
+
+}  // namespace
+
+TEST_CASE("data formats: law school's ARFF, race coded 0/1, with its undeclared tier values") {
+  fs::path dir = scratch("law");
+  nlohmann::json m = whole_recipe(dir, "--csv " + fixture("law_school.arff") + " --label pass_bar --sensitive racetxt", "racetxt");
+  const nlohmann::json& race = sensitive_section(m, "after", "racetxt");
+  CHECK(race["groups"] == nlohmann::json::array({"0", "1"}));
+  // The file's quirk is said, once per command, and does not stop it.
+  Result again = run_candor("train --csv " + fixture("law_school.arff") + " --label pass_bar --sensitive racetxt --epochs 1 "
+                            "--quiet --out " + (dir / "again").string());
+  CHECK(again.code == 0);
+  CHECK(again.out.find("warning: ") != std::string::npos);
+  CHECK(again.out.find("attribute \"tier\" declares {0, 1} but the data hold 5 other values") != std::string::npos);
+}
+
+TEST_CASE("data formats: Dutch census's ARFF, sex coded 1/2, audited without being a model input") {
+  fs::path dir = scratch("dutch");
+  nlohmann::json m = whole_recipe(dir, "--csv " + fixture("dutch_census.arff") + " --label occupation --positive 2_1 "
+                                  "--sensitive sex --exclude-sensitive", "sex");
+  CHECK(sensitive_section(m, "after", "sex")["groups"] == nlohmann::json::array({"1", "2"}));
+  // The model does not read sex: its encoder has no sex feature.
+  nlohmann::json config = read_json(dir / "base" / "config.json");
+  CHECK(config["data"]["exclude_sensitive"] == true);
+  Result eval = run_candor("eval --run " + (dir / "base").string() + " --bootstrap 0");
+  REQUIRE(eval.code == 0);
+  CHECK(eval.out.find("\"sex\"") != std::string::npos);
+  // Constrained mode on the same data reports whether the bound held.
+  Result c = run_candor("finetune --init " + (dir / "base" / "model.safetensors").string() +
+                        " --constraint 'dp<=0.1' --epochs 3 --bootstrap 0 --quiet --out " + (dir / "constrained").string());
+  INFO(c.out);
+  REQUIRE(c.code == 0);
+  nlohmann::json cm = read_json(dir / "constrained" / "metrics.json");
+  CHECK(cm["constraint"]["constraint"] == "dp<=0.1");
+  CHECK(cm["constraint"]["met"].is_boolean());
+  CHECK(cm["constraint"]["chosen"]["step"] == cm["chosen_step"]);
+}
+
+TEST_CASE("data formats: bank marketing's ';' CSV with age cut at 25") {
+  fs::path dir = scratch("bank");
+  const std::string bank = "--csv " + fixture("bank.csv") + " --label y --positive yes";
+  // The wrong delimiter, and a numeric attribute named sensitive, each get one line with the way out.
+  Result comma = run_candor("train " + bank + " --sensitive age --quiet --out " + (dir / "x").string());
+  CHECK(comma.code == 1);
+  CHECK(comma.out.find("try --delimiter ';'") != std::string::npos);
+  Result ages = run_candor("train " + bank + " --delimiter ';' --sensitive age --quiet --out " + (dir / "x").string());
+  CHECK(ages.code == 1);
+  CHECK(ages.out.find("--sensitive-bins age:CUT") != std::string::npos);
+  Result bins = run_candor("train " + bank + " --delimiter ';' --sensitive age --sensitive-bins age:x --quiet --out " +
+                           (dir / "x").string());
+  CHECK(bins.code == 2);
+  CHECK(bins.out.find("\"age:x\"") != std::string::npos);
+  nlohmann::json m = whole_recipe(dir, bank + " --delimiter ';' --sensitive age --sensitive-bins age:25", "age");
+  CHECK(sensitive_section(m, "before", "age")["groups"] == nlohmann::json::array({"<25", ">=25"}));
+  // The predictions name each row's group, so the audit sees the same two groups.
+  std::ifstream predictions(dir / "pred.csv");
+  std::string header, first;
+  std::getline(predictions, header);
+  std::getline(predictions, first);
+  CHECK(header == "y_true,y_pred,score,age");
+  CHECK((first.ends_with(",<25") || first.ends_with(",>=25")));
+  CHECK(read_json(dir / "audit.json")["sensitive_features"]["age"]["groups"] == nlohmann::json::array({"<25", ">=25"}));
+}
+
+TEST_CASE("data formats: predict and ebm predict score every row of a file without labels") {
+  fs::path dir = scratch("unlabelled");
+  const std::string bank = "--csv " + fixture("bank.csv") + " --delimiter ';' --label y --positive yes --sensitive age "
+                           "--sensitive-bins age:25";
+  REQUIRE(run_candor("train " + bank + " --hidden 8 --epochs 2 --quiet --out " + (dir / "mlp").string()).code == 0);
+  REQUIRE(run_candor("ebm fit " + bank + " --outer-bags 2 --max-rounds 200 --interactions 0 --quiet --out " +
+                     (dir / "ebm").string()).code == 0);
+  // Three new rows in another column order, no label; the second misses its duration.
+  std::ofstream(dir / "new.csv") << "\"job\";\"age\";\"marital\";\"education\";\"default\";\"balance\";\"housing\";\"loan\";\"duration\"\n"
+                                    "\"student\";21;\"single\";\"tertiary\";\"no\";300;\"no\";\"no\";480\n"
+                                    "\"admin.\";45;\"married\";\"secondary\";\"no\";1200;\"yes\";\"no\";\n"
+                                    "\"unknown\";70;\"divorced\";\"primary\";\"yes\";-20;\"no\";\"yes\";90\n";
+  const std::string fresh = " --csv " + (dir / "new.csv").string() + " --delimiter ';'";
+  Result p = run_candor("predict --run " + (dir / "mlp").string() + fresh + " --out " + (dir / "mlp.csv").string());
+  INFO(p.out);
+  REQUIRE(p.code == 0);
+  CHECK(p.out.find("1 of 3 rows have a missing input") != std::string::npos);
+  std::string mlp = slurp(dir / "mlp.csv");
+  CHECK(mlp.rfind("y_pred,score,age\n", 0) == 0);
+  CHECK(std::count(mlp.begin(), mlp.end(), '\n') == 4);
+  CHECK(mlp.find("\n,,\n") != std::string::npos);  // the row that could not be scored: empty fields
+  Result e = run_candor("ebm predict --run " + (dir / "ebm").string() + fresh + " --out " + (dir / "ebm.csv").string());
+  INFO(e.out);
+  REQUIRE(e.code == 0);
+  std::string ebm = slurp(dir / "ebm.csv");
+  CHECK(ebm.rfind("y_pred,score,age\n", 0) == 0);
+  CHECK(std::count(ebm.begin(), ebm.end(), '\n') == 4);
+  CHECK(ebm.find(",<25\n") != std::string::npos);
+  // A labelled file gets y_true too, and the run's own split is unchanged.
+  Result labelled = run_candor("predict --run " + (dir / "mlp").string() + " --csv " + fixture("bank.csv") +
+                               " --delimiter ';' --out " + (dir / "all.csv").string());
+  REQUIRE(labelled.code == 0);
+  std::string all = slurp(dir / "all.csv");
+  CHECK(all.rfind("y_true,y_pred,score,age\n", 0) == 0);
+  CHECK(std::count(all.begin(), all.end(), '\n') == 501);
+}

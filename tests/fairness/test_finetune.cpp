@@ -1,0 +1,263 @@
+// The fine-tuning recipe as a library (fairness/finetune.h) and its constraint machinery
+// (fairness/constraint.h): the dual ascent's arithmetic, the choice of the returned iterate, the
+// modes, determinism and bad options, on the synthetic biased data (datasets/builtin.h).
+#include <cmath>
+
+#include <doctest/doctest.h>
+
+#include "datasets/builtin.h"
+#include "datasets/encoder.h"
+#include "datasets/errors.h"
+#include "datasets/split.h"
+#include "datasets/labels.h"
+#include "fairness/evaluation.h"
+#include "fairness/finetune.h"
+#include "fairness/groups.h"
+#include "nn/layers.h"
+#include "nn/scoring.h"
+#include "tests/support/checks.h"
+
+using namespace candor;
+using namespace candor::fairness;
+using candor::testing::check_throws;
+
+namespace {
+
+// Train / validation rows of the synthetic data (group "b" is favoured), encoded.
+struct Data {
+  datasets::Encoded train, validation;
+  int64_t features = 0;
+};
+
+const Data& biased_data() {
+  static const Data data = [] {
+    datasets::SyntheticOptions so;
+    so.rows = 3000;
+    so.label_bias = 2.0;
+    so.seed = 3;
+    datasets::Dataset ds = datasets::make_synthetic(so);
+    datasets::Split split = datasets::stratified_split(datasets::binary_labels(ds.train, ds.schema), 0.3, 0.0, 1);
+    datasets::Table train = ds.train.select_rows(split.train), validation = ds.train.select_rows(split.validation);
+    datasets::Encoder encoder = datasets::Encoder::fit(train, ds.schema);
+    return Data{encoder.transform(train), encoder.transform(validation), static_cast<int64_t>(encoder.num_features())};
+  }();
+  return data;
+}
+
+nn::Tunable fresh_mlp(uint64_t seed = 0) {
+  Generator gen(seed);
+  nn::MlpOptions o;
+  o.hidden = {16};
+  return nn::tunable(nn::make_mlp(biased_data().features, 1, o, gen));
+}
+
+double validation_dpd(const nn::Tunable& t) {
+  const Data& d = biased_data();
+  return measured_gap(Gap::DemographicParity, nn::score(*t.model, d.validation), d.validation.sensitive[0]);
+}
+
+FinetuneOptions quick(double lambda) {
+  FinetuneOptions o;
+  o.lambda = lambda;
+  o.epochs = 4;
+  o.batch_size = 128;
+  o.lr = 1e-2;
+  return o;
+}
+
+std::vector<float> weights_of(const nn::Tunable& t) {
+  std::vector<float> all;
+  for (const auto& [name, p] : t.model->named_parameters()) {
+    std::vector<float> v = p.to_vector<float>();
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("constraint: parsing names the gap and the bound, and rejects everything else") {
+  Constraint c = parse_constraint("dp<=0.02");
+  CHECK(c.gap == Gap::DemographicParity);
+  CHECK(c.bound == 0.02);
+  CHECK(parse_constraint(" eo <= 0.05 ").gap == Gap::EqualizedOdds);
+  CHECK(parse_constraint("eopp<=0").bound == 0);
+  CHECK(to_string(parse_constraint("eopp<=0.1")) == "eopp<=0.1");
+  for (const char* bad : {"dp=0.02", "dp<=", "<=0.02", "parity<=0.1", "dp<=-0.1", "dp<=nan", "dp<=inf", "dp<=0.1x"}) {
+    CAPTURE(bad);
+    check_throws<ValueError>([&] { parse_constraint(bad); }, {bad, "expected GAP<=BOUND"});
+  }
+}
+
+TEST_CASE("constraint: dual ascent raises lambda by step * violation, never below 0, and ignores NaN") {
+  DualAscent dual({Gap::DemographicParity, 0.02}, 2.0, 1.0);
+  CHECK(dual.update(0.12) == doctest::Approx(1.2));   // 1 + 2 * (0.12 - 0.02)
+  CHECK(dual.update(0.02) == doctest::Approx(1.2));   // on the bound: unchanged
+  CHECK(dual.update(NAN) == doctest::Approx(1.2));    // undefined gap: unchanged
+  CHECK(dual.update(0.0) == doctest::Approx(1.16));   // slack lowers it
+  DualAscent low({Gap::EqualizedOdds, 0.5}, 10.0, 0.1);
+  CHECK(low.update(0.0) == 0.0);                      // projected onto lambda >= 0
+  check_throws<ValueError>([] { DualAscent({Gap::DemographicParity, 0.1}, 0.0, 1.0); }, {"step"});
+  check_throws<ValueError>([] { DualAscent({Gap::DemographicParity, 0.1}, 1.0, -1.0); }, {"initial multiplier"});
+  check_throws<ValueError>([] { DualAscent({Gap::DemographicParity, 0.1}, NAN, 1.0); }, {"step"});
+}
+
+TEST_CASE("finetune: the penalty shrinks the measured gap that lambda 0 leaves, and the run repeats bit for bit") {
+  const Data& d = biased_data();
+  nn::Tunable plain = fresh_mlp(), fair = fresh_mlp(), again = fresh_mlp();
+  FinetuneResult p = finetune(plain, d.train, d.validation, quick(0.0));
+  FinetuneResult f = finetune(fair, d.train, d.validation, quick(3.0));
+  finetune(again, d.train, d.validation, quick(3.0));
+  CHECK(p.penalised == std::vector<std::string>{"group"});  // the data's only sensitive feature
+  CHECK(validation_dpd(plain) > 0.2);
+  CHECK(validation_dpd(fair) < 0.5 * validation_dpd(plain));
+  CHECK(weights_of(fair) == weights_of(again));
+  // Penalty mode: the last iterate is returned, lambda stays as given, one record per epoch.
+  CHECK(f.chosen_step == f.steps);
+  CHECK(f.final_lambda == 3.0);
+  CHECK(f.iterates.empty());
+  REQUIRE(f.history.size() == 4);
+  CHECK(f.history[3].epoch == 4);
+  CHECK(f.history[3].validation.at("gap") == doctest::Approx(validation_dpd(fair)));
+  CHECK(f.history[3].lr < f.history[0].lr);  // the cosine decay
+  CHECK(f.trainable_parameters == f.total_parameters);
+}
+
+TEST_CASE("finetune: constrained mode returns the most accurate iterate within the bound on both row sets") {
+  const Data& d = biased_data();
+  nn::Tunable t = fresh_mlp();
+  FinetuneOptions o = quick(0.0);
+  o.constraint = parse_constraint("dp<=0.05");
+  o.dual_every = 5;
+  FinetuneResult r = finetune(t, d.train, d.validation, o);
+  REQUIRE(!r.iterates.empty());
+  CHECK(r.iterates.front().step == 0);  // the starting model is a candidate
+  CHECK(r.iterates.back().step == r.steps);
+  CHECK(r.bound_met);
+  CHECK(r.warnings.empty());
+  const Iterate* chosen = nullptr;
+  double best = -1;
+  for (const Iterate& it : r.iterates) {
+    CHECK(it.feasible == (it.train_gap <= 0.05 && it.validation_gap <= 0.05));
+    if (it.step == r.chosen_step) chosen = &it;
+    if (it.feasible) best = std::max(best, it.validation_accuracy);
+  }
+  REQUIRE(chosen != nullptr);
+  CHECK(chosen->feasible);
+  CHECK(chosen->validation_accuracy == best);
+  // The model holds the chosen iterate's weights: its measured gap is the recorded one.
+  CHECK(validation_dpd(t) == doctest::Approx(chosen->validation_gap).epsilon(1e-12));
+  // The multiplier moved by dual ascent on the training rows' gap, from 0 up while violated.
+  CHECK(r.iterates[1].lambda == doctest::Approx(std::max(0.0, 2.0 * (r.iterates[0].train_gap - 0.05))));
+}
+
+TEST_CASE("finetune: an unreachable bound is reported, and the closest iterate returned") {
+  const Data& d = biased_data();
+  nn::Tunable t = fresh_mlp();
+  FinetuneOptions o = quick(0.0);
+  o.epochs = 1;
+  o.lr = 1e-4;  // too little training to close the gap
+  o.constraint = parse_constraint("dp<=0.001");
+  FinetuneResult r = finetune(t, d.train, d.validation, o);
+  CHECK(!r.bound_met);
+  REQUIRE(r.warnings.size() >= 1);
+  CHECK(r.warnings[0].find("constraint dp<=0.001 not met") != std::string::npos);
+  double smallest = INFINITY, chosen = NAN;
+  for (const Iterate& it : r.iterates) {
+    const double v = std::max(it.train_gap, it.validation_gap);
+    smallest = std::min(smallest, v);
+    if (it.step == r.chosen_step) chosen = v;
+  }
+  CHECK(chosen == smallest);
+}
+
+TEST_CASE("finetune: head mode trains only the head; lora mode only the adapters") {
+  const Data& d = biased_data();
+  nn::Tunable head = fresh_mlp();
+  std::vector<float> before = weights_of(head);
+  FinetuneOptions o = quick(1.0);
+  o.mode = TuneMode::Head;
+  o.cache_features = true;
+  FinetuneResult r = finetune(head, d.train, d.validation, o);
+  CHECK(r.trainable_parameters == 16 + 1);  // the last Linear
+  std::vector<float> after = weights_of(head);
+  const size_t backbone = after.size() - 17;  // named_parameters order: 0.weight, 0.bias, 2.weight, 2.bias
+  CHECK(std::equal(before.begin(), before.begin() + static_cast<std::ptrdiff_t>(backbone), after.begin()));
+  CHECK(!std::equal(before.begin() + static_cast<std::ptrdiff_t>(backbone), before.end(),
+                    after.begin() + static_cast<std::ptrdiff_t>(backbone)));
+
+  nn::Tunable lora = fresh_mlp();
+  std::map<std::string, Tensor> base;
+  for (const auto& [name, p] : lora.model->named_parameters()) base[name] = p.detach().clone();
+  o.mode = TuneMode::Lora;
+  o.cache_features = false;
+  o.lora.rank = 2;
+  o.lora.targets.clear();  // the model's default: every Linear of an MLP
+  FinetuneResult l = finetune(lora, d.train, d.validation, o);
+  CHECK(l.adapted_layers == std::vector<std::string>{"0", "2"});
+  CHECK(l.lora.targets == std::vector<std::string>{"*"});
+  for (const auto& [name, p] : lora.model->named_parameters()) {
+    CAPTURE(name);
+    if (base.count(name)) CHECK(p.to_vector<float>() == base[name].to_vector<float>());
+  }
+}
+
+TEST_CASE("finetune: a model that collapses to one class is flagged") {
+  // Labels 1 on all but a handful of rows: the fitted model predicts 1 everywhere.
+  const Data& d = biased_data();
+  datasets::Encoded train = d.train, validation = d.validation;
+  train.y = ones({train.y.size(0)});
+  validation.y = ones({validation.y.size(0)});
+  nn::Tunable t = fresh_mlp();
+  FinetuneResult r = finetune(t, train, validation, quick(0.0));
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].find("predicts 1 for 100.00% of the validation rows") != std::string::npos);
+}
+
+TEST_CASE("finetune: bad options are clear errors") {
+  const Data& d = biased_data();
+  nn::Tunable t = fresh_mlp();
+  auto fails = [&](const FinetuneOptions& o, const std::vector<std::string>& parts) {
+    check_throws<ValueError>([&] { finetune(t, d.train, d.validation, o); }, parts);
+  };
+  FinetuneOptions o = quick(NAN);
+  fails(o, {"lambda must be finite"});
+  o = quick(-1);
+  fails(o, {"lambda must be finite and >= 0"});
+  o = quick(1);
+  o.epochs = 0;
+  fails(o, {"epochs (0)"});
+  o = quick(1);
+  o.cache_features = true;
+  fails(o, {"cache_features applies to head mode only"});
+  o = quick(1);
+  o.schedule = "sawtooth";
+  fails(o, {"sawtooth"});
+  o = quick(1);
+  o.sensitive = {"race"};
+  check_throws<datasets::DataError>([&] { finetune(t, d.train, d.validation, o); },
+                                    {"\"race\" is not a sensitive feature", "group"});
+  datasets::Encoded none = d.train;
+  none.sensitive.clear();
+  check_throws<ValueError>([&] { finetune(t, none, d.validation, quick(1)); }, {"no sensitive feature"});
+  datasets::Encoded two = d.train;
+  two.sensitive.push_back(two.sensitive[0]);
+  two.sensitive[1].name = "other";
+  check_throws<ValueError>([&] { finetune(t, two, d.validation, quick(1)); }, {"say which sensitive feature", "group, other"});
+}
+
+TEST_CASE("groups_of: the groups of encoded features equal make_groups on their values, intersections included") {
+  datasets::SensitiveFeature sex{"sex", {"F", "M"}, from_vector(std::vector<int64_t>{0, 1, 1, 0, 1}, {5})};
+  datasets::SensitiveFeature race{"race", {"A", "B", "C"}, from_vector(std::vector<int64_t>{2, 0, 2, 2, 0}, {5})};
+  for (bool all : {false, true}) {
+    Groups a = groups_of({sex, race}, all), b = make_groups({sex.values(), race.values()}, {"sex", "race"}, all);
+    CHECK(a.labels == b.labels);
+    CHECK(a.levels == b.levels);
+    CHECK(a.ids == b.ids);
+    CHECK(a.counts == b.counts);
+    CHECK(a.features == b.features);
+  }
+  Groups one = groups_of({sex});
+  CHECK(one.labels == std::vector<std::string>{"F", "M"});
+  CHECK(one.ids == std::vector<size_t>{0, 1, 1, 0, 1});
+}
