@@ -243,16 +243,17 @@ void add_ebm_command(CLI::App& app) {
   CLI::App* f = ebm->add_subcommand("fit", "fit an EBM (InterpretML's classifier defaults)");
   add_data_options(*f, fit->data);
   f->add_option("--out", fit->out, "run folder to write")->required();
-  f->add_option("--interactions", fit->interactions, "pairs chosen by FAST (default: 3 x features)")
+  f->add_option("--interactions", fit->interactions, "pairs chosen by FAST")
+      ->default_str("3 x features")
       ->check(CLI::NonNegativeNumber);
-  f->add_option("--outer-bags", fit->outer_bags, "bagged models to average (default 14)")
+  f->add_option("--outer-bags", fit->outer_bags, "bagged models to average")
       ->check(CLI::PositiveNumber);
-  f->add_option("--max-bins", fit->max_bins, "bins per feature for main effects (default 1024)");
-  f->add_option("--max-interaction-bins", fit->max_interaction_bins, "bins per feature for pairs (default 64)");
-  f->add_option("--max-rounds", fit->max_rounds, "cap on boosting rounds (default 50000)");
-  f->add_option("--learning-rate", fit->learning_rate, "learning rate (default 0.015)");
+  f->add_option("--max-bins", fit->max_bins, "bins per feature for main effects");
+  f->add_option("--max-interaction-bins", fit->max_interaction_bins, "bins per feature for pairs");
+  f->add_option("--max-rounds", fit->max_rounds, "cap on boosting rounds");
+  f->add_option("--learning-rate", fit->learning_rate, "learning rate");
   f->add_option("--monotone", fit->monotone, "monotone constraints: feature=+1,feature=-1")->delimiter(',');
-  f->add_option("--seed", fit->seed, "random seed (default 42)");
+  f->add_option("--seed", fit->seed, "random seed");
   f->add_flag("--quiet", fit->quiet, "no progress or metrics on the terminal");
   f->callback([fit] { run_fit(*fit); });
 

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // --threads may also follow the subcommand
   int threads = 0;
-  app.add_option("--threads", threads, "OpenMP threads (default: OMP_NUM_THREADS or all cores)")
+  app.add_option("--threads", threads, "OpenMP threads")
+      ->default_str("OMP_NUM_THREADS or all cores")
       ->check(CLI::NonNegativeNumber);
   app.parse_complete_callback([&] {
     if (threads > 0) omp_set_num_threads(threads);

@@ -20,17 +20,19 @@
 
 namespace candor::datasets {
 
+// Every field has a default, so designated initializers may name only the ones they need.
 struct DataSource {
-  std::string name;                    // a built-in dataset (builtin_names()); empty when file is set
-  std::string file;                    // or a user's file: CSV, or ARFF when it ends in .arff
-  std::string label;                   // file only: the label column
-  std::vector<std::string> positive;   // file only: label values that mean 1 (default: numbers != 0)
-  std::vector<std::string> sensitive;  // sensitive columns; replace a built-in's when given
-  std::map<std::string, std::vector<double>> sensitive_bins;  // numeric sensitive column -> cut points
-  bool exclude_sensitive = false;      // the sensitive columns are not model inputs
-  std::vector<std::string> categorical, drop;  // forced categorical; not model inputs
-  std::string delimiter = ",";         // CSV field separator (one character)
-  std::string data_dir;                // where built-in files live (default: the shipped data)
+  std::string name{};                    // a built-in dataset (builtin_names()); empty when file is set
+  std::string file{};                    // or a user's file: CSV, or ARFF when it ends in .arff
+  std::string label{};                   // file only: the label column
+  std::vector<std::string> positive{};   // file only: label values that mean 1 (default: numbers != 0)
+  std::vector<std::string> sensitive{};  // sensitive columns; replace a built-in's when given
+  std::map<std::string, std::vector<double>> sensitive_bins{};  // numeric sensitive column -> cut points
+  bool exclude_sensitive = false;        // the sensitive columns are not model inputs
+  std::vector<std::string> categorical{};  // forced categorical
+  std::vector<std::string> drop{};         // not model inputs (a sensitive one stays a group label)
+  std::string delimiter = ",";           // CSV field separator (one character)
+  std::string data_dir{};                // where built-in files live (default: the shipped data)
   double validation_fraction = 0.1;    // of the rows left after the test rows
   double test_fraction = 0.2;          // ignored for Adult, which has its own test file
 };

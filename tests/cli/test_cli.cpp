@@ -124,3 +124,18 @@ TEST_CASE("cli: usage errors exit 2 and runtime errors exit 1, each with one cle
   CHECK(help.code == 0);
   CHECK(help.out.find("--hidden") != std::string::npos);
 }
+
+TEST_CASE("cli: every --help shows the options' defaults") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"train", "--epochs INT:POSITIVE=20"},           {"finetune", "--epochs INT:POSITIVE=10"},
+      {"finetune", "--schedule TEXT:{cosine,linear,constant}=cosine"},
+      {"finetune", "--dual-every INT:POSITIVE=20"},     {"sweep", "--lambdas FLOAT=[0,0.25,0.5,1,2,4]"},
+      {"eval", "--bootstrap INT:NONNEGATIVE=200"},      {"ebm fit", "--outer-bags UINT:POSITIVE=14"},
+      {"ebm fit", "--interactions INT:NONNEGATIVE=3 x features"}, {"predict", "--delimiter TEXT=,"}};
+  for (const auto& [command, line] : cases) {
+    Result r = run_candor(command + " --help");
+    INFO(command, ": ", r.out);
+    CHECK(r.code == 0);
+    CHECK(r.out.find(line) != std::string::npos);
+  }
+}
