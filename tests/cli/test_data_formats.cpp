@@ -102,6 +102,13 @@ TEST_CASE("data formats: bank marketing's ';' CSV with age cut at 25") {
                            (dir / "x").string());
   CHECK(bins.code == 2);
   CHECK(bins.out.find("\"age:x\"") != std::string::npos);
+  // Audited by marital status without the model reading it (--drop of a sensitive column).
+  Result marital = run_candor("train " + bank + " --delimiter ';' --sensitive marital --drop marital --epochs 1 --quiet --out " +
+                              (dir / "marital").string());
+  INFO(marital.out);
+  REQUIRE(marital.code == 0);
+  Result eval = run_candor("eval --run " + (dir / "marital").string() + " --bootstrap 0");
+  CHECK(eval.out.find("\"marital\"") != std::string::npos);
   nlohmann::json m = whole_recipe(dir, bank + " --delimiter ';' --sensitive age --sensitive-bins age:25", "age");
   CHECK(sensitive_section(m, "before", "age")["groups"] == nlohmann::json::array({"<25", ">=25"}));
   // The predictions name each row's group, so the audit sees the same two groups.

@@ -121,3 +121,39 @@ TEST_CASE("finetune: bad input is one clear error line") {
     CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
   }
 }
+
+TEST_CASE("finetune: a bound that cannot be met is said on stderr and in metrics.json") {
+  fs::path dir = trained();
+  Result r = candor::testing::run_candor("finetune --init " + (dir / "base" / "model.safetensors").string() +
+                                         " --constraint 'dp<=0.001' --lr 1e-7 --epochs 1 --bootstrap 0 --quiet --out " +
+                                         (dir / "unmet").string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("warning: constraint dp<=0.001 not met") != std::string::npos);
+  nlohmann::json m = read_json(dir / "unmet" / "metrics.json");
+  CHECK(m["constraint"]["met"] == false);
+  REQUIRE(m["warnings"].size() == 1);
+  CHECK(m["warnings"][0].get<std::string>().find("returned the closest") != std::string::npos);
+  // Without --quiet the summary says it too.
+  Result loud = candor::testing::run_candor("finetune --init " + (dir / "base" / "model.safetensors").string() +
+                                            " --constraint 'dp<=0.001' --lr 1e-7 --epochs 1 --bootstrap 0 --out " +
+                                            (dir / "unmet2").string());
+  CHECK(loud.out.find("constraint dp<=0.001 NOT MET") != std::string::npos);
+}
+
+TEST_CASE("finetune: a model that predicts one class for almost every row is flagged") {
+  fs::path dir = scratch("one_class");
+  {
+    std::ofstream csv(dir / "skewed.csv");
+    csv << "x,group,y\n";
+    for (int i = 0; i < 400; ++i) csv << (i % 17) * 0.1 << "," << (i % 2 ? "a" : "b") << "," << (i % 200 == 0 ? 0 : 1) << "\n";
+  }
+  const std::string data = "--csv " + (dir / "skewed.csv").string() + " --label y --sensitive group";
+  REQUIRE(candor::testing::run_candor("train " + data + " --hidden 4 --epochs 2 --quiet --out " + (dir / "base").string()).code == 0);
+  Result r = candor::testing::run_candor("finetune --init " + (dir / "base" / "model.safetensors").string() +
+                                         " --lambda 0 --epochs 1 --bootstrap 0 --quiet --out " + (dir / "ft").string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("for 100.00% of the validation rows: it has collapsed to one class") != std::string::npos);
+  CHECK(read_json(dir / "ft" / "metrics.json")["warnings"].size() == 1);
+}
