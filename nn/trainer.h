@@ -2,8 +2,8 @@
 // a chosen validation metric, the best weights kept, one JSON line logged per epoch.
 //
 // The loop does not know where batches come from or what the loss is: the caller passes hooks
-// (the CLI builds them from datasets::DataLoader; fairness fine-tuning adds its penalty in
-// batch_loss). That keeps nn/ independent of datasets/ and the loss line visible to the reader.
+// (nn::train_classifier builds them from a datasets::DataLoader, a language model from random
+// windows of text). That keeps the loop generic and the loss line visible to the reader.
 #pragma once
 
 #include <functional>

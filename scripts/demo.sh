@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job (`make demo`): train an MLP on UCI Adult, fine-tune it with the demographic-parity
-# penalty for sex, print accuracy and fairness for sex and race before and after, sweep the
-# penalty weight for the accuracy-fairness plot, audit the predictions, and fit an Explainable
-# Boosting Machine beside the network; then pretrain an FT-Transformer on the same data and
-# fine-tune it with LoRA adapters and the same penalty. Everything lands in runs/demo/.
+# penalty for sex (and again under the constraint DPD <= 0.02), print accuracy and fairness for
+# sex and race before and after, sweep the penalty weight for the accuracy-fairness plot, audit
+# the predictions, and fit an Explainable Boosting Machine beside the network; then pretrain an
+# FT-Transformer on the same data and fine-tune it with LoRA adapters and the same penalty.
+# Everything lands in runs/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 candor=${CANDOR:-./build/cli/candor}
@@ -17,6 +18,11 @@ echo
 echo "== 2. fine-tune with loss = bce + 0.7 * demographic-parity gap (sex)"
 "$candor" finetune --init "$out/train/model.safetensors" --sensitive sex --penalty dp --lambda 0.7 \
   --epochs 10 --out "$out/finetune"
+
+echo
+echo "== 2b. the same under a constraint instead: demographic parity difference <= 0.02 (sex)"
+"$candor" finetune --init "$out/train/model.safetensors" --sensitive sex --constraint "dp<=0.02" \
+  --epochs 10 --out "$out/constrained"
 
 echo
 echo "== 3. sweep the penalty weight: accuracy against the demographic parity difference"
