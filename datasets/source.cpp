@@ -75,6 +75,13 @@ bool is_arff(const std::string& path) {
   return ext == ".arff";
 }
 
+CsvOptions csv_options(const std::string& delimiter) {
+  if (delimiter.size() != 1) throw ValueError(fmt::format("the CSV delimiter must be one character, got \"{}\"", delimiter));
+  CsvOptions options;
+  options.delimiter = delimiter[0];
+  return options;
+}
+
 bool contains(const std::vector<std::string>& list, const std::string& name) {
   return std::find(list.begin(), list.end(), name) != list.end();
 }
@@ -113,12 +120,7 @@ Dataset load_dataset(const DataSource& s) {
     schema.sensitive_bins = s.sensitive_bins;
     schema.sensitive_as_features = !s.exclude_sensitive;
     if (is_arff(s.file)) return load_arff(s.file, schema);
-    if (s.delimiter.size() != 1) {
-      throw ValueError(fmt::format("the CSV delimiter must be one character, got \"{}\"", s.delimiter));
-    }
-    CsvOptions options;
-    options.delimiter = s.delimiter[0];
-    return load_csv(s.file, schema, options);
+    return load_csv(s.file, schema, csv_options(s.delimiter));
   }
   if (s.name.empty()) throw ValueError("say which data to use: a built-in dataset or a file");
   Dataset ds = load_builtin(s.name, s.data_dir.empty() ? default_data_dir() : s.data_dir);
@@ -159,10 +161,7 @@ NewRows load_new_rows(const std::string& path, const std::string& delimiter, con
     raw = std::move(arff.table);
     rows.warnings = std::move(arff.warnings);
   } else {
-    if (delimiter.size() != 1) throw ValueError(fmt::format("the CSV delimiter must be one character, got \"{}\"", delimiter));
-    CsvOptions options;
-    options.delimiter = delimiter[0];
-    raw = read_csv(path, options);
+    raw = read_csv(path, csv_options(delimiter));
   }
   rows.labelled = raw.has_column(schema.label);
   rows.table = make_unlabelled_table(raw, schema);

@@ -1,3 +1,5 @@
+// The ARFF reader: the law school and Dutch census layouts, quoting, comments, line ends, the
+// undeclared-nominal warning, and an error naming file, line and column for each malformed input.
 #include <string>
 #include <vector>
 
@@ -5,25 +7,17 @@
 
 #include "datasets/arff.h"
 #include "datasets/errors.h"
+#include "tests/datasets/raw_rows.h"
 #include "tests/support/temp_dir.h"
 
 using namespace candor;
 using namespace candor::datasets;
 using Strings = std::vector<std::string>;
+using candor::testing::missing_row;
+using candor::testing::row_of;
 using Kind = ArffAttribute::Kind;
 
 namespace {
-// Row `row` of `t` across all columns.
-Strings row_of(const RawTable& t, size_t row) {
-  Strings out;
-  for (const auto& col : t.cells) out.push_back(col.at(row));
-  return out;
-}
-std::vector<bool> missing_row(const RawTable& t, size_t row) {
-  std::vector<bool> out;
-  for (const auto& col : t.missing) out.push_back(col.at(row));
-  return out;
-}
 // Checks that parsing `text` as "f.arff" throws a DataError whose message contains `part`.
 void check_error(const std::string& text, const std::string& part) {
   INFO("text: " << text);

@@ -5,25 +5,17 @@
 
 #include "datasets/csv.h"
 #include "datasets/errors.h"
-#include "tests/support/temp_dir.h"
+#include "tests/datasets/raw_rows.h"
 #include "tests/support/checks.h"
+#include "tests/support/temp_dir.h"
 
 using namespace candor;
 using namespace candor::datasets;
 using Strings = std::vector<std::string>;
+using candor::testing::missing_row;
+using candor::testing::row_of;
 
 namespace {
-// Row `row` of `t` across all columns.
-Strings row_of(const RawTable& t, size_t row) {
-  Strings out;
-  for (const auto& col : t.cells) out.push_back(col.at(row));
-  return out;
-}
-std::vector<bool> missing_row(const RawTable& t, size_t row) {
-  std::vector<bool> out;
-  for (const auto& col : t.missing) out.push_back(col.at(row));
-  return out;
-}
 CsvOptions no_header(Strings names) {
   CsvOptions o;
   o.header = false;
