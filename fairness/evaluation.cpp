@@ -27,9 +27,12 @@ nlohmann::json evaluate_split(const nn::Scores& scores, const std::vector<datase
   return section;
 }
 
+MetricFrame metric_frame(const nn::Scores& scores, const std::vector<datasets::SensitiveFeature>& features) {
+  return MetricFrame(Predictions{scores.y, nn::thresholded(scores.score), scores.score, scores.weight}, groups_of(features));
+}
+
 double measured_gap(Gap gap, const nn::Scores& scores, const datasets::SensitiveFeature& feature) {
-  Predictions p{scores.y, nn::thresholded(scores.score), {}, scores.weight};
-  MetricFrame frame(p, groups_of({feature}));
+  MetricFrame frame(Predictions{scores.y, nn::thresholded(scores.score), {}, scores.weight}, groups_of({feature}));
   switch (gap) {
     case Gap::DemographicParity: return demographic_parity_difference(frame);
     case Gap::EqualOpportunity: return equal_opportunity_difference(frame);

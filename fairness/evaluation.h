@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/sensitive.h"
+#include "fairness/metric_frame.h"
 #include "fairness/penalty.h"
 #include "fairness/report.h"
 #include "nn/scoring.h"
@@ -17,6 +18,10 @@ namespace candor::fairness {
 // The audit's input: labels, predictions at the 0.5 threshold, scores, weights and the features'
 // group names per row.
 AuditInput audit_input(const nn::Scores& scores, const std::vector<datasets::SensitiveFeature>& sensitive);
+
+// A MetricFrame of the scores thresholded at 0.5, grouped by the features (their intersection
+// when there are several): what a lab reads per-group rates from.
+MetricFrame metric_frame(const nn::Scores& scores, const std::vector<datasets::SensitiveFeature>& features);
 
 // nn::task_metrics plus "fairness": audit_json of every feature (no intersection section).
 nlohmann::json evaluate_split(const nn::Scores& scores, const std::vector<datasets::SensitiveFeature>& sensitive,

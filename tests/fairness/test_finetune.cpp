@@ -261,3 +261,16 @@ TEST_CASE("groups_of: the groups of encoded features equal make_groups on their 
   CHECK(one.labels == std::vector<std::string>{"F", "M"});
   CHECK(one.ids == std::vector<size_t>{0, 1, 1, 0, 1});
 }
+
+TEST_CASE("evaluation: metric_frame and measured_gap read the scores at the 0.5 threshold") {
+  nn::Scores s{{1, 0, 1, 0, 1, 0}, {0.9, 0.6, 0.4, 0.2, 0.7, 0.5}, {1, 1, 1, 1, 1, 1}};
+  datasets::SensitiveFeature g{"g", {"a", "b"}, from_vector(std::vector<int64_t>{0, 0, 0, 1, 1, 1}, {6})};
+  MetricFrame frame = metric_frame(s, {g});
+  // a: predictions 1, 1, 0 (selection 2/3); b: 0, 1, 1 (2/3, the 0.5 tie counts as 1).
+  CHECK(frame.by_group(Metric::SelectionRate, 0) == doctest::Approx(2.0 / 3));
+  CHECK(frame.by_group(Metric::SelectionRate, 1) == doctest::Approx(2.0 / 3));
+  CHECK(measured_gap(Gap::DemographicParity, s, g) == doctest::Approx(0.0));
+  // TPR: a 1/2, b 1/1; FPR: a 1/1, b 1/2: both differences 0.5.
+  CHECK(measured_gap(Gap::EqualOpportunity, s, g) == doctest::Approx(0.5));
+  CHECK(measured_gap(Gap::EqualizedOdds, s, g) == doctest::Approx(0.5));
+}
