@@ -1,10 +1,12 @@
 #include "cli/data_options.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/commands.h"
 #include "engine/error.h"
 
 namespace candor::cli {
@@ -23,9 +25,10 @@ void add_data_options(CLI::App& command, datasets::DataSource& data) {
           auto [column, cuts] = datasets::parse_bins(text);
           data.sensitive_bins[column] = cuts;
         } catch (const ValueError& e) {
-          throw CLI::ValidationError("--sensitive-bins", e.what());
+          throw CLI::ValidationError(e.what());
         }
       })
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->type_name("COLUMN:CUTS");
   command.add_flag("--exclude-sensitive", data.exclude_sensitive,
                    "the sensitive columns are not model inputs (audit and penalise by what the model never sees; "
@@ -33,12 +36,24 @@ void add_data_options(CLI::App& command, datasets::DataSource& data) {
   command.add_option("--categorical", data.categorical, "columns to treat as categorical (e.g. number codes)")
       ->delimiter(',');
   command.add_option("--drop", data.drop, "columns the model does not read")->delimiter(',');
-  command.add_option("--delimiter", data.delimiter, "CSV field separator (--csv)");
+  command.add_option("--delimiter", data.delimiter, "CSV field separator (--csv); '\\t' or tab for a tab");
   command.add_option("--data-dir", data.data_dir, "directory holding the built-in datasets' files");
   command.add_option("--validation-fraction", data.validation_fraction, "share of training rows held out")
       ->check(CLI::Range(0.0, 0.9));
   command.add_option("--test-fraction", data.test_fraction, "share of rows held out for test (not Adult)")
       ->check(CLI::Range(0.0, 0.9));
+}
+
+void check_data_options(const datasets::DataSource& data) {
+  if (data.name.empty() == data.file.empty()) {
+    throw UsageError("say which data to use: --data NAME (a built-in dataset) or --csv FILE, one of them");
+  }
+  if (!data.file.empty() && data.label.empty()) throw UsageError(fmt::format("--csv {} needs --label COLUMN", data.file));
+  for (const auto& [column, cuts] : data.sensitive_bins) {
+    if (std::find(data.sensitive.begin(), data.sensitive.end(), column) == data.sensitive.end()) {
+      throw UsageError(fmt::format("--sensitive-bins {}: {} is not one of --sensitive", column, column));
+    }
+  }
 }
 
 void print_warnings(const std::vector<std::string>& warnings) {

@@ -95,6 +95,7 @@ void print_fit_summary(const Model& model, const nlohmann::json& metrics, const 
 }
 
 void run_fit(const EbmFitArgs& args) {
+  check_data_options(args.data);
   const fs::path out(args.out);
   fs::create_directories(out / "plots");
   datasets::Splits splits = datasets::load_splits(args.data, args.seed);
@@ -173,7 +174,7 @@ LoadedEbm load_run(const std::string& run) {
 }
 
 void run_explain(const EbmRunArgs& args) {
-  if (args.global == (args.row >= 0)) throw ValueError("ebm explain needs --global or --row N");
+  if (args.global == (args.row >= 0)) throw UsageError("ebm explain needs --global or --row N, one of them");
   if (args.global) {
     const Model model = explain::ebm::load_model((fs::path(args.run) / "model.ebm.json").string());
     fmt::print("{}\n", explain::ebm::explain_global(model).dump(2));
@@ -196,12 +197,14 @@ void add_sensitive(PredictionRows& rows, const datasets::Table& table, const dat
     if (!table.has_column(c)) continue;
     const datasets::Column& col = table.column(c);
     const auto bins = schema.sensitive_bins.find(c);
+    const std::vector<std::string> labels = bins != schema.sensitive_bins.end() ? datasets::bin_labels(bins->second)
+                                                                                : std::vector<std::string>{};
     std::vector<std::string> values;
     for (size_t i = 0; i < table.rows(); ++i) {
       if (col.missing[i]) {
         values.emplace_back();
       } else if (bins != schema.sensitive_bins.end()) {
-        values.push_back(datasets::bin_labels(bins->second)[datasets::bin_of(bins->second, col.numbers[i])]);
+        values.push_back(labels[static_cast<size_t>(datasets::bin_of(bins->second, col.numbers[i]))]);
       } else {
         values.push_back(col.is_numeric() ? fmt::format("{}", col.numbers[i]) : col.values[i]);
       }

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/data_options.h"
 #include "cli/run_folder.h"
+#include "datasets/errors.h"
 #include "engine/engine.h"
 #include "fairness/evaluation.h"
 #include "nn/gpt2.h"
@@ -31,18 +32,26 @@ struct Start {
   std::function<void(const std::string& path, const std::map<std::string, Tensor>& state)> save;
 };
 
-// A candor checkpoint (MLP or FT-Transformer), its data split and encoded as at training time
-// (or the user's own data, typed as the encoder expects).
+// A candor checkpoint (MLP or FT-Transformer), its data split and encoded as at training time, or
+// the user's own data (--data / --csv) typed as the encoder read its training rows.
 Start start_from_checkpoint(const FinetuneConfig& c) {
   nn::LoadedRun run = nn::load_checkpoint(c.init);
   datasets::DataSource data = run.config.data;
+  const datasets::DataSource defaults;
   if (!c.data.name.empty() || !c.data.file.empty()) {
+    const datasets::Schema typed = run.encoder.schema();
     data = c.data;
-    data.sensitive = run.encoder.sensitive();
-    data.sensitive_bins.clear();
-    for (size_t k = 0; k < data.sensitive.size(); ++k) {
-      if (!run.encoder.sensitive_bins(k).empty()) data.sensitive_bins[data.sensitive[k]] = run.encoder.sensitive_bins(k);
-    }
+    data.sensitive = typed.sensitive;
+    data.sensitive_bins = typed.sensitive_bins;
+    data.categorical.insert(data.categorical.end(), typed.categorical.begin(), typed.categorical.end());
+    data.exclude_sensitive = !typed.sensitive_as_features;
+  } else if (!c.data.sensitive_bins.empty() || !c.data.drop.empty() || !c.data.categorical.empty() ||
+             c.data.exclude_sensitive || !c.data.label.empty() || !c.data.positive.empty() ||
+             c.data.delimiter != defaults.delimiter || c.data.validation_fraction != defaults.validation_fraction ||
+             c.data.test_fraction != defaults.test_fraction) {
+    throw UsageError("--sensitive-bins, --drop, --categorical, --exclude-sensitive, --label, --positive, --delimiter and "
+                     "the split fractions describe --data or --csv; without them the checkpoint's own data is split "
+                     "and typed as at training");
   } else if (!c.data.data_dir.empty()) {
     data.data_dir = c.data.data_dir;
   }
@@ -87,6 +96,20 @@ Start start_from_language_model(const FinetuneConfig& c) {
     nn::save_safetensors(path, state, {{"candor.text_classifier", text.dump()}, {"candor.encoder", encoder.to_json().dump()}});
   };
   return s;
+}
+
+// The features to penalise: the ones --sensitive names, or the data's only one; said up front,
+// before any work, when the data has several and none is named.
+std::vector<std::string> penalised_features(const FinetuneConfig& c, const datasets::Encoded& train) {
+  std::vector<std::string> names;
+  for (const datasets::SensitiveFeature& f : train.sensitive) names.push_back(f.name);
+  if (!c.data.sensitive.empty()) {
+    datasets::select_features(train.sensitive, c.data.sensitive);  // DataError naming an unknown one
+    return c.data.sensitive;
+  }
+  if (names.size() == 1) return names;
+  if (names.empty()) throw UsageError("the model's data has no sensitive column to penalise (train it with --sensitive)");
+  throw UsageError(fmt::format("say which sensitive column to penalise: --sensitive {}", datasets::join_names(names)));
 }
 
 nlohmann::json to_json(const fairness::Iterate& it) {
@@ -190,14 +213,23 @@ nlohmann::json run_finetune(const FinetuneConfig& c) {
   fairness::FinetuneOptions options = finetune_options(c);
   Start s = c.pretrained.empty() ? start_from_checkpoint(c) : start_from_language_model(c);
   nn::Module& model = *s.tunable.model;
+  options.sensitive = penalised_features(c, s.train);
 
+  // Reports cover every sensitive feature, and the penalised intersection when there is one.
   fairness::AuditOptions audit;
   audit.bootstrap.replicates = static_cast<int>(c.bootstrap);
   audit.bootstrap.seed = c.seed;
+  auto reported = [&](const datasets::Encoded& rows) {
+    std::vector<datasets::SensitiveFeature> features = rows.sensitive;
+    if (options.sensitive.size() > 1) {
+      features.push_back(datasets::intersection(datasets::select_features(rows.sensitive, options.sensitive)));
+    }
+    return features;
+  };
   auto report = [&] {
     return nlohmann::json{
-        {"validation", fairness::evaluate_split(nn::score(model, s.validation), s.validation.sensitive, audit)},
-        {"test", fairness::evaluate_split(nn::score(model, s.test), s.test.sensitive, audit)}};
+        {"validation", fairness::evaluate_split(nn::score(model, s.validation), reported(s.validation), audit)},
+        {"test", fairness::evaluate_split(nn::score(model, s.test), reported(s.test), audit)}};
   };
   nlohmann::json metrics = {{"mode", c.mode}, {"before", report()}};
 

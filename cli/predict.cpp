@@ -1,13 +1,15 @@
 // candor predict: one CSV row per example with the predicted label, the score and the sensitive
 // columns' groups, for a run's model on a split of its data (with the true label), or on every
 // row of a file of new rows (--csv; the label column is optional: y_true is written when the file
-// has it). Rows of a new file with a missing input are written with empty fields.
+// has it). Rows of a new file with a missing input are written with empty fields; a missing or
+// new group value is written as it is.
 #include <cmath>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "datasets/labels.h"
 #include "cli/data_options.h"
 #include "cli/run_folder.h"
 #include "nn/run.h"
@@ -18,6 +20,7 @@ namespace candor::cli {
 namespace {
 struct PredictArgs {
   std::string run, adapter, split = "test", out, csv, delimiter = ",";
+  CLI::Option* split_option = nullptr;  // to tell an explicit --split from the default
 };
 
 // Every row of `table` (encoded), with NaN scores for the rows the encoder could not use.
@@ -44,6 +47,9 @@ PredictionRows rows_of(const nn::LoadedRun& run, const datasets::Table& table, b
 }
 
 void run_predict(const PredictArgs& args) {
+  if (!args.csv.empty() && args.split_option->count() > 0) {
+    throw UsageError("--split picks rows of the run's own data; --csv scores every row of its file: give one of them");
+  }
   nn::LoadedRun run = nn::load_run(args.run, args.adapter);
   if (args.csv.empty()) {
     datasets::Splits splits = datasets::load_splits(run.config.data, run.config.seed);
@@ -53,13 +59,7 @@ void run_predict(const PredictArgs& args) {
   datasets::NewRows rows = datasets::load_new_rows(args.csv, args.delimiter, run.encoder.schema());
   print_warnings(rows.warnings);
   PredictionRows out = rows_of(run, rows.table, false);
-  if (rows.labelled) {
-    // y_true for the rows whose label the encoder reads (the others stay empty).
-    datasets::Encoded labelled = run.encoder.transform(rows.table);
-    std::vector<double> y = labelled.y.to_vector<double>();
-    out.y_true.assign(rows.table.rows(), NAN);
-    for (size_t i = 0; i < labelled.kept_rows.size(); ++i) out.y_true[labelled.kept_rows[i]] = y[i];
-  }
+  if (rows.labelled) out.y_true = datasets::binary_labels(rows.table, run.encoder.schema());  // NaN where missing
   const auto unscored = std::count_if(out.score.begin(), out.score.end(), [](double p) { return std::isnan(p); });
   if (unscored > 0) print_warnings({fmt::format("{} of {} rows have a missing input and were not scored (empty y_pred)", unscored, out.score.size())});
   write_predictions(args.out, out);
@@ -71,8 +71,8 @@ void add_predict_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("predict", "write a run's predictions as CSV");
   cmd->add_option("--run", args->run, "run folder written by candor train")->required();
   cmd->add_option("--adapter", args->adapter, "LoRA adapters to apply on top (a LoRA fine-tune's adapter.safetensors)");
-  cmd->add_option("--split", args->split, "split of the run's data: train, validation or test")
-      ->check(CLI::IsMember({"train", "validation", "test"}));
+  args->split_option = cmd->add_option("--split", args->split, "split of the run's data: train, validation or test")
+                           ->check(CLI::IsMember({"train", "validation", "test"}));
   cmd->add_option("--csv,--file", args->csv, "score every row of this CSV or ARFF file instead (the label is optional)");
   cmd->add_option("--delimiter", args->delimiter, "CSV field separator (--csv)");
   cmd->add_option("--out", args->out, "CSV file to write")->required();

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "cli/finetune_run.h"
@@ -39,7 +40,7 @@ nlohmann::json point_of(const nlohmann::json& split, const std::string& feature,
 double number(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : NAN; }
 
 void run_sweep(const SweepArgs& args) {
-  if (args.lambdas.empty()) throw ValueError("sweep: --lambdas needs at least one value");
+  if (args.lambdas.empty()) throw UsageError("sweep: --lambdas needs at least one value");
   std::filesystem::create_directories(args.base.out);
   nlohmann::json points = nlohmann::json::array();
   nlohmann::json before;
@@ -52,7 +53,7 @@ void run_sweep(const SweepArgs& args) {
     c.quiet = true;
     c.out = (std::filesystem::path(args.base.out) / fmt::format("lambda_{}", i)).string();
     nlohmann::json m = run_finetune(c);
-    feature = m["penalised"][0];
+    feature = fmt::format("{}", fmt::join(m["penalised"].get<std::vector<std::string>>(), "|"));  // the intersection's name
     before = m["before"];
     points.push_back({{"lambda", args.lambdas[i]}, {"run", c.out},
                       {"validation", point_of(m["after"]["validation"], feature, args.penalty)},
@@ -129,7 +130,9 @@ void add_sweep_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("sweep", "fine-tune over a grid of lambdas and plot accuracy against fairness");
   cmd->add_option("--init", args->base.init, "checkpoint to start from")->required();
   cmd->add_option("--penalty", args->penalty, "dp, eo or eopp")->check(CLI::IsMember({"dp", "eo", "eopp"}));
-  cmd->add_option("--lambdas", args->lambdas, "penalty weights, e.g. 0,0.5,1,2")->delimiter(',');
+  cmd->add_option("--lambdas", args->lambdas, "penalty weights, e.g. 0,0.5,1,2")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--select", args->select_bound, "pick the most accurate model with validation gap <= this")
       ->check(CLI::NonNegativeNumber);
   add_finetune_options(*cmd, args->base);

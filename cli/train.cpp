@@ -22,6 +22,7 @@ struct TrainArgs {
 }  // namespace
 
 void run_train(const nn::RunConfig& config, const std::string& out, bool quiet) {
+  check_data_options(config.data);
   std::filesystem::create_directories(out);
   datasets::Splits splits = datasets::load_splits(config.data, config.seed);
   print_warnings(splits.warnings);

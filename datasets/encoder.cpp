@@ -177,19 +177,20 @@ void Encoder::check_columns(const Table& table, bool labelled) const {
                                   s, binned ? "numeric: it is binned" : "categorical"));
     }
   }
-  if (!weight_.empty() && !need(table, weight_, "weight").is_numeric()) {
+  if (!weight_.empty() && (labelled || table.has_column(weight_)) && !need(table, weight_, "weight").is_numeric()) {
     throw DataError(fmt::format("encoder: weight column \"{}\" must be numeric", weight_));
   }
   for (const Feature& f : features_) check_type(need(table, f.column, "feature"), f.type);
 }
 
 std::vector<size_t> Encoder::usable_rows(const Table& table, bool labelled) const {
+  // Rows to score need their inputs only: a missing group label or weight does not stop scoring.
   std::vector<const Column*> required;
-  if (labelled) required.push_back(&table.column(label_));
-  for (const std::string& s : sensitive_) {
-    if (table.has_column(s)) required.push_back(&table.column(s));
+  if (labelled) {
+    required.push_back(&table.column(label_));
+    for (const std::string& s : sensitive_) required.push_back(&table.column(s));
+    if (!weight_.empty()) required.push_back(&table.column(weight_));
   }
-  if (!weight_.empty()) required.push_back(&table.column(weight_));
   if (options_.missing == EncoderOptions::Missing::Drop) {
     for (const Feature& f : features_) required.push_back(&table.column(f.column));
   }
@@ -258,33 +259,40 @@ Encoded Encoder::encode(const Table& table, bool labelled) const {
   for (size_t s = 0; s < sensitive_.size(); ++s) {
     if (!table.has_column(sensitive_[s])) continue;  // unlabelled rows without it (check_columns)
     const Column& c = table.column(sensitive_[s]);
+    const auto bins = bins_.find(sensitive_[s]);
+    // New rows to score may show a group training never saw, or none (a missing value, named
+    // ""): they get ids after the training groups. Labelled rows may not (the ids must mean
+    // what they meant in training).
+    std::vector<std::string> groups = groups_[s];
+    auto index = index_of(groups);
+    auto id_of = [&](const std::string& value, size_t row) {
+      auto it = index.find(value);
+      if (it != index.end()) return it->second;
+      if (labelled) {
+        throw DataError(fmt::format("encoder: sensitive column \"{}\" has value \"{}\" (table row {}) that the "
+                                    "training rows do not have (groups: {})",
+                                    sensitive_[s], value, row, join_names(groups_[s])));
+      }
+      groups.push_back(value);
+      return index[value] = static_cast<int64_t>(groups.size() - 1);
+    };
     std::vector<int64_t> ids(rows.size());
-    if (auto bins = bins_.find(sensitive_[s]); bins != bins_.end()) {
-      const std::vector<double>& cuts = bins->second;
-      for (size_t i = 0; i < rows.size(); ++i) {
-        ids[i] = bin_of(cuts, c.numbers[rows[i]]);
-      }
-      out.sensitive.push_back({sensitive_[s], groups_[s], from_vector(ids, {n})});
-      continue;
-    }
-    auto index = index_of(groups_[s]);
     for (size_t i = 0; i < rows.size(); ++i) {
-      auto it = index.find(c.values[rows[i]]);
-      if (it == index.end()) {
-        throw DataError(
-            fmt::format("encoder: sensitive column \"{}\" has value \"{}\" (table row "
-                        "{}) that the training rows do not have (groups: {})",
-                        sensitive_[s], c.values[rows[i]], rows[i], join_names(groups_[s])));
+      const size_t row = rows[i];
+      if (c.missing[row]) {
+        ids[i] = id_of("", row);
+      } else {
+        ids[i] = bins != bins_.end() ? bin_of(bins->second, c.numbers[row]) : id_of(c.values[row], row);
       }
-      ids[i] = it->second;
     }
-    out.sensitive.push_back({sensitive_[s], groups_[s], from_vector(ids, {n})});
+    out.sensitive.push_back({sensitive_[s], groups, from_vector(ids, {n})});
   }
 
   std::vector<float> weight(rows.size(), 1.0f);
   if (!weight_.empty() && table.has_column(weight_)) {
     const Column& w = table.column(weight_);
     for (size_t i = 0; i < rows.size(); ++i) {
+      if (w.missing[rows[i]]) continue;  // only new rows get here with a missing weight: it stays 1
       double v = w.numbers[rows[i]];
       if (!(v >= 0) || !std::isfinite(v)) {
         throw DataError(
@@ -312,6 +320,10 @@ Schema Encoder::schema() const {
   s.sensitive_bins = bins_;
   s.weight = weight_;
   (label_type_ == ColumnType::Numeric ? s.numeric : s.categorical).push_back(label_);
+  // Group labels stay categories (number codes included); binned ones are numbers (sensitive_bins).
+  for (const std::string& name : sensitive_) {
+    if (!bins_.count(name)) s.categorical.push_back(name);
+  }
   for (const Feature& f : features_) {
     bool sensitive = std::find(sensitive_.begin(), sensitive_.end(), f.column) != sensitive_.end();
     if (!sensitive) (f.type == ColumnType::Numeric ? s.numeric : s.categorical).push_back(f.column);

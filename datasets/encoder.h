@@ -73,12 +73,14 @@ class Encoder {
   // Needs every column the encoder was fitted on (DataError naming a missing one), with the
   // same types.
   Encoded transform(const Table& table) const;
-  // New rows to score, which need not have the label: y is left undefined and rows are never
-  // dropped for a missing label; sensitive columns the table lacks (and the model does not
-  // read) are left out of `sensitive`.
+  // New rows to score, which need not have the label: y is left undefined, and only a missing
+  // input drops a row (a missing label, group or weight does not). Sensitive columns the table
+  // lacks (and the model does not read) are left out of `sensitive`; a group value training never
+  // saw, or a missing one (named ""), gets an id after the training groups.
   Encoded transform_unlabelled(const Table& table) const;
-  // The schema this encoder was fitted with, every column's type forced as it was at fit: type a
-  // new file with make_table(raw, encoder.schema()) and transform it.
+  // The schema this encoder was fitted with (label, positive labels, sensitive columns and bins,
+  // weight) with every column it reads forced to the type it had at fit (sensitive ones
+  // categorical unless binned): type a new file with make_unlabelled_table(raw, schema()).
   Schema schema() const;
 
   const std::vector<std::string>& feature_names() const { return feature_names_; }

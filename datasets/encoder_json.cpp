@@ -1,5 +1,8 @@
 // Encoder <-> JSON. Numbers are JSON doubles, which nlohmann writes in their shortest
 // round-trip form, so a parsed copy encodes bit for bit as the original.
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "datasets/encoder.h"
@@ -101,7 +104,9 @@ Encoder Encoder::from_json(const nlohmann::json& j) {
       e.groups_.push_back(s.at("groups").get<std::vector<std::string>>());
       if (s.contains("bins")) {
         std::vector<double> cuts = s.at("bins").get<std::vector<double>>();
-        if (cuts.empty() || !std::is_sorted(cuts.begin(), cuts.end()) || cuts.size() + 1 != e.groups_.back().size()) {
+        bool increasing = std::adjacent_find(cuts.begin(), cuts.end(), [](double a, double b) { return !(b > a); }) == cuts.end();
+        bool finite = std::all_of(cuts.begin(), cuts.end(), [](double v) { return std::isfinite(v); });
+        if (cuts.empty() || !increasing || !finite || cuts.size() + 1 != e.groups_.back().size()) {
           throw DataError(fmt::format("encoder json: sensitive column \"{}\" has bad bins", e.sensitive_.back()));
         }
         e.bins_[e.sensitive_.back()] = cuts;

@@ -35,6 +35,13 @@ int64_t bin_of(const std::vector<double>& cuts, double value) {
 SensitiveFeature intersection(const std::vector<SensitiveFeature>& features) {
   if (features.empty()) throw ValueError("sensitive features: the intersection of no feature");
   if (features.size() == 1) return features[0];
+  size_t combinations = 1;
+  for (const SensitiveFeature& f : features) {
+    if (f.size() == 0 || combinations > (size_t{1} << 31) / f.size()) {
+      throw ValueError(fmt::format("sensitive features: the intersection at \"{}\" has no group or more than 2^31", f.name));
+    }
+    combinations *= f.size();
+  }
   SensitiveFeature out;
   out.groups = {""};
   out.ids = zeros({features[0].rows()}, kInt64);
@@ -43,9 +50,6 @@ SensitiveFeature intersection(const std::vector<SensitiveFeature>& features) {
     if (f.rows() != features[0].rows()) {
       throw ValueError(fmt::format("sensitive features: \"{}\" has {} rows, \"{}\" has {}", f.name, f.rows(),
                                    features[0].name, features[0].rows()));
-    }
-    if (out.groups.size() * f.size() > (size_t{1} << 31)) {
-      throw ValueError(fmt::format("sensitive features: the intersection of {} has too many groups", f.name));
     }
     std::vector<std::string> groups;
     for (const std::string& prefix : out.groups) {

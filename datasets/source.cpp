@@ -39,6 +39,11 @@ DataSource data_source_from_json(const nlohmann::json& j) {
     d.data_dir = j.at("data_dir");
     d.validation_fraction = j.at("validation_fraction");
     d.test_fraction = j.at("test_fraction");
+    if (!j.contains("name") && !d.name.empty()) {
+      // Those runs saved --categorical and --drop for a built-in dataset but did not apply them.
+      d.categorical.clear();
+      d.drop.clear();
+    }
     return d;
   } catch (const nlohmann::json::exception& e) {
     throw DataError(fmt::format("data source: {}", e.what()));
@@ -76,9 +81,14 @@ bool is_arff(const std::string& path) {
 }
 
 CsvOptions csv_options(const std::string& delimiter) {
-  if (delimiter.size() != 1) throw ValueError(fmt::format("the CSV delimiter must be one character, got \"{}\"", delimiter));
   CsvOptions options;
-  options.delimiter = delimiter[0];
+  if (delimiter == "\\t" || delimiter == "tab") {
+    options.delimiter = '\t';
+  } else if (delimiter.size() == 1) {
+    options.delimiter = delimiter[0];
+  } else {
+    throw ValueError(fmt::format("the CSV delimiter must be one character (or \\t), got \"{}\"", delimiter));
+  }
   return options;
 }
 

@@ -31,7 +31,7 @@ struct DataSource {
   bool exclude_sensitive = false;        // the sensitive columns are not model inputs
   std::vector<std::string> categorical{};  // forced categorical
   std::vector<std::string> drop{};         // not model inputs (a sensitive one stays a group label)
-  std::string delimiter = ",";           // CSV field separator (one character)
+  std::string delimiter = ",";           // CSV field separator: one character, or "\\t" or "tab"
   std::string data_dir{};                // where built-in files live (default: the shipped data)
   double validation_fraction = 0.1;    // of the rows left after the test rows
   double test_fraction = 0.2;          // ignored for Adult, which has its own test file

@@ -92,14 +92,24 @@ void check_schema_conflicts(const Schema& schema) {
   if (!schema.weight.empty() && schema.weight == schema.label) {
     conflict(schema.label, "the label", "the weight");
   }
-  for (const std::string& s : schema.sensitive) {
+  for (size_t i = 0; i < schema.sensitive.size(); ++i) {
+    const std::string& s = schema.sensitive[i];
     if (contains(schema.numeric, s)) conflict(s, "sensitive (a group label)", "numeric");
+    if (std::find(schema.sensitive.begin() + static_cast<std::ptrdiff_t>(i) + 1, schema.sensitive.end(), s) !=
+        schema.sensitive.end()) {
+      throw DataError(fmt::format("schema: sensitive column \"{}\" is named twice", s));
+    }
   }
   for (const auto& [name, cuts] : schema.sensitive_bins) {
     if (!contains(schema.sensitive, name)) {
       throw DataError(fmt::format("schema: column \"{}\" has sensitive bins but is not a sensitive column", name));
     }
     if (contains(schema.categorical, name)) conflict(name, "binned (numeric)", "categorical");
+    for (size_t i = 0; i < cuts.size(); ++i) {
+      if (!std::isfinite(cuts[i]) || (i > 0 && !(cuts[i] > cuts[i - 1]))) {
+        throw DataError(fmt::format("schema: the cut points of \"{}\" must be finite and increase", name));
+      }
+    }
     if (cuts.empty()) throw DataError(fmt::format("schema: sensitive bins of \"{}\" give no cut point", name));
   }
   for (const std::string& c : schema.categorical) {

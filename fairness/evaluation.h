@@ -28,8 +28,8 @@ nlohmann::json evaluate_split(const nn::Scores& scores, const std::vector<datase
                               const AuditOptions& options);
 
 // The measured gap between the feature's groups, Fairlearn's difference on predictions at the 0.5
-// threshold: demographic parity, equal opportunity or equalized odds (worst case). NaN when the
-// rows leave it undefined (e.g. one group only).
+// threshold: demographic parity, equal opportunity or equalized odds (worst case). 0 when only
+// one group has rows; NaN when a rate it needs is undefined in every group.
 double measured_gap(Gap gap, const nn::Scores& scores, const datasets::SensitiveFeature& feature);
 
 }  // namespace candor::fairness

@@ -1,5 +1,6 @@
 #include "fairness/finetune.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -51,6 +52,17 @@ void check_options(const FinetuneOptions& o) {
     throw ValueError(fmt::format("finetune: the constraint's bound must be finite and >= 0, got {}", o.constraint->bound));
   }
   if (o.cache_features && o.mode != TuneMode::Head) throw ValueError("finetune: cache_features applies to head mode only");
+  if (o.constraint) DualAscent(*o.constraint, o.dual_step, o.lambda);  // throws for a bad step
+}
+
+// The learning rate of every step: from o.lr down to 0 over the run, as o.schedule says.
+nn::Schedule make_schedule(const FinetuneOptions& o, int64_t batches_per_epoch) {
+  nn::Schedule schedule;
+  schedule.kind = o.schedule;
+  schedule.base_lr = o.lr;
+  schedule.total_steps = o.epochs * batches_per_epoch;
+  schedule.validate();
+  return schedule;
 }
 
 // The penalised features: the ones named, or the data's only sensitive feature.
@@ -100,10 +112,11 @@ std::map<std::string, Tensor> trainable_state(const nn::Module& model) {
   return state;
 }
 
-// How far an iterate is from feasible: its larger gap beyond the bound (+inf when undefined).
+// How far an iterate is from feasible: its larger gap beyond the bound (+inf when either gap is
+// undefined, e.g. a group without positives for equal opportunity).
 double violation(const Iterate& it, double bound) {
-  double v = std::max(it.train_gap, it.validation_gap) - bound;
-  return std::isnan(v) ? std::numeric_limits<double>::infinity() : v;
+  if (std::isnan(it.train_gap) || std::isnan(it.validation_gap)) return std::numeric_limits<double>::infinity();
+  return std::max(it.train_gap, it.validation_gap) - bound;
 }
 
 // A model that predicts one class for almost every row has not become fair, it has stopped
@@ -125,6 +138,8 @@ void warn_one_class(const nn::Scores& s, std::vector<std::string>& warnings) {
 FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, const datasets::Encoded& validation,
                         const FinetuneOptions& o) {
   check_options(o);
+  // Everything that can refuse the options does so before the model is touched.
+  const nn::Schedule schedule = make_schedule(o, (train.x.size(0) + o.batch_size - 1) / o.batch_size);
   nn::Module& model = *t.model;
   FinetuneResult r;
   r.penalised = penalised_names(o, train);
@@ -163,11 +178,6 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
 
   nn::Adam optimizer(trainable, nn::AdamOptions{o.lr, 0.9, 0.999, 1e-8, 0});
   datasets::DataLoader loader(rows, o.batch_size, true, o.seed);
-  nn::Schedule schedule;
-  schedule.kind = o.schedule;
-  schedule.base_lr = o.lr;
-  schedule.total_steps = o.epochs * loader.batches();
-  schedule.validate();
 
   // Constrained mode: each candidate is measured, may become the one returned, then moves lambda.
   std::optional<size_t> chosen;  // index into r.iterates

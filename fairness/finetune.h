@@ -64,7 +64,9 @@ struct FinetuneOptions {
   double dual_step = 2.0;                // the multiplier's ascent step
   int64_t dual_every = 20;               // steps between two multiplier updates (and candidates)
   TuneMode mode = TuneMode::Full;
-  bool cache_features = false;  // head mode: run the frozen backbone once, in eval mode
+  // Head mode: run the frozen backbone once, in eval mode. Without it the backbone runs at every
+  // step in training mode, so its dropout (if it has any) stays active while the head trains.
+  bool cache_features = false;
   nn::LoraOptions lora;         // lora mode; empty targets: the model's default layers
   int64_t epochs = 10;
   int64_t batch_size = 256;
@@ -98,7 +100,8 @@ struct FinetuneResult {
 };
 
 // Fine-tunes t.model in place. ValueError for bad options (a lambda that is negative or not
-// finite, no epochs, cache_features outside head mode, an unknown sensitive feature, ...).
+// finite, no epochs, cache_features outside head mode, an unknown schedule, ...) and DataError for
+// a sensitive feature the data does not have, both before the model is changed.
 FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, const datasets::Encoded& validation,
                         const FinetuneOptions& options);
 

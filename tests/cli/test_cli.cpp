@@ -120,6 +120,19 @@ TEST_CASE("cli: usage errors exit 2 and runtime errors exit 1, each with one cle
   CHECK(bad_label.code == 1);
   CHECK(bad_label.out.find("salary") != std::string::npos);
 
+  // Data options that do not say which data to use are usage errors, before anything is written.
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--data synthetic --csv " + (dir / "ok.csv").string() + " --label label", "one of them"},
+           {"", "say which data to use"},
+           {"--csv " + (dir / "ok.csv").string(), "needs --label COLUMN"},
+           {"--data german --sensitive sex --sensitive-bins age:25", "--sensitive-bins age: age is not one of --sensitive"}}) {
+    Result r = run_candor("train " + args + " --quiet --out " + (dir / "usage").string());
+    INFO(args, ": ", r.out);
+    CHECK(r.code == 2);
+    CHECK(r.out.find(message) != std::string::npos);
+    CHECK(!fs::exists(dir / "usage"));
+  }
+
   Result help = run_candor("train --help");
   CHECK(help.code == 0);
   CHECK(help.out.find("--hidden") != std::string::npos);
@@ -129,7 +142,7 @@ TEST_CASE("cli: every --help shows the options' defaults") {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"train", "--epochs INT:POSITIVE=20"},           {"finetune", "--epochs INT:POSITIVE=10"},
       {"finetune", "--schedule TEXT:{cosine,linear,constant}=cosine"},
-      {"finetune", "--dual-every INT:POSITIVE=20"},     {"sweep", "--lambdas FLOAT=[0,0.25,0.5,1,2,4]"},
+      {"finetune", "--dual-every INT:POSITIVE=20"},     {"sweep", "--lambdas FLOAT:NONNEGATIVE=[0,0.25,0.5,1,2,4]"},
       {"eval", "--bootstrap INT:NONNEGATIVE=200"},      {"ebm fit", "--outer-bags UINT:POSITIVE=14"},
       {"ebm fit", "--interactions INT:NONNEGATIVE=3 x features"}, {"predict", "--delimiter TEXT=,"}};
   for (const auto& [command, line] : cases) {

@@ -119,12 +119,32 @@ TEST_CASE("data formats: bank marketing's ';' CSV with age cut at 25") {
   CHECK(header == "y_true,y_pred,score,age");
   CHECK((first.ends_with(",<25") || first.ends_with(",>=25")));
   CHECK(read_json(dir / "audit.json")["sensitive_features"]["age"]["groups"] == nlohmann::json::array({"<25", ">=25"}));
+
+  // Two binned columns (the option repeats), both penalised: the sweep measures their intersection.
+  Result two = run_candor("train " + bank + " --delimiter ';' --sensitive age,balance --sensitive-bins age:25 "
+                          "--sensitive-bins balance:0,1000 --hidden 8 --epochs 2 --quiet --out " + (dir / "two").string());
+  INFO(two.out);
+  REQUIRE(two.code == 0);
+  Result sweep = run_candor("sweep --init " + (dir / "two" / "model.safetensors").string() +
+                            " --sensitive age,balance --lambdas 0,1 --epochs 1 --quiet --out " + (dir / "two_sweep").string());
+  INFO(sweep.out);
+  REQUIRE(sweep.code == 0);
+  nlohmann::json pareto = read_json(dir / "two_sweep" / "pareto.json");
+  CHECK(pareto["feature"] == "age|balance");
+  CHECK(pareto["points"][0]["validation"]["gap"].is_number());
+  nlohmann::json point = read_json(dir / "two_sweep" / "lambda_0" / "metrics.json");
+  CHECK(point["after"]["test"]["fairness"]["sensitive_features"]["age|balance"]["groups"].size() == 6);
+  // Without --sensitive the fine-tune does not guess which of the two to penalise.
+  Result guess = run_candor("finetune --init " + (dir / "two" / "model.safetensors").string() +
+                            " --penalty dp --lambda 1 --quiet --out " + (dir / "guess").string());
+  CHECK(guess.code == 2);
+  CHECK(guess.out.find("say which sensitive column to penalise: --sensitive age, balance") != std::string::npos);
 }
 
 TEST_CASE("data formats: predict and ebm predict score every row of a file without labels") {
   fs::path dir = scratch("unlabelled");
-  const std::string bank = "--csv " + fixture("bank.csv") + " --delimiter ';' --label y --positive yes --sensitive age "
-                           "--sensitive-bins age:25";
+  const std::string file = "--csv " + fixture("bank.csv") + " --delimiter ';' --label y --positive yes";
+  const std::string bank = file + " --sensitive age --sensitive-bins age:25";
   REQUIRE(run_candor("train " + bank + " --hidden 8 --epochs 2 --quiet --out " + (dir / "mlp").string()).code == 0);
   REQUIRE(run_candor("ebm fit " + bank + " --outer-bags 2 --max-rounds 200 --interactions 0 --quiet --out " +
                      (dir / "ebm").string()).code == 0);
@@ -156,4 +176,18 @@ TEST_CASE("data formats: predict and ebm predict score every row of a file witho
   std::string all = slurp(dir / "all.csv");
   CHECK(all.rfind("y_true,y_pred,score,age\n", 0) == 0);
   CHECK(std::count(all.begin(), all.end(), '\n') == 501);
+  Result both = run_candor("predict --run " + (dir / "mlp").string() + fresh + " --split test --out " + (dir / "x.csv").string());
+  CHECK(both.code == 2);
+  CHECK(both.out.find("give one of them") != std::string::npos);
+  // A labelled file without a sensitive column the model does not read: scored, with y_true.
+  REQUIRE(run_candor("train " + file + " --sensitive marital,age --sensitive-bins age:25 --drop marital --hidden 8 --epochs 1 --quiet --out " +
+                     (dir / "no_marital").string()).code == 0);
+  std::ofstream(dir / "labelled.csv") << "\"job\";\"age\";\"education\";\"default\";\"balance\";\"housing\";\"loan\";\"duration\";\"y\"\n"
+                                         "\"student\";21;\"tertiary\";\"no\";300;\"no\";\"no\";480;\"yes\"\n";
+  Result partial = run_candor("predict --run " + (dir / "no_marital").string() + " --csv " + (dir / "labelled.csv").string() +
+                              " --delimiter ';' --out " + (dir / "partial.csv").string());
+  INFO(partial.out);
+  REQUIRE(partial.code == 0);
+  std::string got = slurp(dir / "partial.csv");
+  CHECK(got.rfind("y_true,y_pred,score,age\n1,", 0) == 0);
 }

@@ -47,7 +47,7 @@ TEST_CASE("cli: ebm fit writes a run folder that explain and predict read back")
   std::getline(lines, header);
   CHECK(header.rfind("y_true,y_pred,score", 0) == 0);
 
-  CHECK(run_candor("ebm explain --run " + dir.string()).code == 1);  // neither --global nor --row
+  CHECK(run_candor("ebm explain --run " + dir.string()).code == 2);  // neither --global nor --row
   CHECK(run_candor("ebm fit --data synthetic").code == 2);           // --out missing
   CHECK(run_candor("ebm explain --global --run " + (dir / "nope").string()).code == 1);
 }

@@ -93,6 +93,9 @@ TEST_CASE("source: a numeric sensitive attribute is cut into groups, or refused 
   check_throws<DataError>([&] { load_dataset(s); }, {"\"clerk\" is not a number", "binned sensitive column"});
   s.sensitive = {"sex"};
   check_throws<DataError>([&] { load_dataset(s); }, {"\"job\" has sensitive bins but is not a sensitive column"});
+  s.sensitive_bins.clear();
+  s.sensitive = {"sex", "job", "sex"};
+  check_throws<DataError>([&] { load_dataset(s); }, {"sensitive column \"sex\" is named twice"});
 }
 
 TEST_CASE("source: parse_bins reads COLUMN:CUTS and rejects the rest") {
@@ -141,10 +144,37 @@ TEST_CASE("source: new rows without the label are scored as they come, typed as 
   check_throws<DataError>([&] { e.transform_unlabelled(load_new_rows(bare, ";", e.schema()).table); }, {"unknown column \"sex\""});
   // The labelled path still wants the label.
   check_throws<DataError>([&] { e.transform(rows.table); }, {"unknown column \"y\""});
+  // A group value training never saw, or none, still scores when the model does not read the
+  // column: it gets an id after the training groups. (As an input, a missing sex drops the row.)
+  std::string odd = dir.write("odd.csv", "job;sex;age\n\"clerk\";3;40\n\"smith\";;33\n\"baker\";1;50\n");
+  CHECK(e.transform_unlabelled(load_new_rows(odd, ";", e.schema()).table).kept_rows == std::vector<size_t>{0, 2});
+  DataSource audited = s;
+  audited.drop = {"sex"};
+  Dataset ads = load_dataset(audited);
+  Encoder ae = Encoder::fit(ads.train, ads.schema);
+  Encoded o = ae.transform_unlabelled(load_new_rows(odd, ";", ae.schema()).table);
+  CHECK(o.kept_rows == std::vector<size_t>{0, 1, 2});
+  CHECK(o.sensitive[0].groups == Strings{"1", "2", "3", ""});
+  CHECK(o.sensitive[0].values() == Strings{"3", "", "1"});
   // typed_like: the same typing from a training table instead of an encoder.
   Schema like = typed_like(ds.schema, ds.train);
   CHECK(load_new_rows(fresh, ";", like).table.column("age").is_numeric());
   CHECK(!load_new_rows(fresh, ";", like).table.column("sex").is_numeric());
+}
+
+TEST_CASE("source: a sensitive column forced categorical stays so in new rows, whatever it holds") {
+  TempDir dir;
+  DataSource s = people(dir);
+  s.sensitive = {"age"};
+  s.categorical = {"age"};  // twelve number codes, one group each, as asked
+  Dataset ds = load_dataset(s);
+  Encoder e = Encoder::fit(ds.train, ds.schema);
+  std::string fresh = dir.write("new.csv", "age;sex;job\n19;1;\"clerk\"\n23;2;\"smith\"\n25;1;\"clerk\"\n31;2;\"baker\"\n"
+                                           "44;1;\"smith\"\n52;2;\"clerk\"\n61;1;\"baker\"\n18;2;\"smith\"\n37;1;\"clerk\"\n"
+                                           "29;2;\"baker\"\n66;1;\"smith\"\n24;2;\"clerk\"\n");
+  NewRows rows = load_new_rows(fresh, ";", e.schema());
+  CHECK(!rows.table.column("age").is_numeric());
+  CHECK(e.transform_unlabelled(rows.table).sensitive[0].values()[0] == "19");
 }
 
 TEST_CASE("source: a CSV read with the wrong delimiter says which one it probably is") {
@@ -156,6 +186,13 @@ TEST_CASE("source: a CSV read with the wrong delimiter says which one it probabl
   check_throws<DataError>([&] { load_dataset(s); }, {"after a closing quote", "try --delimiter ';'"});
   s.file = dir.write("tabs.tsv", "a\tb\ty\n1\t2\t0\n");
   check_throws<DataError>([&] { load_dataset(s); }, {"try --delimiter '\\t'"});
+  // ... and the hint works as written, as does "tab".
+  for (const char* tab : {"\\t", "tab"}) {
+    s.delimiter = tab;
+    CHECK(load_dataset(s).train.column_names() == Strings{"a", "b", "y"});
+  }
+  s.delimiter = ";;";
+  check_throws<ValueError>([&] { load_dataset(s); }, {"one character"});
 }
 
 TEST_CASE("source: ARFF files as law school and Dutch census publish them") {
@@ -213,9 +250,11 @@ TEST_CASE("source: a DataSource survives JSON, and runs saved before ARFF suppor
                         {"sensitive", nlohmann::json::array()}, {"categorical", nlohmann::json::array()},
                         {"drop", nlohmann::json::array()}, {"delimiter", ","}, {"data_dir", ""},
                         {"validation_fraction", 0.1}, {"test_fraction", 0.2}};
+  old["drop"] = {"fnlwgt"};  // saved by those versions, but never applied to a built-in dataset
   DataSource legacy = data_source_from_json(old);
   CHECK(legacy.name == "adult");
   CHECK(legacy.sensitive_bins.empty());
+  CHECK(legacy.drop.empty());
   old.erase("label");
   check_throws<DataError>([&] { data_source_from_json(old); }, {"data source", "label"});
 }

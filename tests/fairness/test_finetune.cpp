@@ -171,6 +171,60 @@ TEST_CASE("finetune: an unreachable bound is reported, and the closest iterate r
   CHECK(chosen == smallest);
 }
 
+TEST_CASE("finetune: constrained head and LoRA modes also leave the chosen iterate's weights in the model") {
+  const Data& d = biased_data();
+  for (TuneMode mode : {TuneMode::Head, TuneMode::Lora}) {
+    CAPTURE(mode_name(mode));
+    nn::Tunable t = fresh_mlp(7);
+    FinetuneOptions o = quick(0.0);
+    o.mode = mode;
+    o.cache_features = mode == TuneMode::Head;
+    o.lora.rank = 2;
+    o.lora.targets.clear();
+    o.constraint = parse_constraint("dp<=0.1");
+    o.dual_every = 7;
+    FinetuneResult r = finetune(t, d.train, d.validation, o);
+    const Iterate* chosen = nullptr;
+    for (const Iterate& it : r.iterates) {
+      if (it.step == r.chosen_step) chosen = &it;
+    }
+    REQUIRE(chosen != nullptr);
+    CHECK(r.chosen_step != r.steps);  // the test means something only if an earlier iterate won
+    CHECK(validation_dpd(t) == doctest::Approx(chosen->validation_gap).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("finetune: a gap undefined on the validation rows makes no iterate feasible") {
+  // No positive validation row: every group's true positive rate, so the equal opportunity gap, is NaN.
+  const Data& d = biased_data();
+  datasets::Encoded validation = d.validation;
+  validation.y = zeros({validation.y.size(0)});
+  nn::Tunable t = fresh_mlp();
+  FinetuneOptions o = quick(0.0);
+  o.epochs = 1;
+  o.constraint = parse_constraint("eopp<=0.5");
+  FinetuneResult r = finetune(t, d.train, validation, o);
+  for (const Iterate& it : r.iterates) CHECK(!it.feasible);
+  CHECK(!r.bound_met);
+}
+
+TEST_CASE("finetune: options are checked before the model is changed") {
+  const Data& d = biased_data();
+  nn::Tunable t = fresh_mlp();
+  std::vector<float> before = weights_of(t);
+  FinetuneOptions o = quick(1);
+  o.mode = TuneMode::Lora;
+  o.lora.targets.clear();
+  o.schedule = "cosin";
+  check_throws<ValueError>([&] { finetune(t, d.train, d.validation, o); }, {"cosin"});
+  o.schedule = "cosine";
+  o.constraint = parse_constraint("dp<=0.1");
+  o.dual_step = -1;
+  check_throws<ValueError>([&] { finetune(t, d.train, d.validation, o); }, {"step"});
+  CHECK(nn::lora_state_dict(*t.model).empty());  // no adapter was added
+  CHECK(weights_of(t) == before);
+}
+
 TEST_CASE("finetune: head mode trains only the head; lora mode only the adapters") {
   const Data& d = biased_data();
   nn::Tunable head = fresh_mlp();
