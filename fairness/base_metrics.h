@@ -20,7 +20,7 @@
 // departs from scikit-learn, which Fairlearn calls: scikit-learn's confusion_matrix(normalize=
 // "true") turns 0/0 rates into 0, precision_score returns 0 with a warning, and
 // balanced_accuracy_score averages the recall of the classes present. candor reports NaN and says
-// why, as the project's definition (shared/reference/fairness-metrics.md) asks.
+// why: a rate with no rows to measure is undefined, not 0.
 #pragma once
 
 #include <array>

@@ -1,6 +1,6 @@
 // The named fairness metrics of Fairlearn and of AIF360, each under its library's definition
-// (shared/reference/fairness-metrics.md). They read a MetricFrame, so weights, intersectional
-// groups and NaN handling are the frame's.
+// (Fairlearn's fairlearn.metrics, AIF360's ClassificationMetric, as written out below). They
+// read a MetricFrame, so weights, intersectional groups and NaN handling are the frame's.
 //
 // Fairlearn (unsigned, over all groups; `method` as MetricFrame::difference / ratio):
 //   demographic_parity_difference / _ratio    selection-rate difference / ratio
