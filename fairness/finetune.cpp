@@ -203,7 +203,6 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
     if (better) {
       chosen = r.iterates.size() - 1;
       chosen_state = trainable_state(model);
-      r.chosen_step = step;
     }
     lambda = dual->update(it.train_gap);
   };
@@ -228,8 +227,9 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
       loss.backward();
       optimizer.step();
       ++step;
-      loss_sum += loss.item();
-      bar.set_suffix(fmt::format("loss {:.4f}", loss.item()));
+      const double value = loss.item();
+      loss_sum += value;
+      bar.set_suffix(fmt::format("loss {:.4f}", value));
       bar.advance();
       const bool last = epoch == o.epochs && b + 1 == loader.batches();
       if (dual && (step % o.dual_every == 0 || last)) consider(step, epoch);
