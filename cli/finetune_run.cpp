@@ -115,7 +115,7 @@ std::vector<std::string> penalised_features(const FinetuneConfig& c, const datas
 nlohmann::json to_json(const fairness::Iterate& it) {
   return {{"step", it.step}, {"epoch", it.epoch}, {"lambda", it.lambda}, {"train_gap", it.train_gap},
           {"validation_gap", it.validation_gap}, {"validation_accuracy", it.validation_accuracy},
-          {"feasible", it.feasible}};
+          {"collapsed", it.collapsed}, {"feasible", it.feasible}};
 }
 
 nlohmann::json to_json(const fairness::EpochRecord& e) {
@@ -131,7 +131,8 @@ nlohmann::json to_json(const FinetuneConfig& c) {
           {"lora", {{"rank", c.lora_rank}, {"alpha", c.lora_alpha}, {"dropout", c.lora_dropout}, {"targets", c.lora_targets}}},
           {"penalty", c.penalty ? nlohmann::json(*c.penalty) : nlohmann::json(nullptr)},
           {"lambda", c.lambda ? nlohmann::json(*c.lambda) : nlohmann::json(nullptr)}, {"form", c.form},
-          {"epsilon", c.epsilon}, {"reduction", c.reduction}, {"constraint", c.constraint},
+          {"epsilon", c.epsilon}, {"reduction", c.reduction},
+          {"surrogate", c.surrogate}, {"temperature", c.temperature}, {"quantiles", c.quantiles}, {"constraint", c.constraint},
           {"dual_lr", c.dual_lr}, {"dual_every", c.dual_every}, {"epochs", c.epochs}, {"lr", c.lr},
           {"batch_size", c.batch_size}, {"schedule", c.schedule}, {"bootstrap", c.bootstrap}, {"seed", c.seed},
           {"sensitive", c.data.sensitive}, {"data", datasets::to_json(c.data)}};
@@ -157,12 +158,15 @@ fairness::FinetuneOptions finetune_options(const FinetuneConfig& c) {
     if (c.penalty) o.penalty.gap = fairness::parse_gap(*c.penalty);
     o.penalty.form = fairness::parse_form(c.form);
     o.penalty.reduction = fairness::parse_reduction(c.reduction);
+    o.surrogate.kind = fairness::parse_surrogate(c.surrogate);
     o.mode = fairness::parse_mode(c.mode);
   } catch (const ValueError& e) {
     throw UsageError(e.what());
   }
   o.sensitive = c.data.sensitive;
   o.penalty.epsilon = c.epsilon;
+  o.surrogate.temperature = c.temperature;
+  o.surrogate.quantiles = c.quantiles;
   o.lambda = c.lambda.value_or(constrained ? 1.0 : 0.0);
   o.dual_step = c.dual_lr;
   o.dual_every = c.dual_every;
@@ -195,6 +199,14 @@ void add_finetune_options(CLI::App& cmd, FinetuneConfig& config) {
   cmd.add_option("--epsilon", config.epsilon, "slack of the hinge form")->check(CLI::NonNegativeNumber);
   cmd.add_option("--reduction", config.reduction, "across groups: max_min or mean_abs")
       ->check(CLI::IsMember({"max_min", "mean_abs"}));
+  cmd.add_option("--surrogate", config.surrogate,
+                 "what the penalty measures: mean (mean-score gap), rate (smoothed rates above 0.5) or wasserstein "
+                 "(distance between the groups' score distributions)")
+      ->check(CLI::IsMember({"mean", "rate", "wasserstein"}));
+  cmd.add_option("--temperature", config.temperature, "rate surrogate: smoothing of the decision, in logits")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--quantiles", config.quantiles, "wasserstein surrogate: quantile levels compared")
+      ->check(CLI::PositiveNumber);
   cmd.add_option("--epochs", config.epochs, "fine-tuning epochs")->check(CLI::PositiveNumber);
   cmd.add_option("--lr", config.lr, "learning rate (Adam), decayed to 0 by --schedule")->check(CLI::PositiveNumber);
   cmd.add_option("--batch-size", config.batch_size, "rows per step")->check(CLI::PositiveNumber);

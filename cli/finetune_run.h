@@ -30,6 +30,9 @@ struct FinetuneConfig {
   std::string form = "abs";            // abs | squared | hinge
   double epsilon = 0;                  // hinge slack
   std::string reduction = "max_min";
+  std::string surrogate = "mean";      // mean | rate | wasserstein (fairness/surrogate.h)
+  double temperature = 0.25;           // rate: the smoothing temperature, in logits
+  int64_t quantiles = 32;              // wasserstein: quantile levels
   std::string constraint;              // e.g. "dp<=0.02": constrained mode
   double dual_lr = 2.0;                // multiplier step in constrained mode
   int64_t dual_every = 20;             // steps between multiplier updates

@@ -2,8 +2,9 @@
 // validation rows, and the options below in; the fine-tuned model (in place) and what happened
 // out. No file is read or written: the CLI's `candor finetune` is this call plus a run folder.
 //
-// Every step minimises, over a shuffled minibatch (fairness/penalty.h for the penalty),
-//   loss = bce(logits, y) + lambda * penalty(sigmoid(logits), y, group)
+// Every step minimises, over a shuffled minibatch (fairness/penalty.h and fairness/surrogate.h for
+// the penalty),
+//   loss = bce(logits, y) + lambda * penalty(logits, y, group)
 // with Adam and a learning rate that decays to 0 over the run (cosine by default), so that the
 // last iterates settle instead of jumping around the threshold.
 //
@@ -16,8 +17,10 @@
 // iterates (and the starting model) is a candidate, and the returned model is the most accurate on
 // validation among those whose gap is within the bound on both the training and the validation
 // rows: the validation check guards against overfitting the training rows, the training check
-// against a validation sample that happens to look fair. If no candidate is feasible, the one with
-// the smallest violation is returned and bound_met is false. Returning the best iterate rather
+// against a validation sample that happens to look fair. A candidate that has collapsed (it
+// predicts a class for fewer than a tenth of the validation rows the labels give that class) is
+// never feasible: it reaches a small gap by no longer classifying. If no candidate is feasible, the
+// closest one that still classifies is returned and bound_met is false. Returning the best iterate rather
 // than the last is the practical choice Cotter, Jiang and Sridharan (ALT 2019) give beside their
 // exact answer, a random choice between at most m + 1 iterates for m constraints.
 //
@@ -37,6 +40,7 @@
 #include "datasets/encoder.h"
 #include "fairness/constraint.h"
 #include "fairness/penalty.h"
+#include "fairness/surrogate.h"
 #include "nn/lora.h"
 #include "nn/tunable.h"
 
@@ -59,6 +63,7 @@ struct FinetuneOptions {
   // only one (ValueError when it has several).
   std::vector<std::string> sensitive;
   PenaltyOptions penalty;                // gap, form, reduction (the gap is the constraint's when set)
+  SurrogateOptions surrogate;            // what stands in for the rates: mean score, smoothed rate, W1
   double lambda = 0;                     // penalty weight; with a constraint, the multiplier's start
   std::optional<Constraint> constraint;  // constrained mode
   double dual_step = 2.0;                // the multiplier's ascent step
@@ -82,7 +87,8 @@ struct Iterate {
   int64_t step = 0, epoch = 0;  // epoch: the one the step belongs to (0 for the starting model)
   double lambda = 0;            // the multiplier the model was trained under
   double train_gap = 0, validation_gap = 0, validation_accuracy = 0;
-  bool feasible = false;        // both gaps within the bound
+  bool collapsed = false;       // predicts a class for < 10% of the validation rows the labels give it
+  bool feasible = false;        // both gaps within the bound, and not collapsed
 };
 
 struct FinetuneResult {

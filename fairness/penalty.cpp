@@ -35,8 +35,8 @@ Tensor gap_over(const Tensor& p, const Tensor& members, const Tensor& w, const T
 
 }  // namespace
 
-Tensor fairness_gap(const Tensor& p, const Tensor& y, const Tensor& group, int64_t groups,
-                    const Tensor& weight, const PenaltyOptions& options) {
+void check_penalty_inputs(const Tensor& p, const Tensor& y, const Tensor& group, int64_t groups,
+                          const Tensor& weight) {
   if (p.dim() != 1 || group.shape() != p.shape() || (y.defined() && y.shape() != p.shape()) ||
       (weight.defined() && weight.shape() != p.shape())) {
     throw ShapeError(fmt::format("fairness penalty: p {}, y {}, group {} and weight {} must all be [B]",
@@ -46,6 +46,20 @@ Tensor fairness_gap(const Tensor& p, const Tensor& y, const Tensor& group, int64
   }
   if (group.dtype() != kInt64) throw DTypeError("fairness penalty: group ids must be int64");
   if (groups < 1) throw ValueError(fmt::format("fairness penalty: need at least one group, got {}", groups));
+}
+
+Tensor apply_form(const Tensor& gap, const PenaltyOptions& options) {
+  switch (options.form) {
+    case Form::Absolute: return abs(gap);
+    case Form::Squared: return gap * gap;
+    case Form::Hinge: return relu(gap - options.epsilon);
+  }
+  return gap;
+}
+
+Tensor fairness_gap(const Tensor& p, const Tensor& y, const Tensor& group, int64_t groups,
+                    const Tensor& weight, const PenaltyOptions& options) {
+  check_penalty_inputs(p, y, group, groups, weight);
   Tensor members = cast(eq(unsqueeze(group, 1), unsqueeze(arange(groups), 0)), p.dtype());  // [B, G]
   Tensor w = weight.defined() ? cast(weight, p.dtype()) : ones(p.shape(), p.dtype());      // [B]
   if (options.gap == Gap::DemographicParity) return gap_over(p, members, w, ones_like(w), options.reduction);
@@ -59,13 +73,7 @@ Tensor fairness_gap(const Tensor& p, const Tensor& y, const Tensor& group, int64
 
 Tensor fairness_penalty(const Tensor& p, const Tensor& y, const Tensor& group, int64_t groups,
                         const Tensor& weight, const PenaltyOptions& options) {
-  Tensor gap = fairness_gap(p, y, group, groups, weight, options);
-  switch (options.form) {
-    case Form::Absolute: return abs(gap);
-    case Form::Squared: return gap * gap;
-    case Form::Hinge: return relu(gap - options.epsilon);
-  }
-  return gap;
+  return apply_form(fairness_gap(p, y, group, groups, weight, options), options);
 }
 
 Gap parse_gap(const std::string& name) {

@@ -45,6 +45,13 @@ Tensor fairness_gap(const Tensor& p, const Tensor& y, const Tensor& group, int64
 Tensor fairness_penalty(const Tensor& p, const Tensor& y, const Tensor& group, int64_t groups,
                         const Tensor& weight, const PenaltyOptions& options);
 
+// ShapeError unless p, group (and y, weight when defined) are all [B]; DTypeError unless group is
+// int64; ValueError for groups < 1.
+void check_penalty_inputs(const Tensor& p, const Tensor& y, const Tensor& group, int64_t groups,
+                          const Tensor& weight);
+// |gap|, gap^2 or max(0, gap - epsilon), as options.form says.
+Tensor apply_form(const Tensor& gap, const PenaltyOptions& options);
+
 // Parsing of the CLI's words: "dp" | "eo" | "eopp", "abs" | "squared" | "hinge",
 // "max_min" | "mean_abs"; anything else is a ValueError listing the choices.
 Gap parse_gap(const std::string& name);

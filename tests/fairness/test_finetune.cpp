@@ -127,7 +127,7 @@ TEST_CASE("finetune: constrained mode returns the most accurate iterate within t
   const Data& d = biased_data();
   nn::Tunable t = fresh_mlp();
   FinetuneOptions o = quick(0.0);
-  o.constraint = parse_constraint("dp<=0.05");
+  o.constraint = parse_constraint("dp<=0.1");
   o.dual_every = 5;
   FinetuneResult r = finetune(t, d.train, d.validation, o);
   REQUIRE(!r.iterates.empty());
@@ -138,7 +138,7 @@ TEST_CASE("finetune: constrained mode returns the most accurate iterate within t
   const Iterate* chosen = nullptr;
   double best = -1;
   for (const Iterate& it : r.iterates) {
-    CHECK(it.feasible == (it.train_gap <= 0.05 && it.validation_gap <= 0.05));
+    CHECK(it.feasible == (it.train_gap <= 0.1 && it.validation_gap <= 0.1 && !it.collapsed));
     if (it.step == r.chosen_step) chosen = &it;
     if (it.feasible) best = std::max(best, it.validation_accuracy);
   }
@@ -148,7 +148,7 @@ TEST_CASE("finetune: constrained mode returns the most accurate iterate within t
   // The model holds the chosen iterate's weights: its measured gap is the recorded one.
   CHECK(validation_dpd(t) == doctest::Approx(chosen->validation_gap).epsilon(1e-12));
   // The multiplier moved by dual ascent on the training rows' gap, from 0 up while violated.
-  CHECK(r.iterates[1].lambda == doctest::Approx(std::max(0.0, 2.0 * (r.iterates[0].train_gap - 0.05))));
+  CHECK(r.iterates[1].lambda == doctest::Approx(std::max(0.0, 2.0 * (r.iterates[0].train_gap - 0.1))));
 }
 
 TEST_CASE("finetune: an unreachable bound is reported, and the closest iterate returned") {
@@ -256,16 +256,29 @@ TEST_CASE("finetune: head mode trains only the head; lora mode only the adapters
   }
 }
 
-TEST_CASE("finetune: a model that collapses to one class is flagged") {
-  // Labels 1 on all but a handful of rows: the fitted model predicts 1 everywhere.
+TEST_CASE("finetune: a model that collapses to one class is flagged, and never chosen as feasible") {
+  // Trained on labels that are all 1, it predicts 1 everywhere; the validation labels hold 2% zeros.
   const Data& d = biased_data();
   datasets::Encoded train = d.train, validation = d.validation;
   train.y = ones({train.y.size(0)});
-  validation.y = ones({validation.y.size(0)});
+  std::vector<float> y(static_cast<size_t>(validation.y.size(0)), 1.0f);
+  for (size_t i = 0; i < y.size(); i += 50) y[i] = 0;
+  validation.y = from_vector(y, {validation.y.size(0)});
   nn::Tunable t = fresh_mlp();
   FinetuneResult r = finetune(t, train, validation, quick(0.0));
   REQUIRE(r.warnings.size() == 1);
-  CHECK(r.warnings[0].find("predicts 1 for 100.00% of the validation rows") != std::string::npos);
+  CHECK(r.warnings[0].find("predicts 1 for 100.00% of the validation rows (the labels: 98.") != std::string::npos);
+  // Under a constraint its iterates are collapsed, so not feasible, however small their gaps.
+  nn::Tunable c = fresh_mlp();
+  FinetuneOptions o = quick(0.0);
+  o.constraint = parse_constraint("dp<=0.5");
+  FinetuneResult rc = finetune(c, train, validation, o);
+  size_t collapsed = 0;
+  for (const Iterate& it : rc.iterates) {
+    if (it.collapsed) ++collapsed;
+    CHECK(!(it.collapsed && it.feasible));
+  }
+  CHECK(collapsed > 0);
 }
 
 TEST_CASE("finetune: bad options are clear errors") {
