@@ -10,7 +10,7 @@ setup:
 	bash scripts/setup.sh
 
 build: setup
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCANDOR_NATIVE=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
