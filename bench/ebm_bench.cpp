@@ -17,6 +17,7 @@
 #include "datasets/builtin.h"
 #include "datasets/data_dir.h"
 #include "explain/ebm/ebm.h"
+#include "engine/threads.h"
 
 using namespace candor;
 
@@ -46,6 +47,7 @@ double roc_auc(const std::vector<double>& score, const std::vector<double>& y) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  candor::passive_threads_by_default(argv);  // as the candor command does (engine/threads.h)
   explain::ebm::FitOptions options;
   std::string save;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -19,6 +19,7 @@
 
 #include "bench/timing.h"
 #include "engine/engine.h"
+#include "engine/threads.h"
 
 using namespace candor;
 using candor::bench::median_seconds;
@@ -85,6 +86,7 @@ void bench_mlp(int64_t batch, bool quick) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  candor::passive_threads_by_default(argv);  // as the candor command does (engine/threads.h)
   bool quick = false;
   std::string only;
   for (int i = 1; i < argc; ++i) {

@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "nn/gpt2.h"
 #include "nn/optim.h"
+#include "engine/threads.h"
 
 using namespace candor;
 using candor::bench::median_seconds;
@@ -24,6 +25,7 @@ namespace {
 }  // namespace
 
 int main(int argc, char** argv) {
+  candor::passive_threads_by_default(argv);  // as the candor command does (engine/threads.h)
   // An optional argument names the one case to run (for profiling): small_gpt_step or gpt2_forward.
   auto wanted = [&](const char* name) { return argc < 2 || std::string(argv[1]) == name; };
   if (wanted("small_gpt_step")) {

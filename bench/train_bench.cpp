@@ -22,6 +22,7 @@
 #include "engine/engine.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
+#include "engine/threads.h"
 
 using namespace candor;
 
@@ -33,6 +34,7 @@ void dump(const Tensor& t, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  candor::passive_threads_by_default(argv);  // as the candor command does (engine/threads.h)
   std::string dump_dir;
   int epochs = 5;
   for (int i = 1; i < argc; ++i) {

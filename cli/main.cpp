@@ -9,10 +9,13 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "engine/threads.h"
 
 int main(int argc, char** argv) {
+  candor::passive_threads_by_default(argv);  // engine/threads.h: behave on a busy machine
   CLI::App app{"candor: responsible fine-tuning from a small, exact engine"};
   app.option_defaults()->always_capture_default();  // every --help shows each option's default
+  app.set_version_flag("--version", "candor " CANDOR_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // --threads may also follow the subcommand
   int threads = 0;
@@ -36,6 +39,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "candor: {} (see candor --help)\n", e.what());
