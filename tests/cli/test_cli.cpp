@@ -152,3 +152,9 @@ TEST_CASE("cli: every --help shows the options' defaults") {
     CHECK(r.out.find(line) != std::string::npos);
   }
 }
+
+TEST_CASE("cli: --version names the version, and exits 0") {
+  Result r = run_candor("--version");
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("candor 0.", 0) == 0);
+}

@@ -2,6 +2,7 @@
 // attributes cut into groups, attributes that are audited but not model inputs, new rows without
 // labels, ARFF files, a hint when a CSV's delimiter is not ',', and the DataSource that records
 // all of it. Files are small ones made here in the formats users have.
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "datasets/encoder.h"
 #include "datasets/errors.h"
+#include "datasets/data_dir.h"
 #include "datasets/source.h"
 #include "tests/support/checks.h"
 #include "tests/support/temp_dir.h"
@@ -270,4 +272,19 @@ TEST_CASE("source: a built-in dataset takes the same options") {
   CHECK(e.group_names(1) == Strings{"<25", ">=25"});
   for (const std::string& f : e.feature_names()) CHECK(f.rfind("sex=", 0) != 0);
   CHECK(e.transform(ds.train).sensitive.size() == 2);
+}
+
+TEST_CASE("source: CANDOR_DATA_DIR decides where the built-in datasets are read") {
+  TempDir dir;
+  const char* before = std::getenv("CANDOR_DATA_DIR");
+  const std::string saved = before != nullptr ? before : "";
+  setenv("CANDOR_DATA_DIR", dir.path().c_str(), 1);
+  CHECK(default_data_dir() == dir.path());
+  check_throws<DataError>([] { load_dataset({.name = "adult"}); }, {dir.path(), "adult"});
+  if (before != nullptr) {
+    setenv("CANDOR_DATA_DIR", saved.c_str(), 1);
+  } else {
+    unsetenv("CANDOR_DATA_DIR");
+  }
+  CHECK(default_data_dir() != dir.path());
 }
