@@ -67,12 +67,17 @@ int main(int, char** argv) {
     report(fmt::format("fine-tuned, lambda {}", lambda).c_str(), *model, test);
   }
 
-  // 3. A constraint instead of a weight: DPD <= 0.02, lambda found by dual ascent.
+  // 3. A constraint instead of a weight: DPD <= 0.02, lambda found by dual ascent from 0.
   auto model = copy_of_base();
+  options.lambda = 0;
   options.constraint = fairness::parse_constraint("dp<=0.02");
   fairness::FinetuneResult r = fairness::finetune(nn::tunable(model), train, validation, options);
   report(fmt::format("constrained dp<=0.02 (bound {})", r.bound_met ? "met" : "NOT met").c_str(), *model, test);
-  fmt::print("the multiplier ended at lambda = {:.3f}; the model returned is the one after step {} of {}\n", r.final_lambda,
-             r.chosen_step, r.steps);
+  for (const fairness::Iterate& it : r.iterates) {
+    if (it.step != r.chosen_step) continue;
+    fmt::print("returned: the model after step {} of {}, trained under lambda {:.3f}; its DPD on the training rows {:.4f}, "
+               "on validation {:.4f}\n", it.step, r.steps, it.lambda, it.train_gap, it.validation_gap);
+  }
+  fmt::print("the multiplier ended at lambda = {:.3f}\n", r.final_lambda);
   return 0;
 }

@@ -33,7 +33,7 @@ int main(int, char** argv) {
   const bool quick = std::getenv("CANDOR_LAB_QUICK") != nullptr;
   datasets::Splits adult = datasets::load_splits({.name = "adult", .drop = {"fnlwgt"}}, /*seed=*/0);
 
-  // The network of lab 02.
+  // Lab 02's network, retrained on the same columns as the EBM (no fnlwgt).
   datasets::Encoder encoder = datasets::Encoder::fit(adult.train, adult.schema);
   datasets::Encoded test_rows = encoder.transform(adult.test);
   auto mlp = nn::build_tabular_model({}, encoder, 0);
