@@ -118,7 +118,15 @@ void unary_floating(UnaryOp op, const T* x, T* y, int64_t n) {
   ArrayMap<T> out(y, n);
   switch (op) {
     case UnaryOp::Neg: out = -in; break;
-    case UnaryOp::Exp: out = in.exp(); break;
+    case UnaryOp::Exp:
+      out = in.exp();
+      // Eigen's vectorised exp clamps its argument near the bottom of the range (at about -709 for
+      // double, -88 for float, on some instruction sets), returning ~1e-308 for exp(-inf): below
+      // that, the exact value (a subnormal, or 0) comes from std::exp.
+      for (int64_t i = 0; i < n; ++i) {
+        if (x[i] < (sizeof(T) == 8 ? T(-708) : T(-87))) y[i] = std::exp(x[i]);
+      }
+      break;
     case UnaryOp::Log: out = in.log(); break;
     case UnaryOp::Sqrt: out = in.sqrt(); break;
     case UnaryOp::Abs: out = in.abs(); break;
