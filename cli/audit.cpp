@@ -15,6 +15,7 @@
 #include "datasets/csv.h"
 #include "datasets/errors.h"
 #include "engine/error.h"
+#include "engine/files.h"
 #include "fairness/report.h"
 #include "fairness/report_text.h"
 
@@ -112,10 +113,7 @@ void run_audit(const AuditArgs& args) {
   nlohmann::json report = fairness::audit_json(input, options);
 
   if (!args.json_out.empty()) {
-    std::ofstream out(args.json_out);
-    if (!out) throw Error(fmt::format("audit: cannot write {}", args.json_out));
-    out << report.dump(2) << "\n";
-    if (!out) throw Error(fmt::format("audit: writing {} failed", args.json_out));
+    write_file_atomically(args.json_out, report.dump(2) + "\n");
   }
   std::cout << fairness::format_audit(report);
 }

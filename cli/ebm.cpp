@@ -20,6 +20,7 @@
 #include "cli/data_options.h"
 #include "cli/run_folder.h"
 #include "datasets/labels.h"
+#include "engine/files.h"
 #include "nn/scoring.h"
 #include "engine/error.h"
 #include "explain/ebm/ebm.h"
@@ -50,8 +51,7 @@ std::string file_name(const std::string& term) {
 }
 
 void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!out || !(out << text)) throw Error(fmt::format("ebm: cannot write {}", path.string()));
+  write_file_atomically(path, text);
 }
 
 nn::Scores ebm_scores(const Model& model, const datasets::Table& table, const datasets::Schema& schema) {
@@ -96,7 +96,8 @@ void print_fit_summary(const Model& model, const nlohmann::json& metrics, const 
 
 void run_fit(const EbmFitArgs& args) {
   check_data_options(args.data);
-  const fs::path out(args.out);
+  StagedFolder folder(args.out);  // refuses an --out it must not replace, before any work
+  const fs::path out = folder.path();
   fs::create_directories(out / "plots");
   datasets::Splits splits = datasets::load_splits(args.data, args.seed);
   print_warnings(splits.warnings);
@@ -123,7 +124,7 @@ void run_fit(const EbmFitArgs& args) {
   if (show) fmt::print(stderr, "\n");
   explain::ebm::save_model(model, (out / "model.ebm.json").string());
 
-  nlohmann::json config = {{"data", datasets::to_json(args.data)}, {"seed", args.seed}};
+  nlohmann::json config = {{"data", datasets::to_json(datasets::absolute_paths(args.data))}, {"seed", args.seed}};
   config["ebm"] = {{"outer_bags", o.outer_bags},
                    {"interactions", args.interactions},
                    {"max_bins", o.max_bins},
@@ -145,6 +146,7 @@ void run_fit(const EbmFitArgs& args) {
     write_text(out / "plots" / ((pair ? "pair_" : "shape_") + file_name(model.terms[t].name) + ".svg"),
                pair ? explain::ebm::pair_heatmap_svg(model, t) : explain::ebm::shape_svg(model, t));
   }
+  folder.commit();
   if (!args.quiet) print_fit_summary(model, metrics, splits.schema.sensitive);
 }
 

@@ -18,7 +18,7 @@ struct EvalArgs {
 
 void run_eval(const EvalArgs& args) {
   nn::LoadedRun run = nn::load_run(args.run, args.adapter);
-  datasets::Splits splits = datasets::load_splits(run.config.data, run.config.seed);
+  datasets::Splits splits = datasets::load_splits(nn::run_data(run), run.config.seed);
   datasets::Encoded data = run.encoder.transform(datasets::split_by_name(splits, args.split));
   fairness::AuditOptions options;
   options.bootstrap.replicates = static_cast<int>(args.bootstrap);

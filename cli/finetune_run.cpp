@@ -12,6 +12,7 @@
 #include "cli/data_options.h"
 #include "cli/run_folder.h"
 #include "datasets/errors.h"
+#include "engine/files.h"
 #include "engine/engine.h"
 #include "fairness/evaluation.h"
 #include "nn/gpt2.h"
@@ -36,8 +37,8 @@ struct Start {
 // the user's own data (--data / --csv) typed as the encoder read its training rows.
 Start start_from_checkpoint(const FinetuneConfig& c) {
   nn::LoadedRun run = nn::load_checkpoint(c.init);
-  datasets::DataSource data = run.config.data;
   const datasets::DataSource defaults;
+  datasets::DataSource data;
   if (!c.data.name.empty() || !c.data.file.empty()) {
     const datasets::Schema typed = run.encoder.schema();
     data = c.data;
@@ -52,9 +53,12 @@ Start start_from_checkpoint(const FinetuneConfig& c) {
     throw UsageError("--sensitive-bins, --drop, --categorical, --exclude-sensitive, --label, --positive, --delimiter and "
                      "the split fractions describe --data or --csv; without them the checkpoint's own data is split "
                      "and typed as at training");
-  } else if (!c.data.data_dir.empty()) {
-    data.data_dir = c.data.data_dir;
+  } else {
+    data = nn::run_data(run);
+    if (!c.data.data_dir.empty()) data.data_dir = c.data.data_dir;
   }
+  // The fine-tuned checkpoint and its config.json name the data it was tuned on.
+  run.config.data = datasets::absolute_paths(data);
   datasets::Splits splits = datasets::load_splits(data, run.config.seed);
   print_warnings(splits.warnings);
   Start s{nn::tunable(run.model), run.encoder.transform(splits.train), run.encoder.transform(splits.validation),
@@ -89,11 +93,12 @@ Start start_from_language_model(const FinetuneConfig& c) {
     return nn::encode_text(t, encoder, tokenizer, c.text_column, max_length, pad);
   };
   nlohmann::json text = {{"pretrained", c.pretrained}, {"text_column", c.text_column}, {"max_length", max_length},
-                         {"pad_token_id", pad}, {"data", datasets::to_json(data)}, {"seed", c.seed}};
+                         {"pad_token_id", pad}, {"data", datasets::to_json(datasets::absolute_paths(data))}, {"seed", c.seed}};
   Start s{nn::tunable(classifier, true), encode(splits.train), encode(splits.validation), encode(splits.test),
           {{"text_classifier", text}}, {}};
   s.save = [text, encoder](const std::string& path, const std::map<std::string, Tensor>& state) {
-    nn::save_safetensors(path, state, {{"candor.text_classifier", text.dump()}, {"candor.encoder", encoder.to_json().dump()}});
+    nn::save_safetensors(path, state, nn::with_data_checksum(state, {{"candor.text_classifier", text.dump()},
+                                                                      {"candor.encoder", encoder.to_json().dump()}}));
   };
   return s;
 }
@@ -223,6 +228,7 @@ nlohmann::json run_finetune(const FinetuneConfig& c) {
     throw UsageError("give either --init CHECKPOINT (a tabular run) or --pretrained DIR (a GPT-2 over text), not both");
   }
   fairness::FinetuneOptions options = finetune_options(c);
+  StagedFolder folder(c.out);  // refuses an --out it must not replace, before any work
   Start s = c.pretrained.empty() ? start_from_checkpoint(c) : start_from_language_model(c);
   nn::Module& model = *s.tunable.model;
   options.sensitive = penalised_features(c, s.train);
@@ -245,12 +251,13 @@ nlohmann::json run_finetune(const FinetuneConfig& c) {
   };
   nlohmann::json metrics = {{"mode", c.mode}, {"before", report()}};
 
-  const std::filesystem::path out(c.out);
-  std::filesystem::create_directories(out);
+  const std::filesystem::path out = folder.path();
   std::ofstream log((out / "log.jsonl").string());
   if (!log) throw Error(fmt::format("cannot write {}", (out / "log.jsonl").string()));
   options.on_epoch = [&log](const fairness::EpochRecord& e) { log << to_json(e).dump() << "\n" << std::flush; };
   fairness::FinetuneResult r = fairness::finetune(s.tunable, s.train, s.validation, options);
+  log.close();
+  if (!log) throw FileError(fmt::format("cannot write {}", (out / "log.jsonl").string()));
 
   metrics["after"] = report();
   metrics["penalised"] = r.penalised;
@@ -286,6 +293,7 @@ nlohmann::json run_finetune(const FinetuneConfig& c) {
   }
   s.save((out / "model.safetensors").string(), state);
   write_json((out / "metrics.json").string(), metrics);
+  folder.commit();
   return metrics;
 }
 

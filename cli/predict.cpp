@@ -52,7 +52,7 @@ void run_predict(const PredictArgs& args) {
   }
   nn::LoadedRun run = nn::load_run(args.run, args.adapter);
   if (args.csv.empty()) {
-    datasets::Splits splits = datasets::load_splits(run.config.data, run.config.seed);
+    datasets::Splits splits = datasets::load_splits(nn::run_data(run), run.config.seed);
     write_predictions(args.out, rows_of(run, datasets::split_by_name(splits, args.split), true));
     return;
   }

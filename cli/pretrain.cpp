@@ -27,6 +27,7 @@
 #include "cli/run_folder.h"
 #include "cli/train_run.h"
 #include "engine/engine.h"
+#include "engine/files.h"
 #include "nn/gpt2.h"
 #include "nn/optim.h"
 #include "nn/tokenizer.h"
@@ -62,9 +63,10 @@ void pretrain_language_model(const PretrainArgs& a) {
   const double lr = a.lr->count() ? a.tabular.train.lr : 3e-3;
   const int64_t T = a.context;
 
-  std::filesystem::create_directories(a.out);
-  nn::write_byte_level_tokenizer(a.out);
-  const nn::Gpt2Tokenizer tokenizer = nn::Gpt2Tokenizer::from_directory(a.out);
+  StagedFolder folder(a.out);  // refuses an --out it must not replace, before any work
+  const std::string out = folder.path().string();
+  nn::write_byte_level_tokenizer(out);
+  const nn::Gpt2Tokenizer tokenizer = nn::Gpt2Tokenizer::from_directory(out);
   const std::vector<int64_t> ids = tokenizer.encode(read_text(a.text));
   const auto held_out = static_cast<int64_t>(ids.size()) / 10;
   const auto train_length = static_cast<int64_t>(ids.size()) - held_out;
@@ -124,16 +126,17 @@ void pretrain_language_model(const PretrainArgs& a) {
   fit_options.monitor = "loss";
   fit_options.clip_norm = 1.0;
   fit_options.schedule = &schedule;
-  fit_options.log_path = (std::filesystem::path(a.out) / "log.jsonl").string();
+  fit_options.log_path = (folder.path() / "log.jsonl").string();
   fit_options.progress = !a.quiet;
   nn::FitResult result = nn::fit(model, optimizer, hooks, fit_options);
   model.load_state_dict(result.best_state, true);
-  nn::save_pretrained(model, a.out);
+  nn::save_pretrained(model, out);
   const std::map<std::string, double> final_metrics = hooks.validate();
-  write_json((std::filesystem::path(a.out) / "metrics.json").string(),
+  write_json((folder.path() / "metrics.json").string(),
              {{"train_tokens", train_length}, {"validation_tokens", held_out}, {"best_epoch", result.best_epoch},
               {"epochs_run", result.epochs_run}, {"validation_loss", final_metrics.at("loss")},
               {"validation_perplexity", final_metrics.at("perplexity")}});
+  folder.commit();
   if (!a.quiet) {
     fmt::print("{} training tokens; best epoch {} of {}: held-out loss {:.4f}, perplexity {:.2f}\n", train_length,
                result.best_epoch, result.epochs_run, final_metrics.at("loss"), final_metrics.at("perplexity"));

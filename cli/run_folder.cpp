@@ -2,19 +2,17 @@
 
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
 #include "cli/csv_field.h"
 #include "engine/error.h"
+#include "engine/files.h"
 
 namespace candor::cli {
 
-void write_json(const std::string& path, const nlohmann::json& j) {
-  std::ofstream out(path);
-  out << j.dump(2) << "\n";
-  if (!out) throw Error(fmt::format("cannot write {}", path));
-}
+void write_json(const std::string& path, const nlohmann::json& j) { write_file_atomically(path, j.dump(2) + "\n"); }
 
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
@@ -27,8 +25,7 @@ nlohmann::json read_json(const std::string& path) {
 }
 
 void write_predictions(const std::string& path, const PredictionRows& rows) {
-  std::ofstream out(path);
-  if (!out) throw Error(fmt::format("cannot write {}", path));
+  std::ostringstream out;
   const bool labelled = !rows.y_true.empty();
   out << (labelled ? "y_true,y_pred,score" : "y_pred,score");
   for (const std::string& s : rows.sensitive_names) out << "," << csv_field(s);
@@ -40,7 +37,7 @@ void write_predictions(const std::string& path, const PredictionRows& rows) {
     for (const auto& column : rows.sensitive) out << "," << csv_field(column[i]);
     out << "\n";
   }
-  if (!out) throw Error(fmt::format("writing {} failed", path));
+  write_file_atomically(path, out.str());
 }
 
 }  // namespace candor::cli

@@ -1,5 +1,7 @@
 // A run folder: config.json, model.safetensors (weights plus the config and the fitted encoder in
 // its metadata, nn/run.h), metrics.json and log.jsonl; and the predictions CSV commands write.
+// Commands write a run folder through a StagedFolder and every file atomically (engine/files.h):
+// a run folder is whole or absent.
 #pragma once
 
 #include <string>

@@ -13,6 +13,7 @@
 #include "cli/run_folder.h"
 #include "cli/svg_plot.h"
 #include "engine/error.h"
+#include "engine/files.h"
 #include "nn/progress.h"
 
 namespace candor::cli {
@@ -41,7 +42,8 @@ double number(const nlohmann::json& j) { return j.is_number() ? j.get<double>() 
 
 void run_sweep(const SweepArgs& args) {
   if (args.lambdas.empty()) throw UsageError("sweep: --lambdas needs at least one value");
-  std::filesystem::create_directories(args.base.out);
+  StagedFolder folder(args.base.out);  // every point's run folder inside it; replaced as a whole
+  const std::filesystem::path out = folder.path();
   nlohmann::json points = nlohmann::json::array();
   nlohmann::json before;
   std::string feature;
@@ -51,11 +53,12 @@ void run_sweep(const SweepArgs& args) {
     c.penalty = args.penalty;
     c.lambda = args.lambdas[i];
     c.quiet = true;
-    c.out = (std::filesystem::path(args.base.out) / fmt::format("lambda_{}", i)).string();
+    const std::string name = fmt::format("lambda_{}", i);
+    c.out = (out / name).string();
     nlohmann::json m = run_finetune(c);
     feature = fmt::format("{}", fmt::join(m["penalised"].get<std::vector<std::string>>(), "|"));  // the intersection's name
     before = m["before"];
-    points.push_back({{"lambda", args.lambdas[i]}, {"run", c.out},
+    points.push_back({{"lambda", args.lambdas[i]}, {"run", (std::filesystem::path(args.base.out) / name).string()},
                       {"validation", point_of(m["after"]["validation"], feature, args.penalty)},
                       {"test", point_of(m["after"]["test"], feature, args.penalty)}});
     bar.set_suffix(fmt::format("lambda {}", args.lambdas[i]));
@@ -83,7 +86,7 @@ void run_sweep(const SweepArgs& args) {
                            {"before", {{"validation", point_of(before["validation"], feature, args.penalty)},
                                        {"test", point_of(before["test"], feature, args.penalty)}}},
                            {"points", points}, {"selected", selected}};
-  write_json((std::filesystem::path(args.base.out) / "pareto.json").string(), pareto);
+  write_json((out / "pareto.json").string(), pareto);
 
   Plot plot;
   plot.title = fmt::format("accuracy against {} ({}), one point per lambda", gap_key(args.penalty), feature);
@@ -103,7 +106,8 @@ void run_sweep(const SweepArgs& args) {
     const auto& p = points[selected.get<size_t>()];
     plot.series.push_back({"selected (test)", "#d62728", {number(p["test"]["gap"])}, {number(p["test"]["accuracy"])}, false, 7});
   }
-  std::ofstream((std::filesystem::path(args.base.out) / "pareto.svg").string()) << render_svg(plot);
+  write_file_atomically(out / "pareto.svg", render_svg(plot));
+  folder.commit();
 
   if (!args.base.quiet) {
     fmt::print("{:>8} {:>10} {:>10} {:>10} {:>10}\n", "lambda", "val acc", "val gap", "test acc", "test gap");

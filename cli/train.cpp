@@ -9,6 +9,7 @@
 #include "cli/data_options.h"
 #include "cli/run_folder.h"
 #include "cli/train_run.h"
+#include "engine/files.h"
 #include "nn/scoring.h"
 
 namespace candor::cli {
@@ -21,9 +22,11 @@ struct TrainArgs {
 };
 }  // namespace
 
-void run_train(const nn::RunConfig& config, const std::string& out, bool quiet) {
+void run_train(nn::RunConfig config, const std::string& out_path, bool quiet) {
   check_data_options(config.data);
-  std::filesystem::create_directories(out);
+  config.data = datasets::absolute_paths(config.data);
+  StagedFolder folder(out_path);  // refuses an --out it must not replace, before any work
+  const std::filesystem::path out = folder.path();
   datasets::Splits splits = datasets::load_splits(config.data, config.seed);
   print_warnings(splits.warnings);
   datasets::Encoder encoder = datasets::Encoder::fit(splits.train, splits.schema);
@@ -34,22 +37,23 @@ void run_train(const nn::RunConfig& config, const std::string& out, bool quiet) 
   auto model = nn::build_tabular_model(config.model, encoder, config.seed);
   nn::TrainOptions options = config.train;
   options.seed = config.seed;
-  options.log_path = (std::filesystem::path(out) / "log.jsonl").string();
+  options.log_path = (out / "log.jsonl").string();
   options.progress = !quiet;
   nn::FitResult result = nn::train_classifier(*model, train, validation, options);
 
-  write_json((std::filesystem::path(out) / "config.json").string(), nn::to_json(config));
-  nn::save_checkpoint((std::filesystem::path(out) / "model.safetensors").string(), model->state_dict(), config, encoder);
+  write_json((out / "config.json").string(), nn::to_json(config));
+  nn::save_checkpoint((out / "model.safetensors").string(), model->state_dict(), config, encoder);
   nlohmann::json metrics = {{"best_epoch", result.best_epoch},
                             {"epochs_run", result.epochs_run},
                             {"validation", nn::task_metrics(nn::score(*model, validation))},
                             {"test", nn::task_metrics(nn::score(*model, test))}};
-  write_json((std::filesystem::path(out) / "metrics.json").string(), metrics);
+  write_json((out / "metrics.json").string(), metrics);
+  folder.commit();
   if (!quiet) {
     fmt::print("best epoch {} of {}; test accuracy {:.4f}, ROC AUC {:.4f}, log loss {:.4f}\n",
                result.best_epoch, result.epochs_run, metrics["test"]["accuracy"].get<double>(),
                metrics["test"]["roc_auc"].get<double>(), metrics["test"]["log_loss"].get<double>());
-    fmt::print("wrote {}/{{config.json, model.safetensors, metrics.json, log.jsonl}}\n", out);
+    fmt::print("wrote {}/{{config.json, model.safetensors, metrics.json, log.jsonl}}\n", out_path);
   }
 }
 

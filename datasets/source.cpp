@@ -22,6 +22,12 @@ nlohmann::json to_json(const DataSource& d) {
           {"validation_fraction", d.validation_fraction}, {"test_fraction", d.test_fraction}};
 }
 
+DataSource absolute_paths(DataSource source) {
+  if (!source.file.empty()) source.file = std::filesystem::absolute(source.file).lexically_normal().string();
+  if (!source.data_dir.empty()) source.data_dir = std::filesystem::absolute(source.data_dir).lexically_normal().string();
+  return source;
+}
+
 DataSource data_source_from_json(const nlohmann::json& j) {
   try {
     DataSource d;

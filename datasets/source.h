@@ -38,6 +38,9 @@ struct DataSource {
 };
 
 nlohmann::json to_json(const DataSource& source);
+// The source with its file and data_dir made absolute (against the current folder): what a run
+// saves, so that later commands find the data from any working folder.
+DataSource absolute_paths(DataSource source);
 // DataError naming the missing or mistyped key.
 DataSource data_source_from_json(const nlohmann::json& json);
 

@@ -15,6 +15,7 @@
 
 #include "engine/autograd.h"
 #include "engine/error.h"
+#include "engine/files.h"
 #include "engine/ops/ops.h"
 #include "nn/init.h"
 
@@ -324,10 +325,9 @@ void save_pretrained(const Gpt2Model& model, const std::string& dir) {
       {"layer_norm_epsilon", c.layer_norm_epsilon}, {"embd_pdrop", c.embd_pdrop},
       {"attn_pdrop", c.attn_pdrop}, {"resid_pdrop", c.resid_pdrop}};
   fs::create_directories(dir);
-  std::ofstream out(fs::path(dir) / "config.json");
-  out << config.dump(2) << "\n";
-  if (!out) throw CheckpointError(fmt::format("save_pretrained: cannot write {}/config.json", dir));
-  save_safetensors((fs::path(dir) / "model.safetensors").string(), model.state_dict(), {{"format", "pt"}});
+  write_file_atomically(fs::path(dir) / "config.json", config.dump(2) + "\n");
+  const std::map<std::string, Tensor> state = model.state_dict();
+  save_safetensors((fs::path(dir) / "model.safetensors").string(), state, with_data_checksum(state, {{"format", "pt"}}));
 }
 
 // ---- generation ----

@@ -306,7 +306,7 @@ void save_lora(const std::string& path, const Module& root, const LoraOptions& o
   for (const auto& [name, t] : root.named_parameters()) {
     if (matches_any(options.also_train, name)) tensors[name] = t.detach();
   }
-  save_safetensors(path, tensors, {{kMetadataKey, to_json(options).dump()}});
+  save_safetensors(path, tensors, with_data_checksum(tensors, {{kMetadataKey, to_json(options).dump()}}));
 }
 
 LoraOptions load_lora(const std::string& path, Module& root) {

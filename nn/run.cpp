@@ -1,6 +1,7 @@
 #include "nn/run.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -64,7 +65,8 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
 
 void save_checkpoint(const std::string& path, const std::map<std::string, Tensor>& state, const RunConfig& config,
                      const datasets::Encoder& encoder) {
-  save_safetensors(path, state, {{"candor.config", to_json(config).dump()}, {"candor.encoder", encoder.to_json().dump()}});
+  save_safetensors(path, state, with_data_checksum(state, {{"candor.config", to_json(config).dump()},
+                                                           {"candor.encoder", encoder.to_json().dump()}}));
 }
 
 LoadedRun load_checkpoint(const std::string& path) {
@@ -75,16 +77,47 @@ LoadedRun load_checkpoint(const std::string& path) {
     }
   }
   LoadedRun run;
+  run.path = path;
   try {
     run.config = run_config_from_json(nlohmann::json::parse(file.metadata.at("candor.config")));
     run.encoder = datasets::Encoder::from_json(nlohmann::json::parse(file.metadata.at("candor.encoder")));
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: metadata is not valid JSON ({})", path, e.what()));
   }
+  // The metadata decides how much the model allocates: it must describe the values the file holds.
+  int64_t held = 0;
+  for (const auto& [name, t] : file.tensors) held += t.numel();
+  const int64_t described = tabular_parameter_count(run.config.model, run.encoder);
+  if (described != held) {
+    throw CheckpointError(fmt::format("{}: its metadata describes a model of {} parameters but the file holds {} "
+                                      "values: the metadata does not belong to these weights",
+                                      path, described, held));
+  }
   run.model = build_tabular_model(run.config.model, run.encoder, run.config.seed);
   run.model->load_state_dict(file.tensors, true);
   run.model->eval();
   return run;
+}
+
+datasets::DataSource run_data(const LoadedRun& run) {
+  const std::filesystem::path config_path = std::filesystem::path(run.path).parent_path() / "config.json";
+  std::ifstream in(config_path);
+  if (!in) {
+    throw CheckpointError(fmt::format("{}: the data a checkpoint was trained on is read from the config.json beside "
+                                      "it, and {} cannot be read: name the data yourself",
+                                      run.path, config_path.string()));
+  }
+  datasets::DataSource data;
+  try {
+    data = datasets::data_source_from_json(nlohmann::json::parse(in).at("data"));
+  } catch (const nlohmann::json::exception& e) {
+    throw CheckpointError(fmt::format("{}: no data source in it ({})", config_path.string(), e.what()));
+  }
+  if (datasets::to_json(data) != datasets::to_json(run.config.data)) {
+    throw CheckpointError(fmt::format("{} and {} name different training data: they come from different runs",
+                                      config_path.string(), run.path));
+  }
+  return data;
 }
 
 LoadedRun load_run(const std::string& folder, const std::string& adapter) {

@@ -22,6 +22,8 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/files.h"
+
 namespace candor::nn {
 
 namespace {
@@ -611,9 +613,50 @@ void emit(const Plan& plan, Sink&& sink) {
   }
 }
 
+// 64-bit FNV-1a (Fowler, Noll and Vo; the parameters of draft-eastlake-fnv): not a defence
+// against someone who edits the file on purpose, but any flipped bit, truncation patched over,
+// or data of another save changes it.
+struct Fnv1a {
+  uint64_t state = 0xcbf29ce484222325ull;
+  void add(const void* data, uint64_t n) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (uint64_t i = 0; i < n; ++i) state = (state ^ bytes[i]) * 0x100000001b3ull;
+  }
+  std::string hex() const { return fmt::format("{:016x}", state); }
+};
+
+// The checksum's check, given a function that hands the data section's bytes, in order, to a sink.
+template <typename Feed>
+void verify_checksum(const Header& header, uint64_t section_size, const std::string& source, Feed&& feed) {
+  const auto it = header.metadata.find(kChecksumKey);
+  if (it == header.metadata.end()) return;
+  Fnv1a hash;
+  feed(section_size, [&](const void* data, uint64_t n) { hash.add(data, n); });
+  if (hash.hex() != it->second) {
+    fail(source, fmt::format("the tensor data does not match the checksum in the metadata ({} is {}, the data "
+                             "hashes to {}): the file was corrupted or changed after it was written",
+                             kChecksumKey, it->second, hash.hex()));
+  }
+}
+
 }  // namespace
 
 // ---- public API ----
+
+std::map<std::string, std::string> with_data_checksum(const std::map<std::string, Tensor>& tensors,
+                                                      std::map<std::string, std::string> metadata, StoredType stored) {
+  metadata.erase(kChecksumKey);
+  const Plan plan = make_plan(tensors, metadata, stored, "with_data_checksum");
+  Fnv1a hash;
+  uint64_t header_bytes = 8 + plan.header.size();  // emit hands the length and the header first
+  emit(plan, [&](const void* data, uint64_t n) {
+    const uint64_t skip = std::min(header_bytes, n);
+    header_bytes -= skip;
+    hash.add(static_cast<const char*>(data) + skip, n - skip);
+  });
+  metadata[kChecksumKey] = hash.hex();
+  return metadata;
+}
 
 std::string to_safetensors_bytes(const std::map<std::string, Tensor>& tensors,
                                  const std::map<std::string, std::string>& metadata, StoredType stored) {
@@ -627,26 +670,9 @@ std::string to_safetensors_bytes(const std::map<std::string, Tensor>& tensors,
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata, StoredType stored) {
   const Plan plan = make_plan(tensors, metadata, stored, path);
-  const std::string temp = path + ".tmp";
-  FilePtr f(std::fopen(temp.c_str(), "wb"));
-  if (!f) fail(path, fmt::format("cannot open {} for writing: {}", temp, std::strerror(errno)));
-  try {
-    emit(plan, [&](const void* data, uint64_t n) {
-      if (std::fwrite(data, 1, n, f.get()) != n) {
-        fail(path, fmt::format("cannot write to {}: {}", temp, std::strerror(errno)));
-      }
-    });
-    if (std::fclose(f.release()) != 0) {
-      fail(path, fmt::format("cannot write to {}: {}", temp, std::strerror(errno)));
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-      fail(path, fmt::format("cannot rename {} to it: {}", temp, std::strerror(errno)));
-    }
-  } catch (...) {
-    f.reset();
-    std::remove(temp.c_str());
-    throw;
-  }
+  AtomicFile file(path);
+  emit(plan, [&](const void* data, uint64_t n) { file.write(data, n); });
+  file.commit();
 }
 
 SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& source) {
@@ -654,6 +680,7 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& sou
   const uint64_t n = check_header_length(data, bytes.size(), source);
   const std::string_view section = bytes.substr(8 + n);
   const Header header = parse_header(bytes.substr(8, n), section.size(), source);
+  verify_checksum(header, section.size(), source, [&](uint64_t, auto&& sink) { sink(section.data(), section.size()); });
   // Offsets and sizes were checked against the section's length in parse_header.
   return read_all(header, [&](uint64_t offset, void* dst, uint64_t count) {
     std::memcpy(dst, section.data() + offset, count);
@@ -683,7 +710,16 @@ SafetensorsFile load_safetensors(const std::string& path) {
   const uint64_t n = check_header_length(length, file_size, path);
   std::string text(n, '\0');
   read_at(8, text.data(), n);
-  const Header header = parse_header(text, file_size - 8 - n, path);
+  const uint64_t section_size = file_size - 8 - n;
+  const Header header = parse_header(text, section_size, path);
+  verify_checksum(header, section_size, path, [&](uint64_t size, auto&& sink) {
+    std::vector<char> chunk(std::min<uint64_t>(size, uint64_t{1} << 20));
+    for (uint64_t offset = 0; offset < size; offset += chunk.size()) {
+      const uint64_t count = std::min<uint64_t>(chunk.size(), size - offset);
+      read_at(8 + n + offset, chunk.data(), count);
+      sink(chunk.data(), count);
+    }
+  });
   return read_all(header,
                   [&](uint64_t offset, void* dst, uint64_t count) { read_at(8 + n + offset, dst, count); });
 }

@@ -56,10 +56,10 @@ class CheckpointError : public candor::Error {
 // F16 or BF16. Integer tensors are always stored as I64.
 enum class StoredType { Same, F32, F16, BF16 };
 
-// Writes `tensors` (name -> tensor) and `metadata` to `path`. The file is written beside `path`
-// under a temporary name and renamed into place, so a crash never leaves a half-written
-// checkpoint under the final name. The name "__metadata__" is reserved; names and metadata must
-// be valid UTF-8.
+// Writes `tensors` (name -> tensor) and `metadata` to `path`, whole or not at all (an AtomicFile,
+// engine/files.h: a crash or a full disk never leaves a half-written checkpoint under the final
+// name; a failed write throws FileError). The name "__metadata__" is reserved; names and
+// metadata must be valid UTF-8.
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata = {},
                       StoredType stored = StoredType::Same);
@@ -74,6 +74,17 @@ struct SafetensorsFile {
   std::map<std::string, std::string> metadata;      // the "__metadata__" object (may be empty)
   std::map<std::string, std::string> stored_dtype;  // name -> the dtype in the file: "F16", ...
 };
+
+// The metadata key of a checksum of the data section: 16 hex digits of its 64-bit FNV-1a hash.
+// When a file's metadata has it, loading checks it (CheckpointError on a mismatch). candor's own
+// checkpoints carry one; other files (Hugging Face's) load as they are.
+inline constexpr const char* kChecksumKey = "candor.data_fnv1a64";
+
+// `metadata` with kChecksumKey set to the checksum of the data section that saving `tensors` as
+// `stored` writes.
+std::map<std::string, std::string> with_data_checksum(const std::map<std::string, Tensor>& tensors,
+                                                      std::map<std::string, std::string> metadata,
+                                                      StoredType stored = StoredType::Same);
 
 // Reads a whole checkpoint. Tensor data is read straight from the file into each tensor.
 SafetensorsFile load_safetensors(const std::string& path);

@@ -28,4 +28,9 @@ std::vector<TabularToken> tabular_tokens(const datasets::Encoder& encoder);
 std::shared_ptr<Module> build_tabular_model(const TabularModelSpec& spec, const datasets::Encoder& encoder,
                                             uint64_t seed);
 
+// The number of parameters build_tabular_model would allocate, computed without allocating: a
+// checkpoint's metadata is checked against the values its file holds before a model is built from
+// it. ValueError for an invalid spec, ShapeError when the count overflows int64.
+int64_t tabular_parameter_count(const TabularModelSpec& spec, const datasets::Encoder& encoder);
+
 }  // namespace candor::nn

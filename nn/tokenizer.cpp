@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "engine/files.h"
+
 namespace candor::nn {
 
 namespace {
@@ -375,11 +377,8 @@ void write_byte_level_tokenizer(const std::string& dir) {
   }
   vocab["<|endoftext|>"] = 256;
   const std::filesystem::path root(dir);
-  std::ofstream vocab_file(root / "vocab.json", std::ios::binary);
-  vocab_file << vocab.dump() << "\n";
-  std::ofstream merges_file(root / "merges.txt", std::ios::binary);
-  merges_file << "#version: 0.2\n";
-  if (!vocab_file || !merges_file) throw TokenizerError(dir + ": cannot write vocab.json and merges.txt");
+  write_file_atomically(root / "vocab.json", vocab.dump() + "\n");
+  write_file_atomically(root / "merges.txt", "#version: 0.2\n");
 }
 
 std::vector<std::string_view> gpt2_pretokenize(std::string_view utf8) {

@@ -8,6 +8,7 @@
 
 #include "engine/autograd.h"
 #include "engine/error.h"
+#include "engine/files.h"
 #include "nn/progress.h"
 
 namespace candor::nn {
@@ -88,7 +89,9 @@ FitResult fit(Module& model, Optimizer& optimizer, const TrainingHooks& hooks,
                            {"validation", metrics},
                            {"best", better}};
     result.log.push_back(line);
-    if (log_file) log_file << line.dump() << "\n" << std::flush;
+    if (log_file.is_open() && !(log_file << line.dump() << "\n" << std::flush)) {
+      throw FileError(fmt::format("fit: cannot write the log {} (disk full?)", options.log_path));
+    }
     result.epochs_run = epoch;
     if (options.patience > 0 && since_best >= options.patience) break;
   }

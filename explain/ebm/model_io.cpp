@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "datasets/csv.h"
+#include "engine/files.h"
 #include "explain/ebm/errors.h"
 
 namespace candor::explain::ebm {
@@ -129,10 +130,7 @@ Model model_from_json(const nlohmann::json& j, const std::string& source) {
 }
 
 void save_model(const Model& model, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw EbmError(fmt::format("ebm: cannot write model file {}", path));
-  out << model_to_json(model).dump() << "\n";
-  if (!out) throw EbmError(fmt::format("ebm: failed writing model file {}", path));
+  write_file_atomically(path, model_to_json(model).dump() + "\n");
 }
 
 Model load_model(const std::string& path) {
