@@ -43,8 +43,8 @@ std::vector<double> binary_column(const datasets::RawTable& table, const std::st
   for (size_t row = 0; row < cells.size(); ++row) {
     std::optional<double> v = parse_number(cells[row]);
     if (!v || (*v != 0.0 && *v != 1.0)) {
-      throw Error(fmt::format("audit: {} column \"{}\" must hold binary labels 0 or 1, found \"{}\" at {}", option, name,
-                              cells[row], table.where(row)));
+      throw Error(fmt::format("audit: {} column \"{}\" must hold binary labels 0 or 1, found {} at {}", option, name,
+                              quote_value(cells[row]), table.where(row)));
     }
     out.push_back(*v);
   }
@@ -58,8 +58,8 @@ std::vector<double> number_column(const datasets::RawTable& table, const std::st
   for (size_t row = 0; row < cells.size(); ++row) {
     std::optional<double> v = parse_number(cells[row]);
     if (!v || !(*v >= lo && *v <= hi)) {
-      throw Error(fmt::format("audit: {} column \"{}\" must hold {}, found \"{}\" at {}", option, name, expected,
-                              cells[row], table.where(row)));
+      throw Error(fmt::format("audit: {} column \"{}\" must hold {}, found {} at {}", option, name, expected,
+                              quote_value(cells[row]), table.where(row)));
     }
     out.push_back(*v);
   }
