@@ -67,6 +67,14 @@ std::vector<double> number_column(const datasets::RawTable& table, const std::st
 }
 
 void run_audit(const AuditArgs& args) {
+  fairness::AuditOptions options;
+  options.bootstrap.replicates = args.bootstrap;
+  options.bootstrap.seed = args.seed;
+  try {
+    options.bootstrap.validate();  // before the file is read
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
   datasets::RawTable table = datasets::read_csv(args.predictions, datasets::CsvOptions{});
   // Every named column first, so a missing one is reported before any value is read.
   std::vector<std::pair<const char*, std::string>> wanted = {{"--y-true", args.y_true}, {"--y-pred", args.y_pred}};
@@ -104,11 +112,8 @@ void run_audit(const AuditArgs& args) {
     input.sensitive.push_back(std::move(values));
   }
 
-  fairness::AuditOptions options;
   options.method = args.method == "to_overall" ? fairness::Method::ToOverall : fairness::Method::BetweenGroups;
   options.privileged = args.privileged;
-  options.bootstrap.replicates = args.bootstrap;
-  options.bootstrap.seed = args.seed;
   nlohmann::json report = fairness::audit_json(input, options);
 
   if (!args.json_out.empty()) {

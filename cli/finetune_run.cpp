@@ -181,6 +181,11 @@ fairness::FinetuneOptions finetune_options(const FinetuneConfig& c) {
   o.schedule = c.schedule;
   o.seed = c.seed;
   o.progress = !c.quiet;
+  try {
+    o.validate();
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
   return o;
 }
 
@@ -213,7 +218,7 @@ void add_finetune_options(CLI::App& cmd, FinetuneConfig& config) {
   cmd.add_option("--schedule", config.schedule, "learning-rate decay over the run: cosine, linear or constant")
       ->check(CLI::IsMember({"cosine", "linear", "constant"}));
   cmd.add_option("--bootstrap", config.bootstrap, "bootstrap resamples for the fairness intervals")
-      ->check(CLI::Range(int64_t{0}, int64_t{100000}));
+      ->check(CLI::Range(int64_t{0}, int64_t{fairness::BootstrapOptions::kMaxReplicates}));
   cmd.add_option("--seed", config.seed, "seed for the row order and the adapters");
   cmd.add_flag("--quiet", config.quiet, "no progress bar or summary");
 }

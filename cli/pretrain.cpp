@@ -61,6 +61,15 @@ void pretrain_language_model(const PretrainArgs& a) {
   const int64_t batch = a.batch_size->count() ? a.tabular.train.batch_size : 16;
   const double lr = a.lr->count() ? a.tabular.train.lr : 3e-3;
   const int64_t T = a.context;
+  nn::TrainOptions checked = a.tabular.train;  // the same ranges as a tabular run's options
+  checked.epochs = epochs;
+  checked.batch_size = batch;
+  checked.lr = lr;
+  try {
+    checked.validate();
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
 
   std::filesystem::create_directories(a.out);
   nn::write_byte_level_tokenizer(a.out);

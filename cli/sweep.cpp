@@ -41,6 +41,12 @@ double number(const nlohmann::json& j) { return j.is_number() ? j.get<double>() 
 
 void run_sweep(const SweepArgs& args) {
   if (args.lambdas.empty()) throw UsageError("sweep: --lambdas needs at least one value");
+  for (double lambda : args.lambdas) {  // every lambda is checked before the first run starts
+    FinetuneConfig c = args.base;
+    c.penalty = args.penalty;
+    c.lambda = lambda;
+    finetune_options(c);
+  }
   std::filesystem::create_directories(args.base.out);
   nlohmann::json points = nlohmann::json::array();
   nlohmann::json before;

@@ -23,6 +23,11 @@ struct TrainArgs {
 
 void run_train(const nn::RunConfig& config, const std::string& out, bool quiet) {
   check_data_options(config.data);
+  try {
+    config.train.validate();
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
   std::filesystem::create_directories(out);
   datasets::Splits splits = datasets::load_splits(config.data, config.seed);
   print_warnings(splits.warnings);
