@@ -39,6 +39,7 @@ Start start_from_checkpoint(const FinetuneConfig& c) {
   datasets::DataSource data = run.config.data;
   const datasets::DataSource defaults;
   if (!c.data.name.empty() || !c.data.file.empty()) {
+    check_data_options(c.data);
     const datasets::Schema typed = run.encoder.schema();
     data = c.data;
     data.sensitive = typed.sensitive;
@@ -74,6 +75,7 @@ Start start_from_language_model(const FinetuneConfig& c) {
     throw UsageError("--pretrained needs --csv FILE with --text-column COLUMN, --label and --sensitive");
   }
   if (c.data.sensitive.empty()) throw UsageError("--pretrained needs --sensitive COLUMNS to audit and penalise");
+  check_data_options(c.data);
   datasets::DataSource data = c.data;
   data.categorical.push_back(c.text_column);  // text stays text even when it looks like numbers
   datasets::Splits splits = datasets::load_splits(data, c.seed);

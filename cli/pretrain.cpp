@@ -176,7 +176,7 @@ void add_pretrain_command(CLI::App& app) {
   cmd->callback([args] {
     if (!args->text.empty()) {
       if (!args->tabular.data.name.empty() || !args->tabular.data.file.empty()) {
-        throw ValueError("give --text (a language model) or --data / --csv (an FT-Transformer), not both");
+        throw UsageError("give --text (a language model) or --data / --csv (an FT-Transformer), not both");
       }
       pretrain_language_model(*args);
     } else {
