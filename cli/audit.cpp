@@ -44,8 +44,8 @@ std::vector<double> binary_column(const datasets::RawTable& table, const std::st
   for (size_t row = 0; row < cells.size(); ++row) {
     std::optional<double> v = parse_number(cells[row]);
     if (!v || (*v != 0.0 && *v != 1.0)) {
-      throw Error(fmt::format("audit: {} column \"{}\" must hold binary labels 0 or 1, found \"{}\" at {}", option, name,
-                              cells[row], table.where(row)));
+      throw Error(fmt::format("audit: {} column \"{}\" must hold binary labels 0 or 1, found {} at {}", option, name,
+                              quote_value(cells[row]), table.where(row)));
     }
     out.push_back(*v);
   }
@@ -59,8 +59,8 @@ std::vector<double> number_column(const datasets::RawTable& table, const std::st
   for (size_t row = 0; row < cells.size(); ++row) {
     std::optional<double> v = parse_number(cells[row]);
     if (!v || !(*v >= lo && *v <= hi)) {
-      throw Error(fmt::format("audit: {} column \"{}\" must hold {}, found \"{}\" at {}", option, name, expected,
-                              cells[row], table.where(row)));
+      throw Error(fmt::format("audit: {} column \"{}\" must hold {}, found {} at {}", option, name, expected,
+                              quote_value(cells[row]), table.where(row)));
     }
     out.push_back(*v);
   }
@@ -68,6 +68,14 @@ std::vector<double> number_column(const datasets::RawTable& table, const std::st
 }
 
 void run_audit(const AuditArgs& args) {
+  fairness::AuditOptions options;
+  options.bootstrap.replicates = args.bootstrap;
+  options.bootstrap.seed = args.seed;
+  try {
+    options.bootstrap.validate();  // before the file is read
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
   datasets::RawTable table = datasets::read_csv(args.predictions, datasets::CsvOptions{});
   // Every named column first, so a missing one is reported before any value is read.
   std::vector<std::pair<const char*, std::string>> wanted = {{"--y-true", args.y_true}, {"--y-pred", args.y_pred}};
@@ -105,11 +113,8 @@ void run_audit(const AuditArgs& args) {
     input.sensitive.push_back(std::move(values));
   }
 
-  fairness::AuditOptions options;
   options.method = args.method == "to_overall" ? fairness::Method::ToOverall : fairness::Method::BetweenGroups;
   options.privileged = args.privileged;
-  options.bootstrap.replicates = args.bootstrap;
-  options.bootstrap.seed = args.seed;
   nlohmann::json report = fairness::audit_json(input, options);
 
   if (!args.json_out.empty()) {

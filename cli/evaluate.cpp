@@ -1,5 +1,7 @@
 // candor eval: the task metrics of a trained run on one split of its data, and the fairness
 // report (candor audit's JSON) for each sensitive column, as JSON on stdout.
+#include <algorithm>
+#include <cstdint>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -17,11 +19,18 @@ struct EvalArgs {
 };
 
 void run_eval(const EvalArgs& args) {
+  fairness::BootstrapOptions bootstrap;
+  bootstrap.replicates = static_cast<int>(std::min<int64_t>(args.bootstrap, INT32_MAX));
+  try {
+    bootstrap.validate();  // before the run is loaded
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
   nn::LoadedRun run = nn::load_run(args.run, args.adapter);
   datasets::Splits splits = datasets::load_splits(nn::run_data(run), run.config.seed);
   datasets::Encoded data = run.encoder.transform(datasets::split_by_name(splits, args.split));
   fairness::AuditOptions options;
-  options.bootstrap.replicates = static_cast<int>(args.bootstrap);
+  options.bootstrap.replicates = bootstrap.replicates;
   options.bootstrap.seed = run.config.seed;
   nlohmann::json out = {{args.split, fairness::evaluate_split(nn::score(*run.model, data), data.sensitive, options)}};
   std::cout << out.dump(2) << "\n";

@@ -40,6 +40,7 @@ Start start_from_checkpoint(const FinetuneConfig& c) {
   const datasets::DataSource defaults;
   datasets::DataSource data;
   if (!c.data.name.empty() || !c.data.file.empty()) {
+    check_data_options(c.data);
     const datasets::Schema typed = run.encoder.schema();
     data = c.data;
     data.sensitive = typed.sensitive;
@@ -78,6 +79,7 @@ Start start_from_language_model(const FinetuneConfig& c) {
     throw UsageError("--pretrained needs --csv FILE with --text-column COLUMN, --label and --sensitive");
   }
   if (c.data.sensitive.empty()) throw UsageError("--pretrained needs --sensitive COLUMNS to audit and penalise");
+  check_data_options(c.data);
   datasets::DataSource data = c.data;
   data.categorical.push_back(c.text_column);  // text stays text even when it looks like numbers
   datasets::Splits splits = datasets::load_splits(data, c.seed);
@@ -186,6 +188,11 @@ fairness::FinetuneOptions finetune_options(const FinetuneConfig& c) {
   o.schedule = c.schedule;
   o.seed = c.seed;
   o.progress = !c.quiet;
+  try {
+    o.validate();
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
   return o;
 }
 
@@ -218,7 +225,7 @@ void add_finetune_options(CLI::App& cmd, FinetuneConfig& config) {
   cmd.add_option("--schedule", config.schedule, "learning-rate decay over the run: cosine, linear or constant")
       ->check(CLI::IsMember({"cosine", "linear", "constant"}));
   cmd.add_option("--bootstrap", config.bootstrap, "bootstrap resamples for the fairness intervals")
-      ->check(CLI::Range(int64_t{0}, int64_t{100000}));
+      ->check(CLI::Range(int64_t{0}, int64_t{fairness::BootstrapOptions::kMaxReplicates}));
   cmd.add_option("--seed", config.seed, "seed for the row order and the adapters");
   cmd.add_flag("--quiet", config.quiet, "no progress bar or summary");
 }

@@ -4,12 +4,32 @@
 
 #include <cstdio>
 #include <exception>
+#include <regex>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "engine/error.h"
 #include "engine/threads.h"
+
+namespace {
+// CLI11's range checks print their bounds with std::to_string: PositiveNumber's upper bound, the
+// largest double, comes out as 309 digits. Numbers that long are shown in %g form.
+std::string compact_numbers(const std::string& message) {
+  static const std::regex long_number(R"(\d{16,}(\.\d+)?)");
+  std::string out;
+  auto last = message.cbegin();
+  for (std::sregex_iterator it(message.begin(), message.end(), long_number), end; it != end; ++it) {
+    out.append(last, message.cbegin() + it->position());
+    out += fmt::format("{:g}", std::stod(it->str()));
+    last = message.cbegin() + it->position() + it->length();
+  }
+  out.append(last, message.cend());
+  return out;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   candor::passive_threads_by_default(argv);  // engine/threads.h: behave on a busy machine
@@ -43,13 +63,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "candor: {} (see candor --help)\n", e.what());
+    fmt::print(stderr, "candor: {} (see candor --help)\n", candor::one_line(compact_numbers(e.what())));
     return 2;
   } catch (const candor::cli::UsageError& e) {
-    fmt::print(stderr, "candor: {} (see candor --help)\n", e.what());
+    fmt::print(stderr, "candor: {} (see candor --help)\n", candor::one_line(e.what()));
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "candor: {}\n", e.what());
+    // Every error is one line, whatever a message quotes (engine/error.h).
+    fmt::print(stderr, "candor: {}\n", candor::one_line(e.what()));
     return 1;
   }
   return 0;

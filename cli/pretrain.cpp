@@ -62,6 +62,15 @@ void pretrain_language_model(const PretrainArgs& a) {
   const int64_t batch = a.batch_size->count() ? a.tabular.train.batch_size : 16;
   const double lr = a.lr->count() ? a.tabular.train.lr : 3e-3;
   const int64_t T = a.context;
+  nn::TrainOptions checked = a.tabular.train;  // the same ranges as a tabular run's options
+  checked.epochs = epochs;
+  checked.batch_size = batch;
+  checked.lr = lr;
+  try {
+    checked.validate();
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
 
   StagedFolder folder(a.out);  // refuses an --out it must not replace, before any work
   const std::string out = folder.path().string();
@@ -170,7 +179,7 @@ void add_pretrain_command(CLI::App& app) {
   cmd->callback([args] {
     if (!args->text.empty()) {
       if (!args->tabular.data.name.empty() || !args->tabular.data.file.empty()) {
-        throw ValueError("give --text (a language model) or --data / --csv (an FT-Transformer), not both");
+        throw UsageError("give --text (a language model) or --data / --csv (an FT-Transformer), not both");
       }
       pretrain_language_model(*args);
     } else {

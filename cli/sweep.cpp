@@ -42,6 +42,12 @@ double number(const nlohmann::json& j) { return j.is_number() ? j.get<double>() 
 
 void run_sweep(const SweepArgs& args) {
   if (args.lambdas.empty()) throw UsageError("sweep: --lambdas needs at least one value");
+  for (double lambda : args.lambdas) {  // every lambda is checked before the first run starts
+    FinetuneConfig c = args.base;
+    c.penalty = args.penalty;
+    c.lambda = lambda;
+    finetune_options(c);
+  }
   StagedFolder folder(args.base.out);  // every point's run folder inside it; replaced as a whole
   const std::filesystem::path out = folder.path();
   nlohmann::json points = nlohmann::json::array();

@@ -24,6 +24,11 @@ struct TrainArgs {
 
 void run_train(nn::RunConfig config, const std::string& out_path, bool quiet) {
   check_data_options(config.data);
+  try {
+    config.train.validate();
+  } catch (const ValueError& e) {
+    throw UsageError(e.what());
+  }
   config.data = datasets::absolute_paths(config.data);
   StagedFolder folder(out_path);  // refuses an --out it must not replace, before any work
   const std::filesystem::path out = folder.path();

@@ -266,6 +266,7 @@ class Parser {
 }  // namespace
 
 ArffFile parse_arff(std::string_view text, const std::string& source) {
+  check_utf8(text, source);
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte-order mark
   Parser parser(source);
   size_t pos = 0, number = 0;

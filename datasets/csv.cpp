@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -211,7 +212,37 @@ RawTable parse(std::string_view text, const CsvOptions& options, const std::stri
 
 }  // namespace
 
+void check_utf8(std::string_view text, const std::string& source) {
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n') line += 1, line_start = i + 1;
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    // The sequence's length from its lead byte, and the least code point it may encode (no overlong forms).
+    const size_t length = byte >= 0xC2 && byte <= 0xDF ? 2 : byte >= 0xE0 && byte <= 0xEF ? 3 : byte >= 0xF0 && byte <= 0xF4 ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    uint32_t code = length == 2 ? byte & 0x1F : length == 3 ? byte & 0x0F : byte & 0x07;
+    for (size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      code = (code << 6) | (next & 0x3F);
+    }
+    valid = valid && (length != 3 || (code >= 0x800 && (code < 0xD800 || code > 0xDFFF))) &&
+            (length != 4 || (code >= 0x10000 && code <= 0x10FFFF));
+    if (!valid) {
+      throw DataError(fmt::format("{}:{}:{}: invalid UTF-8 (byte 0x{:02X}): save the file as UTF-8 (it may be Latin-1 "
+                                  "or Windows-1252)",
+                                  source, line, i - line_start + 1, byte));
+    }
+    i += length;
+  }
+}
+
 RawTable parse_csv(std::string_view text, const CsvOptions& options, const std::string& source) {
+  check_utf8(text, source);
   if (options.delimiter == '"' || options.delimiter == '\n' || options.delimiter == '\r') {
     throw DataError(fmt::format("{}: the delimiter cannot be a quote or a line break", source));
   }

@@ -46,6 +46,11 @@ struct RawTable {
   std::string where(size_t row) const;
 };
 
+// DataError `file:line:column: invalid UTF-8 (byte 0xE9)...` at the first byte that is not UTF-8:
+// text is stored and written back (as JSON) as UTF-8, so a Latin-1 file is refused when read.
+void check_utf8(std::string_view text, const std::string& source);
+
+// Checks the text is UTF-8 (check_utf8), then parses it.
 RawTable parse_csv(std::string_view text, const CsvOptions& options,
                    const std::string& source = "<string>");
 // Reads the whole file; the error for a missing or unreadable file names the path.

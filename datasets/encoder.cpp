@@ -45,7 +45,19 @@ std::pair<double, double> mean_std(const Column& c, const std::vector<size_t>& r
   for (size_t r : rows) {
     if (!c.missing[r]) squares += (c.numbers[r] - mean) * (c.numbers[r] - mean);
   }
-  return {mean, std::sqrt(squares / n)};
+  const double std = std::sqrt(squares / n);
+  if (!std::isfinite(mean) || !std::isfinite(std)) {
+    // Values near the double's range (1e308) overflow the sums: the encoder could not be saved or
+    // used, so the column is refused here, before any training.
+    double largest = 0;
+    for (size_t r : rows) {
+      if (!c.missing[r]) largest = std::max(largest, std::abs(c.numbers[r]));
+    }
+    throw DataError(fmt::format("encoder: numeric column {} holds values as large as {:g}: its mean or standard "
+                                "deviation overflows; rescale the column",
+                                quote_value(c.name), largest));
+  }
+  return {mean, std};
 }
 
 // Sorted distinct non-missing values at `rows`, and the most frequent (ties: first in order).

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -43,8 +45,9 @@ Column numeric_column(const RawTable& raw, size_t index, const std::string& why)
   for (size_t r = 0; r < raw.rows(); ++r) {
     if (c.missing[r]) continue;
     if (!parse_number(raw.cells[index][r], c.numbers[r])) {
-      throw DataError(fmt::format("{}: column \"{}\": \"{}\" is not a number ({})", raw.where(r),
-                                  c.name, raw.cells[index][r], why));
+      const std::string& cell = raw.cells[index][r];
+      throw DataError(fmt::format("{}: column {}: {} is not {} ({})", raw.where(r), quote_value(c.name), quote_value(cell),
+                                  non_finite_number(cell) ? "a finite number" : "a number", why));
     }
   }
   return c;
@@ -56,6 +59,37 @@ Column categorical_column(const RawTable& raw, size_t index) {
     if (c.missing[r]) c.values[r].clear();
   }
   return c;
+}
+
+// A column whose type is inferred: numeric when every present cell is a number, categorical when
+// the numbers are not most of it. A column of numbers with a few cells that are not (a "nan", an
+// "inf", a typo) is neither: one-hot columns per value would hide the mistake, so it is refused,
+// naming the first bad cell and the ways out.
+Column inferred_column(const RawTable& raw, size_t index) {
+  const std::string& name = raw.names[index];
+  size_t present = 0, numbers = 0;
+  std::optional<size_t> first_bad, first_non_finite;
+  double value;
+  for (size_t r = 0; r < raw.rows(); ++r) {
+    if (raw.missing[index][r]) continue;
+    ++present;
+    if (parse_number(raw.cells[index][r], value)) {
+      ++numbers;
+    } else {
+      if (!first_bad) first_bad = r;
+      if (!first_non_finite && non_finite_number(raw.cells[index][r])) first_non_finite = r;
+    }
+  }
+  if (numbers == present) return numeric_column(raw, index, "");
+  // At least nine numbers in ten present cells: a numeric column with bad cells.
+  const bool mostly_numbers = numbers >= 10 && 10 * numbers >= 9 * present;
+  if (!first_non_finite && !mostly_numbers) return categorical_column(raw, index);
+  const size_t r = first_non_finite ? *first_non_finite : *first_bad;
+  throw DataError(fmt::format("{}: column {} holds numbers but this cell is {} ({} of {} cells are not {}numbers): "
+                              "fix it, leave it empty for a missing value, or read the column as categories "
+                              "(--categorical {})",
+                              raw.where(r), quote_value(name), quote_value(raw.cells[index][r]), present - numbers, present,
+                              first_non_finite ? "finite " : "", name));
 }
 
 bool all_numbers(const RawTable& raw, size_t index) {
@@ -144,8 +178,7 @@ Table build(const RawTable& raw, const Schema& schema, const Table* like, bool c
     } else if (contains(schema.numeric, name) || name == schema.weight) {
       table.add_column(numeric_column(raw, i, "the schema makes it numeric"));
     } else {
-      table.add_column(all_numbers(raw, i) ? numeric_column(raw, i, "")
-                                           : categorical_column(raw, i));
+      table.add_column(inferred_column(raw, i));
     }
   }
   return table;
@@ -159,7 +192,23 @@ bool parse_number(const std::string& text, double& value) {
   if (first != last && *first == '+') ++first;
   if (first == last) return false;
   auto [end, ec] = std::from_chars(first, last, value);
-  return ec == std::errc() && end == last && std::isfinite(value);
+  if (end != last) return false;
+  // Out of range: from_chars leaves value unset; strtod gives ±inf for overflow, 0 or a
+  // denormal for underflow (which is a fine number).
+  if (ec == std::errc::result_out_of_range) value = std::strtod(std::string(first, last).c_str(), nullptr);
+  else if (ec != std::errc()) return false;
+  return std::isfinite(value);
+}
+
+bool non_finite_number(const std::string& text) {
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  if (first != last && *first == '+') ++first;
+  double value;
+  auto [end, ec] = std::from_chars(first, last, value);
+  if (first == last || end != last) return false;
+  if (ec == std::errc::result_out_of_range) return !std::isfinite(std::strtod(std::string(first, last).c_str(), nullptr));
+  return ec == std::errc() && !std::isfinite(value);
 }
 
 Column Column::numeric(std::string name, std::vector<double> numbers) {

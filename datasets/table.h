@@ -1,7 +1,10 @@
 // A typed, column-oriented table and the schema that says what each column is for.
 //
 // make_table types the columns of a RawTable: a column is numeric when every non-missing value
-// parses as a number, unless the schema forces it categorical. Sensitive columns are categorical
+// parses as a finite number, unless the schema forces it categorical. A column of numbers with a
+// few bad cells is a DataError naming the first (file:line, column, value), not a categorical
+// column: any "nan", "inf" or out-of-range number, or other text in at most one present cell in
+// ten (with at least ten numbers). Sensitive columns are categorical
 // (their values name groups: "1"/"2" codes stay codes), except those the schema bins, which are
 // numeric (age cut at 25 gives the groups "<25" and ">=25"). A sensitive column of more than
 // kMaxNumericGroups distinct numbers is an error unless it is binned or forced categorical: one
@@ -102,8 +105,10 @@ RawTable to_raw(const Table& table);
 // unknown one and the schema field it is in.
 void check_schema_columns(const Schema& schema, const std::vector<std::string>& names);
 
-// Parses a whole string as a finite or infinite double ("1", "-2.5e3", " 7" is not); false if
-// it is not a number.
+// Parses a whole string as a finite double ("1", "-2.5e3", "1e-400" as 0; " 7" is not); false
+// if it is not a number or not a finite one ("nan", "inf", "1e999").
 bool parse_number(const std::string& text, double& value);
+// Whether the text spells a number that is not finite: "nan", "-inf", "Infinity", "1e999".
+bool non_finite_number(const std::string& text);
 
 }  // namespace candor::datasets

@@ -2,8 +2,10 @@
 // that names the operation, the values involved and, where useful, a hint.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace candor {
 
@@ -41,5 +43,12 @@ class AutogradError : public Error {
  public:
   using Error::Error;
 };
+
+// Messages are one line and stay short whatever a user feeds in. quote_value puts a user's value
+// in one: quote_value("a\nb") is "\"a\\nb\"" (control bytes escaped), and a value longer than
+// `limit` keeps its first `limit` bytes and "..." with its length, so a 5 MB field is not echoed.
+std::string quote_value(std::string_view value, std::size_t limit = 40);
+// A message made one line: line breaks and other control bytes escaped, at most `limit` bytes.
+std::string one_line(std::string_view message, std::size_t limit = 1000);
 
 }  // namespace candor

@@ -9,18 +9,31 @@
 
 namespace candor {
 
+namespace {
+// a * b, or ShapeError when the product leaves int64 (a user can ask for --hidden 2^62).
+int64_t checked_mul(int64_t a, int64_t b, const Shape& shape) {
+  int64_t out;
+  if (__builtin_mul_overflow(a, b, &out)) {
+    throw ShapeError(fmt::format("shape {}: the number of elements overflows a 64-bit integer", format_shape(shape)));
+  }
+  return out;
+}
+}  // namespace
+
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  for (int64_t s : shape) n = checked_mul(n, s, shape);
   return n;
 }
+
+int64_t storage_bytes(const Shape& shape, int64_t itemsize) { return checked_mul(numel(shape), itemsize, shape); }
 
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
   std::vector<int64_t> strides(shape.size());
   int64_t stride = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = stride;
-    stride *= shape[i];
+    stride = checked_mul(stride, shape[i], shape);
   }
   return strides;
 }

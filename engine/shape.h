@@ -9,7 +9,10 @@ namespace candor {
 
 using Shape = std::vector<int64_t>;
 
+// The number of elements; ShapeError when it does not fit in int64.
 int64_t numel(const Shape& shape);
+// numel(shape) * itemsize, with the same overflow check.
+int64_t storage_bytes(const Shape& shape, int64_t itemsize);
 // Row-major strides, in elements.
 std::vector<int64_t> contiguous_strides(const Shape& shape);
 // "[2, 3]"

@@ -1,5 +1,6 @@
 #include "engine/tensor.h"
 
+#include <new>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -19,7 +20,14 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   impl->shape = shape;
   impl->dtype = dtype;
   impl->device = device;
-  impl->storage = std::make_shared<Storage>(candor::numel(shape) * dtype_size(dtype), device);
+  const int64_t bytes = storage_bytes(shape, static_cast<int64_t>(dtype_size(dtype)));
+  try {
+    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes), device);
+  } catch (const std::bad_alloc&) {
+    // A size a user asked for (a huge --hidden) should say what did not fit, not "std::bad_alloc".
+    throw Error(fmt::format("out of memory: a {} tensor of shape {} needs {:.3g} GB", dtype_name(dtype),
+                            format_shape(shape), static_cast<double>(bytes) / 1e9));
+  }
   return Tensor(impl);
 }
 

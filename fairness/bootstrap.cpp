@@ -43,12 +43,18 @@ double percentile(std::vector<double> values, double q) {
   return values[lo] + frac * (values[lo + 1] - values[lo]);
 }
 
+void BootstrapOptions::validate() const {
+  if (replicates < 0 || replicates > kMaxReplicates) {
+    throw ValueError(fmt::format("bootstrap: replicates must be in [0, {}], got {}", kMaxReplicates, replicates));
+  }
+  if (!(confidence > 0 && confidence < 1)) {
+    throw ValueError(fmt::format("bootstrap: confidence must be in (0, 1), got {:g}", confidence));
+  }
+}
+
 std::vector<Interval> bootstrap_intervals(const std::vector<std::vector<size_t>>& strata,
                                           const BootstrapStatistics& statistics, const BootstrapOptions& options) {
-  if (options.replicates < 0) throw ValueError(fmt::format("bootstrap: replicates must be >= 0, got {}", options.replicates));
-  if (!(options.confidence > 0 && options.confidence < 1)) {
-    throw ValueError(fmt::format("bootstrap: confidence must be in (0, 1), got {}", options.confidence));
-  }
+  options.validate();
   int b_count = options.replicates;
   std::vector<std::vector<double>> values(static_cast<size_t>(b_count));
   std::exception_ptr failure;

@@ -19,6 +19,7 @@ AuditInput audit_input(const nn::Scores& s, const std::vector<datasets::Sensitiv
 
 nlohmann::json evaluate_split(const nn::Scores& scores, const std::vector<datasets::SensitiveFeature>& sensitive,
                               const AuditOptions& options) {
+  options.bootstrap.validate();  // before the task metrics, so a bad option fails without any work
   nlohmann::json section = nn::task_metrics(scores);
   if (sensitive.empty()) return section;
   AuditOptions o = options;

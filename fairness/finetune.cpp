@@ -10,6 +10,7 @@
 #include "datasets/loader.h"
 #include "engine/engine.h"
 #include "fairness/evaluation.h"
+#include "nn/classifier.h"
 #include "nn/optim.h"
 #include "nn/progress.h"
 #include "nn/schedule.h"
@@ -38,24 +39,6 @@ namespace {
 // A model has collapsed when it predicts a class for less than this share of the rows the labels
 // give that class (on Adult, fewer than 2.4% positives against the labels' 24%).
 constexpr double kCollapse = 0.1;
-
-void check_options(const FinetuneOptions& o) {
-  auto finite_at_least = [](double v, double lo) { return std::isfinite(v) && v >= lo; };
-  if (!finite_at_least(o.lambda, 0)) throw ValueError(fmt::format("finetune: lambda must be finite and >= 0, got {}", o.lambda));
-  if (!(o.lr > 0) || !std::isfinite(o.lr)) throw ValueError(fmt::format("finetune: lr must be finite and > 0, got {}", o.lr));
-  if (o.epochs < 1 || o.batch_size < 1 || o.dual_every < 1) {
-    throw ValueError(fmt::format("finetune: epochs ({}), batch_size ({}) and dual_every ({}) must be >= 1", o.epochs,
-                                 o.batch_size, o.dual_every));
-  }
-  if (!finite_at_least(o.penalty.epsilon, 0)) {
-    throw ValueError(fmt::format("finetune: the hinge's epsilon must be finite and >= 0, got {}", o.penalty.epsilon));
-  }
-  if (o.constraint && !finite_at_least(o.constraint->bound, 0)) {
-    throw ValueError(fmt::format("finetune: the constraint's bound must be finite and >= 0, got {}", o.constraint->bound));
-  }
-  if (o.cache_features && o.mode != TuneMode::Head) throw ValueError("finetune: cache_features applies to head mode only");
-  if (o.constraint) DualAscent(*o.constraint, o.dual_step, o.lambda);  // throws for a bad step
-}
 
 // The learning rate of every step: from o.lr down to 0 over the run, as o.schedule says.
 nn::Schedule make_schedule(const FinetuneOptions& o, int64_t batches_per_epoch) {
@@ -152,9 +135,39 @@ void warn_collapse(const nn::Scores& s, std::vector<std::string>& warnings) {
 
 }  // namespace
 
+void FinetuneOptions::validate() const {
+  auto finite_at_least = [](double v, double lo) { return std::isfinite(v) && v >= lo; };
+  auto fail = [](const std::string& what) { throw ValueError("finetune: " + what); };
+  if (!finite_at_least(lambda, 0)) fail(fmt::format("lambda must be finite and >= 0, got {:g}", lambda));
+  if (!(lr > 0) || !std::isfinite(lr)) fail(fmt::format("lr must be finite and > 0, got {:g}", lr));
+  if (epochs < 1 || epochs > nn::TrainOptions::kMaxEpochs) {
+    fail(fmt::format("epochs must be in [1, {}], got {}", nn::TrainOptions::kMaxEpochs, epochs));
+  }
+  if (batch_size < 1 || dual_every < 1) {
+    fail(fmt::format("batch_size ({}) and dual_every ({}) must be >= 1", batch_size, dual_every));
+  }
+  if (!finite_at_least(penalty.epsilon, 0)) fail(fmt::format("the hinge's epsilon must be finite and >= 0, got {:g}", penalty.epsilon));
+  if (constraint && !finite_at_least(constraint->bound, 0)) {
+    fail(fmt::format("the constraint's bound must be finite and >= 0, got {:g}", constraint->bound));
+  }
+  if (!(surrogate.temperature > 0) || !std::isfinite(surrogate.temperature)) {
+    fail(fmt::format("the temperature must be finite and > 0, got {:g}", surrogate.temperature));
+  }
+  if (surrogate.quantiles < 1 || surrogate.quantiles > kMaxQuantiles) {
+    fail(fmt::format("quantile levels must be in [1, {}], got {}", kMaxQuantiles, surrogate.quantiles));
+  }
+  if (mode == TuneMode::Lora) {
+    if (lora.rank < 1) fail(fmt::format("the LoRA rank must be >= 1, got {}", lora.rank));
+    if (!(lora.alpha > 0) || !std::isfinite(lora.alpha)) fail(fmt::format("LoRA alpha must be finite and > 0, got {:g}", lora.alpha));
+    if (!(lora.dropout >= 0 && lora.dropout < 1)) fail(fmt::format("LoRA dropout must be in [0, 1), got {:g}", lora.dropout));
+  }
+  if (cache_features && mode != TuneMode::Head) fail("cache_features applies to head mode only");
+  if (constraint) DualAscent(*constraint, dual_step, lambda);  // throws for a bad step
+}
+
 FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, const datasets::Encoded& validation,
                         const FinetuneOptions& o) {
-  check_options(o);
+  o.validate();
   // Everything that can refuse the options does so before the model is touched.
   const nn::Schedule schedule = make_schedule(o, (train.x.size(0) + o.batch_size - 1) / o.batch_size);
   nn::Module& model = *t.model;
@@ -249,10 +262,11 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
       Tensor task = binary_cross_entropy_with_logits(logits, batch.y, batch.weight);
       Tensor fair = surrogate_penalty(logits, batch.y, batch.sensitive[0].ids, groups, batch.weight, penalty, o.surrogate);
       Tensor loss = task + fair * lambda;
+      const double value = loss.item();
+      nn::check_finite_loss(value, epoch, b, loader.batches());  // before the step can spread it
       loss.backward();
       optimizer.step();
       ++step;
-      const double value = loss.item();
       loss_sum += value;
       bar.set_suffix(fmt::format("loss {:.4f}", value));
       bar.advance();
@@ -260,6 +274,7 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
       if (dual && (step % o.dual_every == 0 || last)) consider(step, epoch);
     }
     bar.finish();
+    nn::check_finite_parameters(model, epoch);  // the last step's update is not seen by any loss
     EpochRecord record;
     record.epoch = epoch;
     record.train_loss = loss_sum / static_cast<double>(loader.batches());

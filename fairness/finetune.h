@@ -80,6 +80,15 @@ struct FinetuneOptions {
   uint64_t seed = 0;                // row order, and the adapters' initialisation
   bool progress = false;            // a progress bar per epoch on stderr (on a terminal)
   std::function<void(const EpochRecord&)> on_epoch;  // called after each epoch (e.g. to log it)
+
+  // The surrogate's quantile levels at most: each level reads two rows of a batch, so more than
+  // this adds nothing but time.
+  static constexpr int64_t kMaxQuantiles = 10000;
+  // ValueError naming the first option out of range: lambda, lr, epsilon, the bound, the dual
+  // step, temperature and LoRA alpha finite (and >= 0 or > 0); epochs in [1,
+  // nn::TrainOptions::kMaxEpochs]; batch_size, dual_every, quantiles (<= kMaxQuantiles) and the
+  // LoRA rank >= 1; dropout in [0, 1); cache_features in head mode only.
+  void validate() const;
 };
 
 // One candidate of constrained mode: the model after `step` optimizer steps.
@@ -105,9 +114,10 @@ struct FinetuneResult {
   std::vector<std::string> warnings;   // one-class predictions, a missed bound, ...
 };
 
-// Fine-tunes t.model in place. ValueError for bad options (a lambda that is negative or not
-// finite, no epochs, cache_features outside head mode, an unknown schedule, ...) and DataError for
-// a sensitive feature the data does not have, both before the model is changed.
+// Fine-tunes t.model in place. ValueError for bad options (options.validate(), an unknown
+// schedule) and DataError for a sensitive feature the data does not have, both before the model is
+// changed; nn::DivergedError, naming the epoch and step, if the loss or a weight stops being
+// finite.
 FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, const datasets::Encoded& validation,
                         const FinetuneOptions& options);
 

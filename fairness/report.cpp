@@ -245,6 +245,7 @@ void assign_privileged(std::vector<Section>& sections, const std::vector<std::st
 nlohmann::json audit_json(const AuditInput& input, const AuditOptions& options) {
   if (input.sensitive.empty()) throw ValueError("audit: at least one sensitive feature is needed");
   if (input.y_true.empty()) throw ValueError("audit: no rows of predictions");
+  options.bootstrap.validate();
   Predictions data{input.y_true, input.y_pred, input.y_score, input.weight};
   data.validate();
   std::vector<std::string> names = input.sensitive_names;

@@ -27,12 +27,25 @@ struct TrainOptions {
   uint64_t seed = 0;                 // the order of the rows in each epoch
   std::string log_path;              // one JSON line per epoch, when set
   bool progress = true;              // progress bar on stderr (on a terminal only)
+
+  // At most this many epochs: far more than any run needs, and it keeps epochs x steps in range.
+  static constexpr int64_t kMaxEpochs = 1000000;
+  // ValueError naming the first option out of range: epochs in [1, kMaxEpochs], batch_size >= 1,
+  // lr finite and > 0, weight_decay finite and >= 0, momentum in [0, 1), patience >= 0, a known
+  // optimizer and monitor.
+  void validate() const;
 };
 
 // "adam", "adamw" or "sgd" over `params` with the options' rate, decay and momentum.
 std::unique_ptr<Optimizer> make_optimizer(const TrainOptions& options, const std::vector<Tensor>& params);
 
+// DataError unless the rows can train a classifier: both classes among the training rows and at
+// least one validation row (the message gives the counts).
+void check_trainable(const datasets::Encoded& train, const datasets::Encoded& validation);
+
 // Trains `model` (forward(x) -> logits [N, 1]) and leaves it holding the best epoch's weights.
+// options.validate() and check_trainable run first; DivergedError if the loss or a weight stops
+// being finite.
 FitResult train_classifier(Module& model, const datasets::Encoded& train, const datasets::Encoded& validation,
                            const TrainOptions& options);
 

@@ -35,6 +35,12 @@ double accuracy(const std::vector<double>& y_true, const std::vector<double>& y_
 double roc_auc(const std::vector<double>& y_true, const std::vector<double>& score,
                const std::vector<double>& weight) {
   check_sizes("roc_auc", y_true.size(), score.size(), weight);
+  // NaN has no place in the order (the sort below needs one, and the tie loop would never advance).
+  for (size_t i = 0; i < score.size(); ++i) {
+    if (std::isnan(score[i])) {
+      throw ValueError(fmt::format("roc_auc: the score of row {} is NaN (a model with NaN weights?)", i));
+    }
+  }
   std::vector<size_t> order(y_true.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "engine/files.h"
 
 namespace candor::nn {
@@ -457,6 +459,7 @@ Gpt2Tokenizer Gpt2Tokenizer::from_files(const std::string& vocab_json, const std
   }
   if (vocab.empty()) throw TokenizerError(vocab_json + ": the vocabulary is empty");
   constexpr int64_t kMaxId = std::numeric_limits<int32_t>::max();
+  constexpr int64_t kMaxUnusedIds = 65536;
   int64_t max_id = -1;
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     const nlohmann::json& value = it.value();
@@ -471,6 +474,14 @@ Gpt2Tokenizer Gpt2Tokenizer::from_files(const std::string& vocab_json, const std
                            ", expected an integer in [0, " + std::to_string(kMaxId) + "]");
     }
     int64_t id = value.get<int64_t>();
+    // The id tables are as long as the largest id: bounding ids by the number of tokens the file
+    // holds (gaps allowed, kMaxUnusedIds at most) keeps a 27-byte file from asking for 80 GB.
+    const int64_t id_limit = static_cast<int64_t>(vocab.size()) + kMaxUnusedIds;
+    if (id >= id_limit) {
+      throw TokenizerError(fmt::format("{}: token {} has id {}, but the file holds {} tokens: ids must be below {} "
+                                       "(the number of tokens + {} unused ids)",
+                                       vocab_json, quote_value(it.key()), id, vocab.size(), id_limit, kMaxUnusedIds));
+    }
     tok.vocab_.emplace(it.key(), id);
     max_id = std::max(max_id, id);
   }

@@ -43,12 +43,13 @@
 // or for a token that is not made of byte-table code points (which encode never produces).
 //
 // File formats. vocab.json is a JSON object from token (its byte-level string) to a non-negative
-// id below 2^31; two tokens may not share an id. merges.txt holds one merge per line, two
-// tokens separated by one space; a first line starting with "#version" is skipped, as are empty
-// lines and a trailing '\r'. Both tokens of a merge and their concatenation must be in the
-// vocabulary, and a merge may not appear twice. A file that breaks one of these rules throws a
-// TokenizerError whose message starts with the file's path and names the line (merges.txt) or
-// the token (vocab.json).
+// id below 2^31 and below the number of tokens + 65,536 (the id tables are as long as the
+// largest id, so a tiny file may not ask for gigabytes); two tokens may not share an id.
+// merges.txt holds one merge per line, two tokens separated by one space; a first line starting
+// with "#version" is skipped, as are empty lines and a trailing '\r'. Both tokens of a merge and
+// their concatenation must be in the vocabulary, and a merge may not appear twice. A file that
+// breaks one of these rules throws a TokenizerError whose message starts with the file's path and
+// names the line (merges.txt) or the token (vocab.json).
 //
 // A Gpt2Tokenizer is immutable after loading; encode and decode may be called from several
 // threads at once (the cache is guarded by a mutex).

@@ -9,6 +9,7 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/files.h"
+#include "engine/ops/ops.h"
 #include "nn/progress.h"
 
 namespace candor::nn {
@@ -27,6 +28,24 @@ bool improved(double value, double best, bool maximize, bool first) {
 }
 
 }  // namespace
+
+void check_finite_loss(double loss, int64_t epoch, int64_t batch, int64_t batches) {
+  if (std::isfinite(loss)) return;
+  throw DivergedError(fmt::format("training diverged: the loss is {} at epoch {}, step {} of {} (try a smaller "
+                                  "learning rate or penalty weight)",
+                                  loss, epoch, batch + 1, batches));
+}
+
+void check_finite_parameters(const Module& model, int64_t epoch) {
+  NoGradGuard no_grad;
+  for (const auto& [name, p] : model.named_parameters()) {
+    // x * 0 is 0 for every finite x and NaN otherwise, so one sum tells whether all are finite.
+    if (std::isfinite((p.detach() * 0.0).sum().item())) continue;
+    throw DivergedError(fmt::format("training diverged: parameter {} holds NaN or infinite values after the last "
+                                    "step of epoch {} (try a smaller learning rate or penalty weight)",
+                                    name, epoch));
+  }
+}
 
 FitResult fit(Module& model, Optimizer& optimizer, const TrainingHooks& hooks,
               const FitOptions& options) {
@@ -51,11 +70,12 @@ FitResult fit(Module& model, Optimizer& optimizer, const TrainingHooks& hooks,
       if (options.schedule != nullptr) optimizer.set_lr(options.schedule->lr_at(step));
       optimizer.zero_grad();
       Tensor loss = hooks.batch_loss(b);
+      const double value = loss.item();
+      check_finite_loss(value, epoch, b, hooks.batches_per_epoch);  // before the step can spread it
       loss.backward();
       if (options.clip_norm > 0) clip_grad_norm(optimizer.params(), options.clip_norm);
       optimizer.step();
       ++step;
-      double value = loss.item();
       loss_sum += value;
       bar.set_suffix(fmt::format("loss {:.4f}", value));
       bar.advance();
@@ -63,6 +83,7 @@ FitResult fit(Module& model, Optimizer& optimizer, const TrainingHooks& hooks,
     bar.finish();
     double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+    check_finite_parameters(model, epoch);  // the last step's update is not seen by any loss
     model.eval();
     std::map<std::string, double> metrics;
     {

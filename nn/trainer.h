@@ -19,6 +19,18 @@
 
 namespace candor::nn {
 
+// Training that diverged: a loss or a weight became NaN or infinite. The message names the epoch
+// and the step, and suggests what usually causes it.
+class DivergedError : public Error {
+ public:
+  using Error::Error;
+};
+
+// DivergedError unless `loss` is finite; batch is 0-based, the message counts from 1.
+void check_finite_loss(double loss, int64_t epoch, int64_t batch, int64_t batches);
+// DivergedError naming the first parameter with a NaN or infinite value after `epoch`'s last step.
+void check_finite_parameters(const Module& model, int64_t epoch);
+
 struct TrainingHooks {
   int64_t batches_per_epoch = 0;
   std::function<void(int64_t epoch)> start_epoch;         // e.g. reshuffle the loader

@@ -230,7 +230,7 @@ TEST_CASE("pretrain: bad input is one clear error line") {
   CHECK(missing.out.find("cannot open") != std::string::npos);
   Result both = run_candor("pretrain --text " + (dir / "short.txt").string() + " --data adult --quiet --out " +
                            (dir / "lm").string());
-  CHECK(both.code == 1);
+  CHECK(both.code == 2);  // a usage mistake
   CHECK(both.out.find("not both") != std::string::npos);
   Result no_sensitive = run_candor("finetune --pretrained " + (dir / "lm").string() + " --csv " +
                                    (dir / "short.txt").string() + " --text-column text --label y --lambda 0 --quiet --out " +

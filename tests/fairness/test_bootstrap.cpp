@@ -135,7 +135,7 @@ TEST_CASE("bootstrap: undefined replicates are counted and left out, bad options
   options.replicates = -1;
   testing::check_throws<ValueError>(
       [&] { bootstrap_intervals(strata, [](const std::vector<size_t>&) { return std::vector<double>{}; }, options); },
-      {"replicates must be >= 0"});
+      {"replicates must be in [0, 100000], got -1"});
   options.replicates = 10;
   options.confidence = 1.0;
   testing::check_throws<ValueError>(

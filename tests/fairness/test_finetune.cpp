@@ -293,7 +293,7 @@ TEST_CASE("finetune: bad options are clear errors") {
   fails(o, {"lambda must be finite and >= 0"});
   o = quick(1);
   o.epochs = 0;
-  fails(o, {"epochs (0)"});
+  fails(o, {"epochs must be in [1, 1000000], got 0"});
   o = quick(1);
   o.cache_features = true;
   fails(o, {"cache_features applies to head mode only"});
