@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/data_options.h"
 #include "cli/run_folder.h"
+#include "datasets/json_integer.h"
 #include "datasets/labels.h"
 #include "engine/files.h"
 #include "nn/scoring.h"
@@ -168,7 +169,7 @@ LoadedEbm load_run(const std::string& run) {
   uint64_t seed = 0;
   try {
     data = datasets::data_source_from_json(config.at("data"));
-    seed = config.at("seed").get<uint64_t>();
+    seed = datasets::json_integer<uint64_t>(config.at("seed"));
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: not an EBM run's config ({})", (dir / "config.json").string(), e.what()));
   }

@@ -7,6 +7,7 @@
 
 #include "datasets/encoder.h"
 #include "datasets/errors.h"
+#include "datasets/json_integer.h"
 
 namespace candor::datasets {
 
@@ -82,7 +83,7 @@ Encoder Encoder::from_json(const nlohmann::json& j) {
       throw DataError(
           fmt::format("encoder json: not a candor encoder (expected \"format\": \"{}\")", kFormat));
     }
-    int version = j.at("version").get<int>();
+    int version = json_integer<int>(j.at("version"));
     if (version != kVersion) {
       throw DataError(fmt::format("encoder json: version {} is not supported (this build reads {})",
                                   version, kVersion));

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "datasets/json_integer.h"
 #include "engine/error.h"
 #include "nn/lora.h"
 #include "nn/safetensors.h"
@@ -30,15 +31,15 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
     RunConfig c;
     c.data = datasets::data_source_from_json(j.at("data"));
     const auto& m = j.at("model");
-    c.model.mlp.hidden = m.at("hidden").get<std::vector<int64_t>>();
+    c.model.mlp.hidden = datasets::json_integers<int64_t>(m.at("hidden"));
     c.model.mlp.activation = m.at("activation");
     c.model.mlp.dropout = m.at("dropout");
     c.model.kind = m.value("kind", "mlp");
     if (c.model.kind == "ft_transformer") {
       FtTransformerConfig& ft = c.model.ft;
-      ft.d_token = m.at("d_token");
-      ft.n_blocks = m.at("n_blocks");
-      ft.n_heads = m.at("n_heads");
+      ft.d_token = datasets::json_integer<int64_t>(m.at("d_token"));
+      ft.n_blocks = datasets::json_integer<int64_t>(m.at("n_blocks"));
+      ft.n_heads = datasets::json_integer<int64_t>(m.at("n_heads"));
       ft.ffn_factor = m.at("ffn_factor");
       ft.attention_dropout = m.at("attention_dropout");
       ft.ffn_dropout = m.at("ffn_dropout");
@@ -47,15 +48,15 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
       throw Error(fmt::format("run config: unknown model kind \"{}\" (mlp, ft_transformer)", c.model.kind));
     }
     const auto& t = j.at("train");
-    c.train.epochs = t.at("epochs");
-    c.train.batch_size = t.at("batch_size");
+    c.train.epochs = datasets::json_integer<int64_t>(t.at("epochs"));
+    c.train.batch_size = datasets::json_integer<int64_t>(t.at("batch_size"));
     c.train.optimizer = t.at("optimizer");
     c.train.lr = t.at("lr");
     c.train.weight_decay = t.at("weight_decay");
     c.train.momentum = t.at("momentum");
-    c.train.patience = t.at("patience");
+    c.train.patience = datasets::json_integer<int64_t>(t.at("patience"));
     c.train.monitor = t.at("monitor");
-    c.seed = j.at("seed");
+    c.seed = datasets::json_integer<uint64_t>(j.at("seed"));
     c.train.seed = c.seed;
     return c;
   } catch (const nlohmann::json::exception& e) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages candor builds with, when they are missing. Needs root (or sudo).
+# Installs the Debian packages candor builds with, when they are missing, and any packages named
+# as arguments (scripts/run_fuzzers.sh adds clang's). Needs root (or sudo).
 set -euo pipefail
 
 packages=(
@@ -7,6 +8,7 @@ packages=(
   libeigen3-dev
   libopenblas-openmp-dev  # OpenBLAS built on OpenMP: shares candor's thread pool
   doctest-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  "$@"
 )
 
 missing=()

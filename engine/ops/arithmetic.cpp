@@ -2,6 +2,7 @@
 // output gradient summed back to the operand's shape (sum_to). Rules capture an operand only
 // when the other one needs its gradient.
 #include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -65,7 +66,10 @@ Tensor mul(const Tensor& a_in, const Tensor& b_in) {
 
 // y = a / b;  dy/da = 1 / b, dy/db = -a / b^2. Integer division promotes to float32, as PyTorch.
 Tensor div(const Tensor& a_in, const Tensor& b_in) {
-  auto [a, b] = promote_pair(a_in, b_in, "div");
+  // Not a structured binding: the backward lambda captures a and b, which clang refuses under
+  // OpenMP ("capturing a structured binding is not yet supported in OpenMP").
+  Tensor a, b;
+  std::tie(a, b) = promote_pair(a_in, b_in, "div");
   if (a.dtype() == kInt64) {
     a = cast(a, kFloat32);
     b = cast(b, kFloat32);
@@ -104,7 +108,8 @@ Tensor pow(const Tensor& x, double p) {
 // y = a^b;  dy/da = b * a^(b-1)  (0 where b = 0, as for a scalar exponent 0: a^-1 may be
 // infinite), dy/db = y * log(a)  (taken as 0 where a = 0, as PyTorch)
 Tensor pow(const Tensor& a_in, const Tensor& b_in) {
-  auto [a, b] = promote_pair(a_in, b_in, "pow");
+  Tensor a, b;  // not a structured binding: captured below (see div)
+  std::tie(a, b) = promote_pair(a_in, b_in, "pow");
   check_floating(a, "pow");
   Tensor out = binary_forward(BinaryOp::Pow, a, b, "pow");
   record(out, "pow", {a, b}, [a, b](const Tensor& g, const Tensor& y) {

@@ -159,7 +159,10 @@ Model fit(const datasets::Table& table, const std::vector<double>& y, const FitO
 
   // Which pairs: explicit, or FAST's top k (k = 0: no pairs stage).
   std::vector<TermFeatures> pairs;
-  for (const auto& [a, b] : options.pairs) {
+  for (const auto& pair : options.pairs) {
+    // References, not a structured binding: clang with OpenMP cannot capture one in a lambda.
+    const std::string& a = pair.first;
+    const std::string& b = pair.second;
     auto index = [&](const std::string& name) {
       for (size_t k = 0; k < n_features; ++k)
         if (model.features[k].name == name) return k;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "datasets/csv.h"
+#include "datasets/json_integer.h"
 #include "engine/files.h"
 #include "explain/ebm/errors.h"
 
@@ -59,7 +60,7 @@ Model model_from_json(const nlohmann::json& j, const std::string& source) {
   try {
     if (!j.is_object() || j.value("format", std::string()) != kFormat)
       throw fail(fmt::format("not a candor EBM model (expected \"format\": \"{}\")", kFormat));
-    if (j.at("version").get<int>() != kVersion)
+    if (datasets::json_integer<int>(j.at("version")) != kVersion)
       throw fail(fmt::format("version {} is not supported (this build reads {})",
                              j.at("version").dump(), kVersion));
     Model m;
@@ -67,7 +68,9 @@ Model model_from_json(const nlohmann::json& j, const std::string& source) {
     m.intercept = j.at("intercept").get<double>();
     m.bagged_intercepts = j.at("bagged_intercepts").get<std::vector<double>>();
     m.bag_weights = j.at("bag_weights").get<std::vector<double>>();
-    m.best_iterations = j.value("best_iterations", std::vector<std::vector<size_t>>{});
+    if (j.contains("best_iterations"))
+      for (const auto& stage : j.at("best_iterations"))
+        m.best_iterations.push_back(datasets::json_integers<size_t>(stage));
     if (m.bagged_intercepts.size() != m.bag_weights.size())
       throw fail("bagged_intercepts and bag_weights differ in length");
     for (const auto& jf : j.at("features")) {
@@ -94,8 +97,8 @@ Model model_from_json(const nlohmann::json& j, const std::string& source) {
     for (const auto& jt : j.at("terms")) {
       Term t;
       t.name = jt.at("name").get<std::string>();
-      t.features = jt.at("features").get<std::vector<size_t>>();
-      t.shape = jt.at("shape").get<std::vector<size_t>>();
+      t.features = datasets::json_integers<size_t>(jt.at("features"));
+      t.shape = datasets::json_integers<size_t>(jt.at("shape"));
       t.scores = jt.at("scores").get<std::vector<double>>();
       t.standard_deviations = jt.at("standard_deviations").get<std::vector<double>>();
       t.bin_weights = jt.at("bin_weights").get<std::vector<double>>();

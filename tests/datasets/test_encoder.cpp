@@ -300,6 +300,8 @@ TEST_CASE("encoder: from_json rejects bad documents with DataError") {
   nlohmann::json j = good;
   j["version"] = 99;
   testing::check_throws<DataError>([&] { Encoder::from_json(j); }, {"version 99 is not supported"});
+  j["version"] = 1e30;  // once a float cast to int: undefined behaviour (found by fuzzing)
+  testing::check_throws<DataError>([&] { Encoder::from_json(j); }, {"expected an integer", "1e+30"});
   j = good;
   j["features"][0].erase("scale");
   testing::check_throws<DataError>([&] { Encoder::from_json(j); }, {"encoder json:", "scale"});

@@ -204,6 +204,13 @@ TEST_CASE("model: loading a bad model file is a clear error") {
   j["version"] = 7;
   write(j.dump());
   CHECK_THROWS_AS(load_model(path), EbmError);
+  // Integers given as floats beyond range were cast, which is undefined (found by fuzzing).
+  for (const char* field : {"shape", "features"}) {
+    j = model_to_json(f.model);
+    j["terms"][0][field][0] = 1e30;
+    write(j.dump());
+    CHECK_THROWS_WITH_AS(load_model(path), doctest::Contains("expected an integer"), EbmError);
+  }
   j = model_to_json(f.model);
   j["features"][0]["kind"] = "ordinal";
   write(j.dump());
