@@ -88,7 +88,12 @@ LoadedRun load_checkpoint(const std::string& path) {
   // The metadata decides how much the model allocates: it must describe the values the file holds.
   int64_t held = 0;
   for (const auto& [name, t] : file.tensors) held += t.numel();
-  const int64_t described = tabular_parameter_count(run.config.model, run.encoder);
+  int64_t described = 0;
+  try {
+    described = tabular_parameter_count(run.config.model, run.encoder);
+  } catch (const Error& e) {
+    throw CheckpointError(fmt::format("{}: its metadata describes an impossible model ({})", path, e.what()));
+  }
   if (described != held) {
     throw CheckpointError(fmt::format("{}: its metadata describes a model of {} parameters but the file holds {} "
                                       "values: the metadata does not belong to these weights",
