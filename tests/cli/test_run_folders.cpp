@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "engine/generator.h"
 #include "explain/ebm/model_io.h"
@@ -98,21 +99,35 @@ TEST_CASE("run folders: kill -9 at random moments of train, finetune and ebm fit
   }
 }
 
-TEST_CASE("run folders: a full disk (a file-size limit) fails the run and keeps the previous run whole") {
+TEST_CASE("run folders: a full disk (a file-size limit) fails train, finetune and ebm fit and keeps the previous run") {
   const fs::path dir = scratch("fulldisk");
-  const fs::path out = dir / "run";
-  const std::string train = "train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --quiet --out " + out.string();
-  REQUIRE(run_candor(train + " --seed 0").code == 0);
-  const std::map<std::string, std::string> previous = snapshot(out);
-  // ulimit -f counts 1 KiB blocks; with SIGXFSZ ignored, a write past the limit fails (EFBIG), as
-  // on a full disk. The limits fail the log, the config, the checkpoint in turn.
-  for (int kib : {0, 1, 2}) {
-    Result r = run_candor(train + " --seed 1", "trap '' XFSZ; ulimit -f " + std::to_string(kib) + ";");
-    INFO(kib << " KiB: " << r.out);
-    CHECK(r.code == 1);
-    CHECK(r.out.find("cannot write") != std::string::npos);
-    CHECK(snapshot(out) == previous);
-    for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename() == "run");
+  REQUIRE(run_candor("train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --seed 0 --quiet --out " +
+                     (dir / "base").string()).code == 0);
+  const std::vector<std::string> commands = {
+      "train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --quiet",
+      "finetune --init " + (dir / "base" / "model.safetensors").string() + " --penalty dp --lambda 1 --epochs 2 --quiet",
+      "ebm fit --data synthetic --outer-bags 2 --interactions 1 --max-rounds 300 --quiet"};
+  for (size_t c = 0; c < commands.size(); ++c) {
+    const fs::path out = dir / ("run" + std::to_string(c));
+    const std::string command = commands[c] + " --out " + out.string();
+    REQUIRE(run_candor(command + " --seed 0").code == 0);
+    const std::map<std::string, std::string> previous = snapshot(out);
+    // ulimit -f caps every file's size (in blocks of 512 bytes or 1 KiB, by shell); with SIGXFSZ
+    // ignored, a write past the cap fails (EFBIG), as on a full disk. Each cap fails another file.
+    int failed = 0;
+    for (int blocks : {0, 1, 2, 4, 64, 1024}) {
+      Result r = run_candor(command + " --seed 1", "trap '' XFSZ; ulimit -f " + std::to_string(blocks) + ";");
+      INFO(commands[c] << ", " << blocks << " blocks: " << r.out);
+      if (r.code == 0) continue;  // every file fitted under this cap
+      ++failed;
+      CHECK(r.code == 1);
+      CHECK(r.out.find("cannot write") != std::string::npos);
+      CHECK(snapshot(out) == previous);
+      for (const auto& e : fs::directory_iterator(dir)) {
+        CHECK(e.path().filename().string().find(".staging-") == std::string::npos);
+      }
+    }
+    CHECK_MESSAGE(failed >= 4, commands[c]);  // the small caps cannot hold a run
   }
 }
 
