@@ -1,6 +1,8 @@
 // candor: train, evaluate and predict (the fairness and EBM subcommands join as they are built).
 // Exit codes: 0 success, 1 a runtime error (one line on stderr), 2 a usage error.
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <regex>
 #include <string>
@@ -15,14 +17,17 @@
 
 namespace {
 // CLI11's range checks print their bounds with std::to_string: PositiveNumber's upper bound, the
-// largest double, comes out as 309 digits. Numbers that long are shown in %g form.
+// largest double, comes out as 309 digits. Numbers that long are shown in %g form; one beyond
+// the double range (a user's 400-digit value) by its first digits and its length.
 std::string compact_numbers(const std::string& message) {
   static const std::regex long_number(R"(\d{16,}(\.\d+)?)");
   std::string out;
   auto last = message.cbegin();
   for (std::sregex_iterator it(message.begin(), message.end(), long_number), end; it != end; ++it) {
     out.append(last, message.cbegin() + it->position());
-    out += fmt::format("{:g}", std::stod(it->str()));
+    const std::string digits = it->str();
+    const double value = std::strtod(digits.c_str(), nullptr);  // never throws: inf when out of range
+    out += std::isfinite(value) ? fmt::format("{:g}", value) : fmt::format("{}... ({} digits)", digits.substr(0, 6), digits.size());
     last = message.cbegin() + it->position() + it->length();
   }
   out.append(last, message.cend());

@@ -193,4 +193,13 @@ TEST_CASE("cli hostile: errors stay one short line: a header's line break, a 5 M
   CHECK(positive.code == 2);
   CHECK(has(positive.out, "1.79769e+308"));
   CHECK(positive.out.size() < 200);
+
+  // A value with more digits than a double holds is a usage error too, not an abort.
+  for (const char* option : {"--lr", "--epochs"}) {
+    Result digits = run_candor(kTrain + " " + option + " " + std::string(400, '9') + " --out " + (dir / "e").string());
+    INFO(digits.out);
+    CHECK(digits.code == 2);
+    CHECK(has(digits.out, "999999... (400 digits)"));
+    CHECK(lines(digits.out) == 1);
+  }
 }

@@ -127,7 +127,7 @@ TEST_CASE("files: two staged folders for one place each commit whole; the last o
 
 TEST_CASE("files: a staged folder refuses to replace what candor did not write, and clears crashed runs' staging") {
   TempDir dir;
-  const fs::path mine = dir.write("notes/todo.txt", "keep me");
+  const fs::path mine = dir.write("notes/thesis.tex", "keep me");
   CHECK_THROWS_WITH_AS(StagedFolder(dir.root() / "notes"),
                        doctest::Contains("is not a run folder candor wrote (it has no .candor-run)"), FileError);
   CHECK(read(mine) == "keep me");
