@@ -116,6 +116,9 @@ TEST_CASE("checkpoint: its data is read from the config.json beside it, never fr
   const nn::LoadedRun run = nn::load_checkpoint(path);
   CHECK_THROWS_WITH_AS(nn::run_data(run), doctest::Contains("config.json beside it"), nn::CheckpointError);
 
+  dir.write("config.json", "{\"data\": ");  // cut short
+  CHECK_THROWS_WITH_AS(nn::run_data(run), doctest::Contains("config.json: no data source in it"), nn::CheckpointError);
+
   nn::RunConfig other = c;
   other.data = {.name = "synthetic"};
   dir.write("config.json", nn::to_json(other).dump());
