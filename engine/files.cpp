@@ -28,22 +28,14 @@ std::string unique_suffix() {
   return fmt::format("{}-{}", ::getpid(), counter++);
 }
 
-// Makes a rename or a new file in `folder` durable. Some file systems cannot sync a folder
-// (EINVAL); there the rename is as durable as they allow.
-void sync_folder(const fs::path& folder) {
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) fail("open", folder, errno);
+// Flushes a file, or a folder's entries (a rename or a new file in it), to the disk. Some file
+// systems cannot sync a folder (EINVAL); there the rename is as durable as they allow.
+void sync_path(const fs::path& path, bool folder) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (folder ? O_DIRECTORY : 0));
+  if (fd < 0) fail("open", path, errno);
   const int rc = ::fsync(fd), error = errno;
   ::close(fd);
-  if (rc != 0 && error != EINVAL) fail("sync", folder, error);
-}
-
-void sync_file(const fs::path& file) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("open", file, errno);
-  const int rc = ::fsync(fd), error = errno;
-  ::close(fd);
-  if (rc != 0 && error != EINVAL) fail("sync", file, error);
+  if (rc != 0 && error != EINVAL) fail("sync", path, error);
 }
 
 // Every file and folder under `root`, then `root` itself: files written by streams (a training
@@ -51,10 +43,9 @@ void sync_file(const fs::path& file) {
 void sync_tree(const fs::path& root) {
   for (const fs::directory_entry& entry : fs::recursive_directory_iterator(root)) {
     if (entry.is_symlink()) continue;
-    if (entry.is_directory()) sync_folder(entry.path());
-    else if (entry.is_regular_file()) sync_file(entry.path());
+    if (entry.is_directory() || entry.is_regular_file()) sync_path(entry.path(), entry.is_directory());
   }
-  sync_folder(root);
+  sync_path(root, true);
 }
 
 bool is_empty_folder(const fs::path& folder) {
@@ -139,7 +130,7 @@ void AtomicFile::commit() {
   if (rc != 0) fail("write", path_, errno);
   if (::rename(temp_.c_str(), path_.c_str()) != 0) fail("write", path_, errno);
   temp_.clear();
-  sync_folder(path_.has_parent_path() ? path_.parent_path() : fs::path("."));
+  sync_path(path_.has_parent_path() ? path_.parent_path() : fs::path("."), true);
 }
 
 void write_file_atomically(const fs::path& path, std::string_view bytes) {
@@ -176,7 +167,7 @@ void StagedFolder::commit() {
   sync_tree(staging_);
   const bool swapped = swap_into_place(staging_, final_);
   committed_ = true;
-  sync_folder(final_.parent_path());
+  sync_path(final_.parent_path(), true);
   // After a swap the staging name holds the previous run; a crash before this line leaves it to
   // the next run's clean-up.
   if (swapped) {
