@@ -168,7 +168,8 @@ void FinetuneOptions::validate() const {
 FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, const datasets::Encoded& validation,
                         const FinetuneOptions& o) {
   o.validate();
-  // Everything that can refuse the options does so before the model is touched.
+  nn::check_trainable(train, validation);
+  // Everything that can refuse the options or the data does so before the model is touched.
   const nn::Schedule schedule = make_schedule(o, (train.x.size(0) + o.batch_size - 1) / o.batch_size);
   nn::Module& model = *t.model;
   FinetuneResult r;

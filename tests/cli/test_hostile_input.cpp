@@ -3,10 +3,12 @@
 // "succeeds" on garbage.
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include <doctest/doctest.h>
 
+#include "nn/run.h"
 #include "tests/cli/run_candor.h"
 
 namespace fs = std::filesystem;
@@ -104,6 +106,22 @@ TEST_CASE("cli hostile: NaN and out-of-range options are usage errors; a divergi
   INFO(bootstrap.out);
   CHECK(bootstrap.code == 2);
   CHECK(has(bootstrap.out, "replicates must be in [0, 100000]"));
+}
+
+TEST_CASE("cli hostile: a checkpoint whose weights hold a NaN is an error in eval, not a hang") {
+  // Its scores are NaN, which made the ROC AUC's tie loop run forever.
+  fs::path dir = scratch("hostile_nan_weights");
+  fs::copy(trained() / "base", dir / "run", fs::copy_options::recursive);
+  const std::string checkpoint = (dir / "run" / "model.safetensors").string();
+  candor::nn::LoadedRun run = candor::nn::load_checkpoint(checkpoint);
+  auto state = run.model->state_dict();
+  state.begin()->second.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+  candor::nn::save_checkpoint(checkpoint, state, run.config, run.encoder);
+  Result r = run_candor("eval --run " + (dir / "run").string() + " --bootstrap 0");
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK(has(r.out, "NaN"));
+  CHECK(lines(r.out) == 1);
 }
 
 TEST_CASE("cli hostile: usage mistakes exit 2") {

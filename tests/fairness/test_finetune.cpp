@@ -225,6 +225,18 @@ TEST_CASE("finetune: options are checked before the model is changed") {
   CHECK(weights_of(t) == before);
 }
 
+TEST_CASE("finetune: training rows of one class are refused with the counts, before the model is changed") {
+  const Data& d = biased_data();
+  nn::Tunable t = fresh_mlp();
+  std::vector<float> before = weights_of(t);
+  datasets::Encoded one_class = d.train;
+  one_class.y = ones({d.train.y.numel()});
+  const std::string rows = std::to_string(d.train.y.numel());
+  check_throws<datasets::DataError>([&] { finetune(t, one_class, d.validation, quick(1)); },
+                                    {rows + " training rows (" + rows + " of class 1, 0 of class 0)", "both classes"});
+  CHECK(weights_of(t) == before);
+}
+
 TEST_CASE("finetune: head mode trains only the head; lora mode only the adapters") {
   const Data& d = biased_data();
   nn::Tunable head = fresh_mlp();
