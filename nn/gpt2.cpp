@@ -13,6 +13,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "datasets/json_integer.h"
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/files.h"
@@ -63,8 +64,11 @@ Gpt2Config from_config_json(const std::string& path) {
   Gpt2Config c;
   auto read_int = [&](const char* key, int64_t& out) {
     if (!j.contains(key)) return;
-    if (!j[key].is_number_integer()) fail(key, fmt::format("must be an integer, got {}", j[key].dump()));
-    out = j[key].get<int64_t>();
+    try {
+      out = datasets::json_integer<int64_t>(j[key]);  // never wraps 2^64 - 1 to -1
+    } catch (const nlohmann::json::exception&) {
+      fail(key, fmt::format("must be an integer that fits 64 bits, got {}", j[key].dump()));
+    }
   };
   auto read_double = [&](const char* key, double& out) {
     if (!j.contains(key)) return;

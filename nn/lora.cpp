@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <limits>
 #include <set>
 #include <unordered_set>
 
+#include "datasets/json_integer.h"
 #include "engine/autograd.h"
 #include "engine/ops/ops.h"
 #include "nn/attention.h"
@@ -117,6 +119,17 @@ void fold(const Layer& layer, double sign) {
   assign(w, w.detach() + delta * sign);
 }
 
+// A JSON integer in T's range: a rank of 2^64 - 1 must not wrap to -1.
+template <typename T>
+T lora_integer(const nlohmann::json& v, const std::string& key) {
+  try {
+    return datasets::json_integer<T>(v);
+  } catch (const nlohmann::json::exception&) {
+    throw ValueError(fmt::format("LoRA options: \"{}\" must be an integer from {} to {}, got {}", key,
+                                 std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), v.dump()));
+  }
+}
+
 }  // namespace
 
 // ---- options <-> JSON ----
@@ -140,8 +153,7 @@ LoraOptions lora_options_from_json(const nlohmann::json& j) {
   };
   for (const auto& [key, v] : j.items()) {
     if (key == "rank") {
-      if (!v.is_number_integer()) throw ValueError("LoRA options: \"rank\" must be an integer");
-      o.rank = v.get<int64_t>();
+      o.rank = lora_integer<int64_t>(v, key);
     } else if (key == "alpha" || key == "dropout") {
       if (!v.is_number()) throw ValueError(fmt::format("LoRA options: \"{}\" must be a number", key));
       (key == "alpha" ? o.alpha : o.dropout) = v.get<double>();
@@ -150,8 +162,7 @@ LoraOptions lora_options_from_json(const nlohmann::json& j) {
     } else if (key == "also_train") {
       o.also_train = strings(v, key);
     } else if (key == "seed") {
-      if (!v.is_number_unsigned()) throw ValueError("LoRA options: \"seed\" must be a non-negative integer");
-      o.seed = v.get<uint64_t>();
+      o.seed = lora_integer<uint64_t>(v, key);
     } else {
       throw ValueError(fmt::format("LoRA options: unknown key \"{}\"", key));
     }

@@ -305,6 +305,8 @@ TEST_CASE("gpt2: config.json is read and validated") {
            {R"({"vocab_size": -5})", {"vocab_size", "-5"}},
            {R"({"n_head": "12"})", {"\"n_head\"", "integer", "\"12\""}},
            {R"({"n_embd": 768.5})", {"\"n_embd\"", "integer"}},
+           // 2^64 - 1 used to wrap to -1.
+           {R"({"n_layer": 18446744073709551615})", {"\"n_layer\"", "fits 64 bits", "18446744073709551615"}},
            {R"({"layer_norm_epsilon": 0})", {"layer_norm_epsilon", "positive"}},
            {R"({"attn_pdrop": 1.5})", {"attn_pdrop", "1.5"}},
            {R"({"activation_function": "relu"})", {"activation_function", "relu"}},

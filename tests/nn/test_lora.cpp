@@ -439,6 +439,9 @@ TEST_CASE("lora: bad options, targets and files are errors naming the problem") 
   check_load_fails(dir.file("key.safetensors"), {"key.safetensors", "unknown key \"rnak\""});
   save_safetensors(dir.file("type.safetensors"), tensors, {{"candor.lora", "{\"rank\": \"4\"}"}});
   check_load_fails(dir.file("type.safetensors"), {"type.safetensors", "\"rank\" must be an integer"});
+  // 2^64 - 1 used to wrap to a rank of -1.
+  save_safetensors(dir.file("huge.safetensors"), tensors, {{"candor.lora", "{\"rank\": 18446744073709551615}"}});
+  check_load_fails(dir.file("huge.safetensors"), {"\"rank\" must be an integer from", "18446744073709551615"});
 
   auto shape = tensors;
   shape["transformer.h.1.attn.c_proj.lora.B"] = zeros({16, 3});
