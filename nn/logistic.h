@@ -1,0 +1,41 @@
+// L2-regularised logistic regression fitted to its exact optimum, as scikit-learn's
+// LogisticRegression(C) defines it: minimise
+//   ½‖w‖² + C · Σ_i s_i · [log(1 + exp(z_i)) − y_i z_i],   z_i = w·x_i + b,
+// with s_i the sample weights and the intercept b unpenalised. The problem is convex and small
+// (F + 1 unknowns), so Newton's method solves it in a handful of steps, in double precision;
+// the reductions (fairness/) call it once per iteration with new labels and weights.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace candor::nn {
+
+struct LogisticOptions {
+  double C = 1.0;          // inverse regularisation strength (scikit-learn's C)
+  int64_t max_iter = 100;  // Newton steps
+  double tol = 1e-10;      // stop when the largest gradient entry, relative to C·Σs, is below this
+  void validate() const;   // ValueError naming the bad option
+};
+
+struct LogisticRegression {
+  std::vector<double> coef;  // [F]
+  double intercept = 0;
+  int64_t iterations = 0;  // Newton steps taken
+
+  // x [N, F] -> per row: z = coef·x + intercept, sigmoid(z), and 1 where z > 0 (else 0).
+  std::vector<double> decision_function(const Tensor& x) const;
+  std::vector<double> predict_proba(const Tensor& x) const;
+  std::vector<double> predict(const Tensor& x) const;
+};
+
+// Fits on x [N, F] (float32 or float64), 0/1 labels y and non-negative weights (empty: all 1).
+// ValueError for mismatched sizes, labels not 0/1, negative or non-finite weights, or
+// non-finite features. One class only (by positive weight) is allowed: the penalty keeps the
+// optimum finite, and the model then predicts that class.
+LogisticRegression fit_logistic(const Tensor& x, const std::vector<double>& y, const std::vector<double>& weight = {},
+                                const LogisticOptions& options = {});
+
+}  // namespace candor::nn
