@@ -35,9 +35,9 @@ struct LogisticRegression {
 };
 
 // Fits on x [N, F] (float32 or float64), 0/1 labels y and non-negative weights (empty: all 1).
-// ValueError for mismatched sizes, labels not 0/1, negative or non-finite weights, or
-// non-finite features. One class only (by positive weight) is allowed: the penalty keeps the
-// optimum finite, and the model then predicts that class.
+// ValueError for mismatched sizes, labels not 0/1, negative or non-finite weights, non-finite
+// features, or one class only (by positive weight): the unpenalised intercept then has no finite
+// optimum, and scikit-learn refuses it too. Results do not depend on the thread count.
 LogisticRegression fit_logistic(const Tensor& x, const std::vector<double>& y, const std::vector<double>& weight = {},
                                 const LogisticOptions& options = {});
 
