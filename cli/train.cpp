@@ -1,5 +1,6 @@
 // candor train: fit an MLP or an FT-Transformer on a dataset's training split, early-stop on validation, keep the best
-// weights, and write the run folder (config.json, model.safetensors, metrics.json, log.jsonl).
+// weights (or solve a logistic regression to its optimum), and write the run folder (config.json, model.safetensors,
+// metrics.json, log.jsonl).
 #include <filesystem>
 
 #include <CLI/CLI.hpp>
@@ -10,7 +11,9 @@
 #include "cli/run_folder.h"
 #include "cli/train_run.h"
 #include "engine/files.h"
+#include "nn/classifier.h"
 #include "nn/scoring.h"
+#include "nn/tabular.h"
 
 namespace candor::cli {
 
@@ -40,25 +43,41 @@ void run_train(nn::RunConfig config, const std::string& out_path, bool quiet) {
   datasets::Encoded test = encoder.transform(splits.test);
 
   auto model = nn::build_tabular_model(config.model, encoder, config.seed);
-  nn::TrainOptions options = config.train;
-  options.seed = config.seed;
-  options.log_path = (out / "log.jsonl").string();
-  options.progress = !quiet;
-  nn::FitResult result = nn::train_classifier(*model, train, validation, options);
+  nlohmann::json metrics;
+  if (config.model.kind == "logistic") {
+    // Solved to its optimum on the training rows (their sample weights included); no epochs.
+    nn::check_trainable(train, validation);
+    const nn::LogisticRegression fit =
+        nn::fit_logistic(train.x, train.y.to_vector<double>(), train.weight.to_vector<double>(), config.model.logistic);
+    nn::set_logistic_weights(*model, fit);
+    metrics["newton_steps"] = fit.iterations;
+  } else {
+    nn::TrainOptions options = config.train;
+    options.seed = config.seed;
+    options.log_path = (out / "log.jsonl").string();
+    options.progress = !quiet;
+    nn::FitResult result = nn::train_classifier(*model, train, validation, options);
+    metrics["best_epoch"] = result.best_epoch;
+    metrics["epochs_run"] = result.epochs_run;
+  }
+  model->eval();
 
   write_json((out / "config.json").string(), nn::to_json(config));
   nn::save_checkpoint((out / "model.safetensors").string(), model->state_dict(), config, encoder);
-  nlohmann::json metrics = {{"best_epoch", result.best_epoch},
-                            {"epochs_run", result.epochs_run},
-                            {"validation", nn::task_metrics(nn::score(*model, validation))},
-                            {"test", nn::task_metrics(nn::score(*model, test))}};
+  metrics["validation"] = nn::task_metrics(nn::score(*model, validation));
+  metrics["test"] = nn::task_metrics(nn::score(*model, test));
   write_json((out / "metrics.json").string(), metrics);
   folder.commit();
   if (!quiet) {
-    fmt::print("best epoch {} of {}; test accuracy {:.4f}, ROC AUC {:.4f}, log loss {:.4f}\n",
-               result.best_epoch, result.epochs_run, metrics["test"]["accuracy"].get<double>(),
+    if (metrics.contains("best_epoch")) {
+      fmt::print("best epoch {} of {}; ", metrics["best_epoch"].get<int64_t>(), metrics["epochs_run"].get<int64_t>());
+    } else {
+      fmt::print("solved in {} Newton steps; ", metrics["newton_steps"].get<int64_t>());
+    }
+    fmt::print("test accuracy {:.4f}, ROC AUC {:.4f}, log loss {:.4f}\n", metrics["test"]["accuracy"].get<double>(),
                metrics["test"]["roc_auc"].get<double>(), metrics["test"]["log_loss"].get<double>());
-    fmt::print("wrote {}/{{config.json, model.safetensors, metrics.json, log.jsonl}}\n", out_path);
+    fmt::print("wrote {}/{{config.json, model.safetensors, metrics.json{}}}\n", out_path,
+               metrics.contains("best_epoch") ? ", log.jsonl" : "");
   }
 }
 
@@ -90,11 +109,14 @@ void add_training_options(CLI::App& cmd, nn::RunConfig& config) {
 
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  CLI::App* cmd = app.add_subcommand("train", "train an MLP or an FT-Transformer on a dataset and write a run folder");
+  CLI::App* cmd = app.add_subcommand("train", "train an MLP, an FT-Transformer or a logistic regression on a dataset and write a run folder");
   add_data_options(*cmd, args->config.data);
-  cmd->add_option("--model", args->config.model.kind, "model kind: mlp or ft-transformer")
+  cmd->add_option("--model", args->config.model.kind, "model kind: mlp, ft-transformer or logistic")
       ->transform(CLI::Transformer(std::map<std::string, std::string>{{"ft-transformer", "ft_transformer"}}))
-      ->check(CLI::IsMember({"mlp", "ft_transformer"}));
+      ->check(CLI::IsMember({"mlp", "ft_transformer", "logistic"}));
+  cmd->add_option("--C", args->config.model.logistic.C,
+                  "logistic: inverse L2 strength, as scikit-learn's C (objective ½‖w‖² + C·Σ log loss)")
+      ->check(CLI::PositiveNumber);
   add_model_options(*cmd, args->config);
   add_training_options(*cmd, args->config);
   cmd->add_option("--out", args->out, "run folder to write")->required();

@@ -19,7 +19,8 @@ nlohmann::json to_json(const RunConfig& c) {
           {"model", {{"kind", c.model.kind}, {"hidden", c.model.mlp.hidden}, {"activation", c.model.mlp.activation},
                      {"dropout", c.model.mlp.dropout}, {"d_token", ft.d_token}, {"n_blocks", ft.n_blocks},
                      {"n_heads", ft.n_heads}, {"ffn_factor", ft.ffn_factor}, {"attention_dropout", ft.attention_dropout},
-                     {"ffn_dropout", ft.ffn_dropout}, {"residual_dropout", ft.residual_dropout}}},
+                     {"ffn_dropout", ft.ffn_dropout}, {"residual_dropout", ft.residual_dropout},
+                     {"C", c.model.logistic.C}}},
           {"train", {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"optimizer", t.optimizer}, {"lr", t.lr},
                      {"weight_decay", t.weight_decay}, {"momentum", t.momentum}, {"patience", t.patience},
                      {"monitor", t.monitor}}},
@@ -44,8 +45,10 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
       ft.attention_dropout = m.at("attention_dropout");
       ft.ffn_dropout = m.at("ffn_dropout");
       ft.residual_dropout = m.at("residual_dropout");
+    } else if (c.model.kind == "logistic") {
+      c.model.logistic.C = m.at("C");
     } else if (c.model.kind != "mlp") {
-      throw Error(fmt::format("run config: unknown model kind \"{}\" (mlp, ft_transformer)", c.model.kind));
+      throw Error(fmt::format("run config: unknown model kind \"{}\" (mlp, ft_transformer, logistic)", c.model.kind));
     }
     const auto& t = j.at("train");
     c.train.epochs = datasets::json_integer<int64_t>(t.at("epochs"));

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/error.h"
+#include "engine/engine.h"
 
 namespace candor::nn {
 
@@ -27,8 +27,16 @@ std::shared_ptr<Module> build_tabular_model(const TabularModelSpec& spec, const 
   Generator gen(seed);
   const auto features = static_cast<int64_t>(encoder.num_features());
   if (spec.kind == "ft_transformer") return std::make_shared<FtTransformer>(tabular_tokens(encoder), features, spec.ft, gen);
-  if (spec.kind != "mlp") throw ValueError(fmt::format("unknown model kind \"{}\" (mlp, ft_transformer)", spec.kind));
+  if (spec.kind == "logistic") return make_mlp(features, 1, MlpOptions{.hidden = {}}, gen);
+  if (spec.kind != "mlp") throw ValueError(fmt::format("unknown model kind \"{}\" (mlp, ft_transformer, logistic)", spec.kind));
   return make_mlp(features, 1, spec.mlp, gen);
+}
+
+void set_logistic_weights(Module& model, const LogisticRegression& fit) {
+  const auto features = static_cast<int64_t>(fit.coef.size());
+  std::vector<float> weight(fit.coef.begin(), fit.coef.end());
+  model.load_state_dict({{"0.weight", from_vector(weight, {1, features})},
+                         {"0.bias", from_vector(std::vector<float>{static_cast<float>(fit.intercept)}, {1})}});
 }
 
 namespace {
@@ -67,9 +75,11 @@ int64_t ft_transformer_parameters(const FtTransformerConfig& c, const std::vecto
 
 int64_t tabular_parameter_count(const TabularModelSpec& spec, const datasets::Encoder& encoder) {
   if (spec.kind == "ft_transformer") return ft_transformer_parameters(spec.ft, tabular_tokens(encoder));
-  if (spec.kind != "mlp") throw ValueError(fmt::format("unknown model kind \"{}\" (mlp, ft_transformer)", spec.kind));
+  if (spec.kind != "mlp" && spec.kind != "logistic") {
+    throw ValueError(fmt::format("unknown model kind \"{}\" (mlp, ft_transformer, logistic)", spec.kind));
+  }
   int64_t n = 0, in = static_cast<int64_t>(encoder.num_features());
-  std::vector<int64_t> widths = spec.mlp.hidden;
+  std::vector<int64_t> widths = spec.kind == "logistic" ? std::vector<int64_t>{} : spec.mlp.hidden;
   widths.push_back(1);
   for (int64_t out : widths) {
     if (out <= 0) throw ValueError(fmt::format("MLP: hidden widths must be positive, got {}", out));

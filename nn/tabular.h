@@ -10,13 +10,15 @@
 #include "datasets/encoder.h"
 #include "nn/ft_transformer.h"
 #include "nn/layers.h"
+#include "nn/logistic.h"
 
 namespace candor::nn {
 
 struct TabularModelSpec {
-  std::string kind = "mlp";  // mlp | ft_transformer
-  MlpOptions mlp;            // kind mlp
-  FtTransformerConfig ft;    // kind ft_transformer
+  std::string kind = "mlp";   // mlp | ft_transformer | logistic
+  MlpOptions mlp;             // kind mlp
+  FtTransformerConfig ft;     // kind ft_transformer
+  LogisticOptions logistic;   // kind logistic: a linear layer fitted by fit_logistic, not by epochs
 };
 
 // The FT-Transformer's feature tokens for the encoder's columns: a numeric (or ordinal) feature is
@@ -24,9 +26,14 @@ struct TabularModelSpec {
 std::vector<TabularToken> tabular_tokens(const datasets::Encoder& encoder);
 
 // forward(x [N, F]) -> logits [N, 1] over the encoder's F features, initialised from
-// Generator(seed). ValueError for an unknown kind.
+// Generator(seed). ValueError for an unknown kind. A logistic model is make_mlp with no hidden
+// layer (one Linear, "0.weight" [1, F] and "0.bias" [1]).
 std::shared_ptr<Module> build_tabular_model(const TabularModelSpec& spec, const datasets::Encoder& encoder,
                                             uint64_t seed);
+
+// Puts a fitted logistic regression's coefficients into a model build_tabular_model made for the
+// kind logistic (ValueError when the sizes differ).
+void set_logistic_weights(Module& model, const LogisticRegression& fit);
 
 // The number of parameters build_tabular_model would allocate, computed without allocating: a
 // checkpoint's metadata is checked against the values its file holds before a model is built from

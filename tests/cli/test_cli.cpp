@@ -72,6 +72,28 @@ TEST_CASE("cli: train writes a complete run folder and eval/predict read it back
   CHECK(rows > 100);
 }
 
+TEST_CASE("cli: train --model logistic solves the regression and writes a run eval and predict read") {
+  fs::path dir = scratch("logistic");
+  Result r = run_candor("train --data synthetic --model logistic --C 0.5 --out " + (dir / "run").string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("Newton steps") != std::string::npos);
+  auto config = candor::testing::read_json(dir / "run" / "config.json");
+  CHECK(config["model"]["kind"] == "logistic");
+  CHECK(config["model"]["C"].get<double>() == 0.5);
+  auto metrics = candor::testing::read_json(dir / "run" / "metrics.json");
+  CHECK(metrics["newton_steps"].get<int>() >= 1);
+  CHECK(metrics["test"]["roc_auc"].get<double>() > 0.7);
+  CHECK_FALSE(fs::exists(dir / "run" / "log.jsonl"));
+  Result e = run_candor("eval --run " + (dir / "run").string() + " --split test --bootstrap 0");
+  INFO(e.out);
+  REQUIRE(e.code == 0);
+  CHECK(nlohmann::json::parse(e.out)["test"]["roc_auc"].get<double>() ==
+        doctest::Approx(metrics["test"]["roc_auc"].get<double>()).epsilon(1e-12));
+  Result bad = run_candor("train --data synthetic --model logistic --C 0 --out " + (dir / "bad").string());
+  CHECK(bad.code == 2);
+}
+
 TEST_CASE("cli: the same seed gives a byte-identical model, for 1 and 2 threads") {
   fs::path dir = scratch("determinism");
   Result a = run_candor(kSmallTrain + " --out " + (dir / "a").string(), "OMP_NUM_THREADS=1");

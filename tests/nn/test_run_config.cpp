@@ -15,6 +15,11 @@ TEST_CASE("run config: to_json reads back to the same config") {
   c.seed = 18446744073709551615u;
   nlohmann::json j = nn::to_json(c);
   CHECK(nn::to_json(nn::run_config_from_json(j)) == j);
+  c.model.kind = "logistic";
+  c.model.logistic.C = 0.25;
+  j = nn::to_json(c);
+  CHECK(nn::run_config_from_json(j).model.logistic.C == 0.25);
+  CHECK(nn::to_json(nn::run_config_from_json(j)) == j);
 }
 
 TEST_CASE("run config: integer fields take only integers in range") {
