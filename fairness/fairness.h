@@ -1,11 +1,13 @@
 // candor's fairness in one include: group metrics (Fairlearn, AIF360) with bootstrap intervals and
-// the audit report, penalties inside the autograd graph, constraints, and the fine-tuning recipe.
+// the audit report, penalties inside the autograd graph, constraints, the fine-tuning recipe, and
+// the mitigations before training (reweighing, correlation remover) and after (threshold optimizer).
 #pragma once
 
 #include "fairness/base_metrics.h"
 #include "fairness/bias_auc.h"
 #include "fairness/bootstrap.h"
 #include "fairness/constraint.h"
+#include "fairness/correlation_remover.h"
 #include "fairness/evaluation.h"
 #include "fairness/finetune.h"
 #include "fairness/groups.h"
@@ -14,3 +16,5 @@
 #include "fairness/penalty.h"
 #include "fairness/report.h"
 #include "fairness/report_text.h"
+#include "fairness/reweighing.h"
+#include "fairness/threshold_optimizer.h"

@@ -47,7 +47,8 @@ std::vector<CurvePoint> tradeoff_points(const std::vector<double>& scores, const
                                         CurveMetric x, CurveMetric y, bool flip);
 
 // Step 2: the upper convex hull of points sorted by (x, y) (Andrew's monotone chain, upper half).
-// A point on the segment between its neighbours is dropped, and of equal points the last stays.
+// A point on or below the segment between its neighbours is dropped; equal points collapse into
+// one (the first of them at the left end, the last at the right end, as in Fairlearn).
 std::vector<CurvePoint> upper_hull(const std::vector<CurvePoint>& sorted);
 
 // The grid x_k = k · (1 / grid_size), k = 0..grid_size, with x_grid_size = 1 exactly (numpy's
