@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
 
@@ -85,9 +84,10 @@ void ThresholdOptions::validate() const {
 }
 
 double GroupThreshold::probability_of_one(double score) const {
-  // Fairlearn's InterpolatedThresholder, term for term.
+  // Fairlearn's InterpolatedThresholder, term for term. Where a hull runs along the diagonal,
+  // y* can fall an ulp below x and p_ignore an ulp above 1; the clamp keeps p a probability.
   const double drawn = p0 * (operation0(score) ? 1.0 : 0.0) + p1 * (operation1(score) ? 1.0 : 0.0);
-  return p_ignore * prediction_constant + (1 - p_ignore) * drawn;
+  return std::clamp(p_ignore * prediction_constant + (1 - p_ignore) * drawn, 0.0, 1.0);
 }
 
 const GroupThreshold& ThresholdResult::group(const std::string& name) const {
@@ -207,7 +207,8 @@ ThresholdResult fit_threshold_optimizer(const std::vector<double>& scores, const
     gt.operation1 = gt.hull[at.vertex + 1].operation;
     if (!dp) {
       // Mix with the diagonal point (x, x) to bring the TPR from y_g down to y* (header).
-      gt.p_ignore = at.y == at.x ? 0.0 : (at.y - result.y) / (at.y - at.x);
+      // In [0, 1] as y_g >= y* >= x; clamped, as rounding can put y* an ulp below x on a diagonal hull.
+      gt.p_ignore = at.y == at.x ? 0.0 : std::clamp((at.y - result.y) / (at.y - at.x), 0.0, 1.0);
       gt.prediction_constant = result.x;
     }
   }

@@ -66,7 +66,8 @@ struct GroupThreshold {
   double p0 = 1, p1 = 0;
   double p_ignore = 0;              // equalized odds only (0 under demographic parity)
   double prediction_constant = 0;   // the coin's P(1) when the draw is ignored (x under EO)
-  // P(ŷ = 1) for a score of this group (the formula at the top of this file).
+  // P(ŷ = 1) for a score of this group (the formula at the top of this file, clamped to [0, 1]
+  // against rounding).
   double probability_of_one(double score) const;
 };
 

@@ -248,6 +248,32 @@ TEST_CASE("threshold: equalized odds ties go to the first grid point after round
   CHECK(rb.fpr == 0);
 }
 
+TEST_CASE("threshold: a group with constant scores has the diagonal as its ROC hull") {
+  // c's scores are all .5, so its only rules are "none" and "all": hull (0,0)-(1,1), TPR = FPR.
+  // Equalized odds pins every group to that diagonal, along which accuracy (5x + 7(1 − x))/12 is
+  // linear (P = 5, N = 7 overall) and best at x = 0; balanced accuracy is ½ all along and the tie
+  // goes to x = 0 too. There a is at (0, .5) with [s > .8] and must come down to TPR 0:
+  // p_ignore = (.5 − 0)/(.5 − 0) = 1, a coin that never says 1. Everyone is predicted 0.
+  const std::vector<double> s = {0.9, 0.7, 0.6, 0.3, 0.2, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+  const std::vector<double> y = {1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0};
+  const datasets::SensitiveFeature g = feature({0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1}, {"a", "c"});
+  ThresholdOptions o;
+  o.constraint = ThresholdConstraint::EqualizedOdds;
+  for (ThresholdObjective objective : {ThresholdObjective::Accuracy, ThresholdObjective::BalancedAccuracy}) {
+    o.objective = objective;
+    const ThresholdResult r = fit_threshold_optimizer(s, y, g, o);
+    REQUIRE(r.group("c").hull.size() == 2);
+    check_vertex(r.group("c").hull[1], 1, 1, '>', -kInf);
+    CHECK(r.x == 0);
+    CHECK(r.y == 0);
+    CHECK(r.group("a").p_ignore == 1);
+    CHECK(r.group("c").p_ignore == 0);
+    const std::vector<double> p = r.probability_of_one(s, g);
+    CHECK(p == std::vector<double>(s.size(), 0.0));
+    CHECK(ThresholdResult::from_json(r.to_json()).probability_of_one(s, g) == p);
+  }
+}
+
 TEST_CASE("threshold: flip adds the rules s < t, which a reversed score needs") {
   // c ranks backwards: (.9,0) (.8,0) (.2,1) (.1,1); d is perfectly ranked: (.9,1) (.1,0).
   // Without flip c's accuracy is .5 at x = 0 and 1 and lower between: the hull is one segment,
