@@ -195,7 +195,8 @@ ExponentiatedGradientResult exponentiated_gradient(const Tensor& x, const std::v
     }
   }
   result.converged = result.best_gap < nu;
-  result.bound_met = result.max_violation <= 0;
+  // The linear program puts Q on the bound exactly, up to rounding: 1e-8 (Fairlearn's precision).
+  result.bound_met = result.max_violation <= kPrecision;
   if (!result.converged) {
     result.warnings.push_back(fmt::format(
         "ExponentiatedGradient did not converge in {} iterations: the smallest duality gap {:.6g} (iteration {}) is not "

@@ -81,7 +81,7 @@ struct ExponentiatedGradientResult {
   std::vector<double> train_gamma;
   double max_violation = 0;
   bool converged = false;  // best_gap < ν
-  bool bound_met = false;  // max_violation <= 0
+  bool bound_met = false;  // max_violation <= 1e-8
   std::vector<std::string> warnings;  // one line each: not converged, bound not met
 
   std::vector<double> probability_of_one(const Tensor& x) const { return mixture.probability_of_one(x); }

@@ -70,8 +70,9 @@ Learner logistic_learner(nn::LogisticOptions options) {
   learner.takes_weights = true;
   learner.fit = [options, start](const Tensor& x, const std::vector<double>& y, const std::vector<double>& weight) {
     nn::LogisticOptions o = options;
-    if (static_cast<int64_t>(start->size()) == (x.dim() == 2 ? x.size(1) + 1 : -1)) o.start = *start;
-    else o.start.clear();
+    // Start where the last fit ended, unless that was on another number of features.
+    const bool fits = x.dim() == 2 && static_cast<int64_t>(start->size()) == x.size(1) + 1;
+    o.start = fits ? *start : std::vector<double>{};
     nn::LogisticRegression model = nn::fit_logistic(x, y, weight, o);
     start->assign(model.coef.begin(), model.coef.end());
     start->push_back(model.intercept);
