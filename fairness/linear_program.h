@@ -3,7 +3,7 @@
 // (Fairlearn hands it to scipy.optimize.linprog). The problem, as linprog states it:
 //   minimise c·x   subject to   A_ub x <= b_ub,   A_eq x = b_eq,   x_j >= 0 (or x_j free)
 // solved by the two-phase simplex method on a dense tableau (Dantzig, "Linear Programming and
-// Extensions", 1963, ch. 5) with Bland's rule for the pivots (Bland, "New finite pivoting rules
+// Extensions", 1963) with Bland's rule for the pivots (Bland, "New finite pivoting rules
 // for the simplex method", Math. Oper. Res. 2(2), 1977): the entering column is the lowest-indexed
 // one with a negative reduced cost and ties in the ratio test go to the lowest-indexed basic
 // variable, so the method cannot cycle and the vertex it returns depends on nothing but the input.

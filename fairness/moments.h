@@ -12,14 +12,15 @@
 // With n rows, P(e) = #{i: e_i = e}/n and P(e, a) = #{i: e_i = e, a_i = a}/n, and a predictor h
 // (h(x) in [0, 1], or a mixture Q of predictors: every quantity here is linear in h), the
 // constraints come in signed pairs, one pair per (event, group) present in the data (§2 of the
-// paper; Example 3 is demographic parity, Example 4 equalized odds):
+// paper):
 //   γ(h)[+, e, a] =  E[h(X) | E = e, A = a] − E[h(X) | E = e]
 //   γ(h)[−, e, a] = −E[h(X) | E = e, A = a] + E[h(X) | E = e]
 // each bounded by γ <= difference_bound (the vector ĉ). Index order: sign (+ then −), then event
 // (sorted by name), then group (by id): K = 2 · #(event, group) constraints.
 //
 // The best response of the Q-player (§3.2) to multipliers λ >= 0 (one per constraint) minimises
-// err(h) + λ·γ(h), which is a weighted classification with the signed weight per row
+// err(h) + λ·γ(h), which is a weighted classification (the costs of the paper's Examples 3 and 4
+// for demographic parity and equalized odds) with the signed weight per row
 //   s_i = (2y_i − 1)                                   (ErrorRate's, the cost of predicting 0)
 //       + Σ_a (λ[+,e_i,a] − λ[−,e_i,a]) / P(e_i)
 //       −     (λ[+,e_i,a_i] − λ[−,e_i,a_i]) / P(e_i, a_i)     (0 for a row with no event)
