@@ -1,5 +1,6 @@
 // candor's fairness in one include: group metrics (Fairlearn, AIF360) with bootstrap intervals and
-// the audit report, penalties inside the autograd graph, constraints, and the fine-tuning recipe.
+// the audit report, penalties inside the autograd graph, constraints, the fine-tuning recipe, and
+// the reductions (ExponentiatedGradient, GridSearch) over any weighted learner.
 #pragma once
 
 #include "fairness/base_metrics.h"
@@ -7,7 +8,9 @@
 #include "fairness/bootstrap.h"
 #include "fairness/constraint.h"
 #include "fairness/evaluation.h"
+#include "fairness/exponentiated_gradient.h"
 #include "fairness/finetune.h"
+#include "fairness/grid_search.h"
 #include "fairness/groups.h"
 #include "fairness/metric_frame.h"
 #include "fairness/named_metrics.h"
