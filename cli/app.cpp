@@ -32,6 +32,7 @@ void build_app(CLI::App& app) {
   add_language_model_commands(app);
   add_ebm_command(app);
   add_pretrain_command(app);
+  add_compare_command(app);
 }
 
 }  // namespace candor::cli

@@ -2,16 +2,15 @@
 // `candor predict` writes: y_true,y_pred,score,<sensitive columns>), printed as a table with
 // bootstrap intervals and written as JSON (fairness/report.h).
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <utility>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/prediction_columns.h"
 #include "datasets/csv.h"
 #include "datasets/errors.h"
 #include "engine/error.h"
@@ -28,44 +27,6 @@ struct AuditArgs {
   int bootstrap = 1000;
   uint64_t seed = 0;
 };
-
-// The cell as a number, or nullopt when it is not one (empty, text, trailing junk).
-std::optional<double> parse_number(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size()) return std::nullopt;
-  return v;
-}
-
-std::vector<double> binary_column(const datasets::RawTable& table, const std::string& name, const char* option) {
-  const std::vector<std::string>& cells = table.cells[table.column_index(name)];
-  std::vector<double> out;
-  for (size_t row = 0; row < cells.size(); ++row) {
-    std::optional<double> v = parse_number(cells[row]);
-    if (!v || (*v != 0.0 && *v != 1.0)) {
-      throw Error(fmt::format("audit: {} column \"{}\" must hold binary labels 0 or 1, found {} at {}", option, name,
-                              quote_value(cells[row]), table.where(row)));
-    }
-    out.push_back(*v);
-  }
-  return out;
-}
-
-std::vector<double> number_column(const datasets::RawTable& table, const std::string& name, const char* option,
-                                  double lo, double hi, const char* expected) {
-  const std::vector<std::string>& cells = table.cells[table.column_index(name)];
-  std::vector<double> out;
-  for (size_t row = 0; row < cells.size(); ++row) {
-    std::optional<double> v = parse_number(cells[row]);
-    if (!v || !(*v >= lo && *v <= hi)) {
-      throw Error(fmt::format("audit: {} column \"{}\" must hold {}, found {} at {}", option, name, expected,
-                              quote_value(cells[row]), table.where(row)));
-    }
-    out.push_back(*v);
-  }
-  return out;
-}
 
 void run_audit(const AuditArgs& args) {
   fairness::AuditOptions options;
@@ -90,13 +51,13 @@ void run_audit(const AuditArgs& args) {
   if (table.rows() == 0) throw Error(fmt::format("audit: {} has a header but no rows of predictions", args.predictions));
 
   fairness::AuditInput input;
-  input.y_true = binary_column(table, args.y_true, "--y-true");
-  input.y_pred = binary_column(table, args.y_pred, "--y-pred");
+  input.y_true = binary_column(table, args.y_true, "audit: --y-true");
+  input.y_pred = binary_column(table, args.y_pred, "audit: --y-pred");
   if (!args.y_score.empty()) {
-    input.y_score = number_column(table, args.y_score, "--y-score", 0.0, 1.0, "probabilities in [0, 1]");
+    input.y_score = number_column(table, args.y_score, "audit: --y-score", 0.0, 1.0, "probabilities in [0, 1]");
   }
   if (!args.weights.empty()) {
-    input.weight = number_column(table, args.weights, "--weights", 0.0, HUGE_VAL, "finite weights >= 0");
+    input.weight = number_column(table, args.weights, "audit: --weights", 0.0, HUGE_VAL, "finite weights >= 0");
     for (size_t row = 0; row < input.weight.size(); ++row) {
       if (!std::isfinite(input.weight[row])) {
         throw Error(fmt::format("audit: --weights column \"{}\" must hold finite weights >= 0, found \"{}\" at {}",

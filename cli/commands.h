@@ -25,5 +25,6 @@ void add_sweep_command(CLI::App& app);
 void add_language_model_commands(CLI::App& app);  // generate, perplexity
 void add_ebm_command(CLI::App& app);
 void add_pretrain_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace candor::cli

@@ -1,5 +1,6 @@
 #include "cli/finetune_run.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -262,7 +263,9 @@ nlohmann::json run_finetune(const FinetuneConfig& c) {
   std::ofstream log((out / "log.jsonl").string());
   if (!log) throw Error(fmt::format("cannot write {}", (out / "log.jsonl").string()));
   options.on_epoch = [&log](const fairness::EpochRecord& e) { log << to_json(e).dump() << "\n" << std::flush; };
+  const auto started = std::chrono::steady_clock::now();
   fairness::FinetuneResult r = fairness::finetune(s.tunable, s.train, s.validation, options);
+  metrics["fit_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log.close();
   if (!log) throw FileError(fmt::format("cannot write {}", (out / "log.jsonl").string()));
 

@@ -1,6 +1,7 @@
 // candor train: fit an MLP or an FT-Transformer on a dataset's training split, early-stop on validation, keep the best
 // weights (or solve a logistic regression to its optimum), and write the run folder (config.json, model.safetensors,
 // metrics.json, log.jsonl).
+#include <chrono>
 #include <filesystem>
 
 #include <CLI/CLI.hpp>
@@ -44,6 +45,7 @@ void run_train(nn::RunConfig config, const std::string& out_path, bool quiet) {
 
   auto model = nn::build_tabular_model(config.model, encoder, config.seed);
   nlohmann::json metrics;
+  const auto started = std::chrono::steady_clock::now();
   if (config.model.kind == "logistic") {
     // Solved to its optimum on the training rows (their sample weights included); no epochs.
     nn::check_trainable(train, validation);
@@ -60,6 +62,7 @@ void run_train(nn::RunConfig config, const std::string& out_path, bool quiet) {
     metrics["best_epoch"] = result.best_epoch;
     metrics["epochs_run"] = result.epochs_run;
   }
+  metrics["fit_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   model->eval();
 
   write_json((out / "config.json").string(), nn::to_json(config));

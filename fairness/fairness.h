@@ -1,6 +1,7 @@
 // candor's fairness in one include: group metrics (Fairlearn, AIF360) with bootstrap intervals and
-// the audit report, penalties inside the autograd graph, constraints, the fine-tuning recipe, and
-// the mitigations before training (reweighing, correlation remover) and after (threshold optimizer).
+// the audit report, penalties inside the autograd graph, constraints, the fine-tuning recipe, the
+// reductions (ExponentiatedGradient, GridSearch) over any weighted learner, and the mitigations
+// before training (reweighing, correlation remover) and after (threshold optimizer).
 #pragma once
 
 #include "fairness/base_metrics.h"
@@ -9,7 +10,9 @@
 #include "fairness/constraint.h"
 #include "fairness/correlation_remover.h"
 #include "fairness/evaluation.h"
+#include "fairness/exponentiated_gradient.h"
 #include "fairness/finetune.h"
+#include "fairness/grid_search.h"
 #include "fairness/groups.h"
 #include "fairness/metric_frame.h"
 #include "fairness/named_metrics.h"

@@ -16,7 +16,7 @@ namespace candor::nn {
 struct LogisticOptions {
   double C = 1.0;          // inverse regularisation strength (scikit-learn's C)
   int64_t max_iter = 100;  // Newton steps
-  double tol = 1e-10;      // stop when the largest gradient entry, relative to C·Σs, is below this
+  double tol = 1e-8;       // stop when the largest gradient entry, relative to C·Σs, is below this
   // Where Newton starts: coef then intercept ([F + 1]); empty starts at zero. A caller that fits
   // many nearby problems (the reductions) passes the previous solution and saves most steps.
   std::vector<double> start;

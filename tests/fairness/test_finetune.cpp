@@ -269,10 +269,13 @@ TEST_CASE("finetune: head mode trains only the head; lora mode only the adapters
 }
 
 TEST_CASE("finetune: a model that collapses to one class is flagged, and never chosen as feasible") {
-  // Trained on labels that are all 1, it predicts 1 everywhere; the validation labels hold 2% zeros.
+  // Trained on labels that are 1 but for every 100th row (one class alone is refused), it predicts
+  // 1 everywhere; the validation labels hold 2% zeros.
   const Data& d = biased_data();
   datasets::Encoded train = d.train, validation = d.validation;
-  train.y = ones({train.y.size(0)});
+  std::vector<float> labels(static_cast<size_t>(train.y.size(0)), 1.0f);
+  for (size_t i = 0; i < labels.size(); i += 100) labels[i] = 0;
+  train.y = from_vector(labels, {train.y.size(0)});
   std::vector<float> y(static_cast<size_t>(validation.y.size(0)), 1.0f);
   for (size_t i = 0; i < y.size(); i += 50) y[i] = 0;
   validation.y = from_vector(y, {validation.y.size(0)});
