@@ -241,7 +241,8 @@ CorrelationRemover CorrelationRemover::from_json(const nlohmann::json& j) {
   std::vector<int64_t> all = m.sensitive_columns;
   all.insert(all.end(), m.kept_columns.begin(), m.kept_columns.end());
   std::sort(all.begin(), all.end());
-  bool partition = static_cast<int64_t>(all.size()) == m.features && std::is_sorted(m.kept_columns.begin(), m.kept_columns.end());
+  bool partition = static_cast<int64_t>(all.size()) == m.features &&
+                   std::is_sorted(m.kept_columns.begin(), m.kept_columns.end());
   for (size_t c = 0; partition && c < all.size(); ++c) partition = all[c] == static_cast<int64_t>(c);
   if (!partition) {
     throw ValueError(fmt::format("correlation remover json: sensitive and kept columns do not split the {} features",
@@ -249,7 +250,8 @@ CorrelationRemover CorrelationRemover::from_json(const nlohmann::json& j) {
   }
   const size_t s = m.sensitive_columns.size(), k = m.kept_columns.size();
   if (m.sensitive_mean.size() != s || m.beta.size() != s * k) {
-    throw ValueError(fmt::format("correlation remover json: {} means and {} coefficients for S = {}, K = {} (need S and S·K)",
+    throw ValueError(fmt::format("correlation remover json: {} means and {} coefficients for S = {}, K = {} "
+                                 "(need S and S·K)",
                                  m.sensitive_mean.size(), m.beta.size(), s, k));
   }
   for (double v : m.beta) {

@@ -151,7 +151,8 @@ Reweighing Reweighing::from_json(const nlohmann::json& j) {
         if (o.group == c.group) ++count[o.label];
       }
       if (count[0] != 1 || count[1] != 1) {
-        throw ValueError(fmt::format("reweighing json: group {} needs one cell per label, has {} with label 0 and {} with label 1",
+        throw ValueError(fmt::format("reweighing json: group {} needs one cell per label, has {} with label 0 and {} "
+                                     "with label 1",
                                      quote_value(c.group), count[0], count[1]));
       }
     }

@@ -6,11 +6,12 @@
 // hull, and that hull read on the grid x_k = k / grid_size. Then, with n_g the group's rows:
 //   demographic parity: x is the selection rate and y the objective (accuracy or balanced
 //     accuracy) of the group. Every group can be brought to any common selection rate x, so the
-//     optimizer takes   k* = argmax_k Σ_g (n_g / n) · y_g(x_k)   (Hardt et al. §4, with the
-//     objective in place of their loss; Fairlearn weights each group's objective by its share).
+//     optimizer takes   k* = argmax_k Σ_g (n_g / n) · y_g(x_k)   (Hardt et al.'s construction
+//     applied to selection rates, as Fairlearn does; each group's objective weighs by its share).
 //   equalized odds: x is the FPR and y the TPR. A common (FPR, TPR) = (x, y) is reachable by every
-//     group iff y <= min_g y_g(x), since a group can mix its hull point with the diagonal
-//     (Hardt et al., Figure 2). With P, N the positive and negative rows overall,
+//     group iff y <= min_g y_g(x), since a group can mix its hull point with the diagonal (Hardt
+//     et al.: the intersection of the groups' ROC regions). With P, N the positive and negative
+//     rows overall,
 //       TP = P·min_g y_g(x_k), FN = P − TP, FP = N·x_k, TN = N − FP,
 //     the objective of those counts is rounded to 15 decimals (as Fairlearn, so that equal values
 //     computed along different paths tie) and k* is its argmax.

@@ -1,14 +1,15 @@
 // The trade-off curves behind the threshold optimizer (Hardt, Price & Srebro 2016, "Equality of
-// Opportunity in Supervised Learning", §4), computed step by step as Fairlearn's postprocessing
-// computes them, so that fairness/threshold_optimizer.cpp can pick the same operating point.
+// Opportunity in Supervised Learning": the region a derived predictor can reach), computed step by
+// step as Fairlearn's postprocessing computes them, so that fairness/threshold_optimizer.cpp picks
+// the same operating point.
 //
 // For one group's scores s_i and labels y_i:
 //   1. every threshold: predict 1 when s > t, for t = +∞, then t between each pair of adjacent
 //      distinct scores (their midpoint, taken in decreasing order), then t = −∞; with `flip` also
 //      the reversed rule s < t. Each rule is a point (x, y) of two rates of its confusion matrix
 //      (x: selection rate or FPR, y: accuracy, balanced accuracy or TPR);
-//   2. the upper convex hull of those points (any mix of two rules is achievable by randomising
-//      between them, so every point below the hull is dominated: Hardt et al., Lemma 4.3);
+//   2. the upper convex hull of those points (randomising between two rules reaches every point
+//      of the segment between them, so every point below the hull is dominated);
 //   3. the hull read on a grid of x in [0, 1]: at each grid x, the two hull vertices around it
 //      and the mixing weights p0, p1 (p0 + p1 = 1) that reach exactly x.
 #pragma once

@@ -59,6 +59,11 @@ struct Data {
   }
 };
 
+// Fit on the float64 data and transform it.
+std::vector<double> removed(const Data& d, const CorrelationRemoverOptions& o) {
+  return fit_correlation_remover(d.tensor(kFloat64), o).transform(d.tensor(kFloat64)).to_vector<double>();
+}
+
 }  // namespace
 
 TEST_CASE("correlation remover: a hand-worked projection on one sensitive column") {
@@ -117,7 +122,7 @@ TEST_CASE("correlation remover: dependent sensitive columns (a full one-hot set)
   // The minimum-norm B splits g's coefficient evenly between g and 1 − g (β_1 = −β_0).
   for (size_t c = 0; c < 3; ++c) CHECK(m.beta[0 * 3 + c] == doctest::Approx(-m.beta[1 * 3 + c]).epsilon(1e-10));
   const std::vector<double> z = m.transform(d.tensor(kFloat64)).to_vector<double>();
-  const std::vector<double> z2 = fit_correlation_remover(d.tensor(kFloat64), two).transform(d.tensor(kFloat64)).to_vector<double>();
+  const std::vector<double> z2 = removed(d, two);
   // z2 still holds column 1 (1 − g) first; compare the three mixed columns.
   for (size_t i = 0; i < Data::kRows; ++i) {
     for (size_t c = 0; c < 3; ++c) CHECK(z[i * 3 + c] == doctest::Approx(z2[i * 4 + c + 1]).epsilon(1e-10));
@@ -136,13 +141,14 @@ TEST_CASE("correlation remover: alpha blends, and alpha = 0 returns the input wi
   const std::vector<float> out = fit_correlation_remover(d.tensor(), o).transform(d.tensor()).to_vector<float>();
   for (size_t i = 0; i < Data::kRows; ++i) {
     const std::vector<float> kept = {in[i * 6 + 1], in[i * 6 + 3], in[i * 6 + 4], in[i * 6 + 5]};
-    CHECK(std::vector<float>(out.begin() + static_cast<std::ptrdiff_t>(i * 4), out.begin() + static_cast<std::ptrdiff_t>(i * 4 + 4)) == kept);
+    const auto row = out.begin() + static_cast<std::ptrdiff_t>(i * 4);
+    CHECK(std::vector<float>(row, row + 4) == kept);
   }
   // α = 0.3: 0.3·Z* + 0.7·Z.
   o.alpha = 1;
-  const std::vector<double> full = fit_correlation_remover(d.tensor(kFloat64), o).transform(d.tensor(kFloat64)).to_vector<double>();
+  const std::vector<double> full = removed(d, o);
   o.alpha = 0.3;
-  const std::vector<double> part = fit_correlation_remover(d.tensor(kFloat64), o).transform(d.tensor(kFloat64)).to_vector<double>();
+  const std::vector<double> part = removed(d, o);
   const std::vector<size_t> kept = {1, 3, 4, 5};
   for (size_t i = 0; i < Data::kRows; ++i) {
     for (size_t c = 0; c < 4; ++c) {
@@ -156,9 +162,7 @@ TEST_CASE("correlation remover: Fairlearn's pooled mean equals the per-column on
   CorrelationRemoverOptions per, pooled;
   per.sensitive_columns = pooled.sensitive_columns = {2};
   pooled.centering = SensitiveCentering::Pooled;
-  const std::vector<double> a = fit_correlation_remover(d.tensor(kFloat64), per).transform(d.tensor(kFloat64)).to_vector<double>();
-  const std::vector<double> b = fit_correlation_remover(d.tensor(kFloat64), pooled).transform(d.tensor(kFloat64)).to_vector<double>();
-  CHECK(a == b);
+  CHECK(removed(d, per) == removed(d, pooled));
   // g (mean about ⅓) and a (mean about 0) share one s̄ = mean of both: the projection has no
   // intercept to absorb the mismatch, and column 5 (mean above 2) keeps a correlation with g.
   pooled.sensitive_columns = {0, 2};
@@ -197,7 +201,8 @@ TEST_CASE("correlation remover: bad indices, alpha and features are clear errors
   const Data d;
   CorrelationRemoverOptions o;
   o.sensitive_columns = {6};
-  check_throws<IndexError>([&] { fit_correlation_remover(d.tensor(), o); }, {"sensitive column 6 is out of range for 6 features"});
+  check_throws<IndexError>([&] { fit_correlation_remover(d.tensor(), o); },
+                           {"sensitive column 6 is out of range for 6 features"});
   o.sensitive_columns = {-1};
   check_throws<IndexError>([&] { fit_correlation_remover(d.tensor(), o); }, {"sensitive column -1 is negative"});
   o.sensitive_columns = {2, 0, 2};

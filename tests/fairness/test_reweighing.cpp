@@ -102,7 +102,8 @@ TEST_CASE("reweighing: an empty (group, label) cell is refused, naming the group
                             "overall label rate 0.333"});
   // Rows of the label that all weigh 0 are the same empty cell.
   check_throws<ValueError>([&] { fit_reweighing({1, 0, 1, 0, 1, 0}, g, {1, 1, 1, 1, 0, 1}); },
-                           {"group \"b\" of \"grp\" has no weight with label 1 (label 0: 2 rows weighing 2; label 1: 1 rows weighing 0)"});
+                           {"group \"b\" of \"grp\" has no weight with label 1",
+                            "(label 0: 2 rows weighing 2; label 1: 1 rows weighing 0)"});
   check_throws<ValueError>([&] { fit_reweighing({0, 0, 0, 0, 0, 0}, g); }, {"no weight with label 1 in the 6 rows"});
 }
 
@@ -134,7 +135,8 @@ TEST_CASE("reweighing: the factor table round-trips through JSON and applies to 
   bad = j;
   bad["version"] = 9;
   check_throws<ValueError>([&] { Reweighing::from_json(bad); }, {"version 9 is not supported"});
-  check_throws<ValueError>([&] { Reweighing::from_json({{"format", "candor.reweighing"}}); }, {"reweighing json", "version"});
+  check_throws<ValueError>([&] { Reweighing::from_json({{"format", "candor.reweighing"}}); },
+                           {"reweighing json", "version"});
 }
 
 TEST_CASE("reweighing: bad input is one clear ValueError") {

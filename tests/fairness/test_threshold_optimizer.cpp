@@ -387,12 +387,14 @@ TEST_CASE("threshold: bad input is one clear ValueError") {
                            {"2 rows but the sensitive feature \"grp\" has 8"});
   y = d.y;
   y[2] = 2;
-  check_throws<ValueError>([&] { fit_threshold_optimizer(d.score, y, d.group); }, {"labels must be 0 or 1, found 2 at row 2"});
+  check_throws<ValueError>([&] { fit_threshold_optimizer(d.score, y, d.group); },
+                           {"labels must be 0 or 1, found 2 at row 2"});
   check_throws<ValueError>([&] { fit_threshold_optimizer({0.5}, {1}, feature({5})); },
                            {"row 0 has group id 5 but \"grp\" has 2 groups"});
   ThresholdOptions o;
   o.grid_size = 0;
-  check_throws<ValueError>([&] { fit_threshold_optimizer(d.score, d.y, d.group, o); }, {"grid_size must be in [1, 10^8], got 0"});
+  check_throws<ValueError>([&] { fit_threshold_optimizer(d.score, d.y, d.group, o); },
+                           {"grid_size must be in [1, 10^8], got 0"});
   check_throws<ValueError>([] { parse_threshold_objective("f1"); }, {"unknown objective \"f1\"", "balanced_accuracy_score"});
   CHECK(parse_threshold_constraint("equalized_odds") == ThresholdConstraint::EqualizedOdds);
 }
