@@ -119,18 +119,25 @@ nlohmann::json to_json(const std::vector<ComparisonRow>& rows) {
 }
 
 std::string format_table(const std::vector<ComparisonRow>& rows) {
-  size_t width = 4;
-  for (const ComparisonRow& r : rows) width = std::max(width, r.name.size());
-  auto cell = [](const Estimate& e) {
-    if (std::isnan(e.interval.low)) return fmt::format("{:>6.4f}{:16}", e.value, "");
-    return fmt::format("{:>6.4f} [{:.4f}, {:.4f}]", e.value, e.interval.low, e.interval.high);
-  };
-  std::string out = fmt::format("{:<{}}  {:<22}  {:<22}  {:<22}  {:<22}  {:>8}\n", "run", width, "accuracy",
-                                "balanced accuracy", "DPD", "EOD", "fit (s)");
+  size_t name_width = 3, method_width = 6;
   for (const ComparisonRow& r : rows) {
-    out += fmt::format("{:<{}}  {:<22}  {:<22}  {:<22}  {:<22}  {:>8}\n", r.name, width, cell(r.accuracy),
-                       cell(r.balanced_accuracy), cell(r.dpd), cell(r.eod),
-                       std::isnan(r.fit_seconds) ? std::string("-") : fmt::format("{:.2f}", r.fit_seconds));
+    name_width = std::max(name_width, r.name.size());
+    method_width = std::max(method_width, r.method.size());
+  }
+  // "0.8479 [0.8430, 0.8533]": the value and its interval, or the value alone.
+  auto cell = [](const Estimate& e) {
+    if (std::isnan(e.interval.low)) return fmt::format("{:.4f}", e.value);
+    return fmt::format("{:.4f} [{:.4f}, {:.4f}]", e.value, e.interval.low, e.interval.high);
+  };
+  auto line = [&](const std::string& name, const std::string& method, const std::array<std::string, 4>& cells,
+                  const std::string& seconds) {
+    return fmt::format("{:<{}}  {:<{}}  {:<23}  {:<23}  {:<23}  {:<23}  {:>7}\n", name, name_width, method, method_width,
+                       cells[0], cells[1], cells[2], cells[3], seconds);
+  };
+  std::string out = line("run", "method", {"accuracy", "balanced accuracy", "DPD", "EOD"}, "fit (s)");
+  for (const ComparisonRow& r : rows) {
+    out += line(r.name, r.method, {cell(r.accuracy), cell(r.balanced_accuracy), cell(r.dpd), cell(r.eod)},
+                std::isnan(r.fit_seconds) ? std::string("-") : fmt::format("{:.2f}", r.fit_seconds));
   }
   return out;
 }
