@@ -33,6 +33,7 @@ void build_app(CLI::App& app) {
   add_ebm_command(app);
   add_pretrain_command(app);
   add_compare_command(app);
+  add_mitigate_command(app);
 }
 
 }  // namespace candor::cli

@@ -26,5 +26,6 @@ void add_language_model_commands(CLI::App& app);  // generate, perplexity
 void add_ebm_command(CLI::App& app);
 void add_pretrain_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_mitigate_command(CLI::App& app);
 
 }  // namespace candor::cli
