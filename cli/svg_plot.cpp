@@ -28,7 +28,8 @@ std::vector<double> ticks(double low, double high) {
   double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   double step = magnitude * (raw / magnitude < 1.5 ? 1 : raw / magnitude < 3.5 ? 2 : 5);
   std::vector<double> out;
-  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step) out.push_back(t);
+  // k·step rather than a running sum (no drift), and an exact 0 (never "-0" from rounding).
+  for (double k = std::ceil(low / step); k * step <= high + step * 1e-9; ++k) out.push_back(k == 0 ? 0.0 : k * step);
   return out;
 }
 

@@ -2,8 +2,10 @@
 # The main job (`make demo`): train an MLP on UCI Adult, fine-tune it with the demographic-parity
 # penalty for sex (and again under the constraint DPD <= 0.02), print accuracy and fairness for
 # sex and race before and after, sweep the penalty weight for the accuracy-fairness plot, audit
-# the predictions, and fit an Explainable Boosting Machine beside the network; then pretrain an
-# FT-Transformer on the same data and fine-tune it with LoRA adapters and the same penalty.
+# the predictions, compare the penalty with Fairlearn's and AIF360's mitigations (reweighing,
+# exponentiated gradient, threshold optimizer) on the same test rows, and fit an Explainable
+# Boosting Machine beside the network; then pretrain an FT-Transformer on the same data and
+# fine-tune it with LoRA adapters and the same penalty.
 # Everything lands in runs/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,16 +39,26 @@ echo "== 4. audit the fine-tuned model's test predictions (any model's predictio
   --json "$out/finetune/audit.json"
 
 echo
-echo "== 5. explainable boosting machine on the same split (InterpretML's defaults, fnlwgt dropped)"
+echo "== 5. the mitigations of Fairlearn and AIF360 on the same split, compared with the penalty of step 2"
+for method in reweighing expgrad threshold; do
+  "$candor" mitigate --data adult --sensitive sex --method "$method" --constraint dp --seed 0 --out "$out/$method"
+  echo
+done
+"$candor" compare "$out/train" "$out/finetune" "$out/reweighing" "$out/expgrad" "$out/threshold" \
+  --sensitive sex --out "$out/compare"
+
+echo
+echo "== 6. explainable boosting machine on the same split (InterpretML's defaults, fnlwgt dropped)"
 "$candor" ebm fit --data adult --drop fnlwgt --seed 42 --out "$out/ebm"
 echo "the network of step 1: test $(grep -o '"roc_auc": [0-9.]*' "$out/train/metrics.json" | head -1)"
 
 echo
-echo "== 6. a transformer: pretrain an FT-Transformer on Adult, then LoRA fine-tune it with the same penalty"
+echo "== 7. a transformer: pretrain an FT-Transformer on Adult, then LoRA fine-tune it with the same penalty"
 "$candor" pretrain --data adult --d-token 32 --blocks 2 --heads 4 --epochs 5 --seed 0 --out "$out/ft"
 "$candor" finetune --init "$out/ft/model.safetensors" --sensitive sex --mode lora --lora-rank 8 \
   --penalty dp --lambda 0.7 --epochs 3 --lr 3e-3 --out "$out/ft_lora"
 
 echo
-echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json, ebm/plots/,"
+echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json, compare/pareto.svg,"
+echo "         compare/compare.json, ebm/plots/,"
 echo "         ft_lora/adapter.safetensors: the LoRA adapters alone)"
