@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/error.h"
+#include "fairness/mlp_learner.h"
 
 namespace candor::fairness {
 
@@ -58,7 +59,8 @@ std::shared_ptr<const Classifier> classifier_from_json(const nlohmann::json& jso
     }
     return std::make_shared<LogisticClassifier>(std::move(model));
   }
-  throw ValueError(fmt::format("classifier JSON: unknown kind {} (known: constant, logistic)", quote_value(kind)));
+  if (kind == "mlp") return MlpClassifier::from_json(json);
+  throw ValueError(fmt::format("classifier JSON: unknown kind {} (known: constant, logistic, mlp)", quote_value(kind)));
 }
 
 Learner logistic_learner(nn::LogisticOptions options) {

@@ -52,7 +52,8 @@ class LogisticClassifier : public Classifier {
   nn::LogisticRegression model_;
 };
 
-// A "constant" or "logistic" classifier from its JSON; ValueError naming the kind or the bad field.
+// A "constant", "logistic" or "mlp" (fairness/mlp_learner.h) classifier from its JSON; ValueError
+// naming the kind or the bad field.
 std::shared_ptr<const Classifier> classifier_from_json(const nlohmann::json& json);
 
 struct Learner {

@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 #include "fairness/correlation_remover.h"
+#include "fairness/mlp_learner.h"
 #include "fairness/reweighing.h"
 #include "nn/layers.h"
 #include "nn/scoring.h"
@@ -26,16 +27,6 @@ const std::vector<std::pair<MitigationMethod, const char*>>& method_names() {
 bool takes_label_constraint(MitigationMethod m) {
   return m == MitigationMethod::ExponentiatedGradient || m == MitigationMethod::GridSearch ||
          m == MitigationMethod::Threshold || m == MitigationMethod::Adversarial;
-}
-
-// A network's parameters as JSON: {name: {"shape": [...], "values": [...]}} (small models only:
-// the base learners here have at most a few thousand weights).
-nlohmann::json parameters_json(const nn::Module& model) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, p] : model.named_parameters()) {
-    out[name] = {{"shape", p.shape()}, {"values", p.to_vector<double>()}};
-  }
-  return out;
 }
 
 std::vector<double> hard(std::vector<double> p) {
@@ -72,12 +63,20 @@ Base fit_base(const MitigationOptions& o, const datasets::Encoded& rows, const d
     nn::train_classifier(*b.model, rows, validation, training);
   }
   b.model->eval();
-  b.state = {{"learner", o.learner}, {"parameters", parameters_json(*b.model)}};
+  b.state = {{"learner", o.learner}, {"parameters", parameters_to_json(*b.model)}};
   if (o.learner == "mlp") b.state["hidden"] = o.mlp.hidden, b.state["activation"] = o.mlp.activation;
   return b;
 }
 
 std::vector<double> probabilities(nn::Module& model, const datasets::Encoded& rows) { return nn::score(model, rows).score; }
+
+// The learner the reductions refit at every step.
+Learner reduction_learner(const MitigationOptions& o) {
+  if (o.learner == "logistic") return logistic_learner(o.logistic);
+  nn::TrainOptions training = o.training;
+  training.seed = o.seed;
+  return mlp_learner(o.mlp, training);
+}
 
 }  // namespace
 
@@ -107,11 +106,6 @@ void MitigationOptions::validate() const {
       throw ValueError(fmt::format("mitigate: {} takes the constraint {}, not {}", method_name(method),
                                    two_only ? "dp or eo" : "dp, eo, tpr or fpr", quote_value(constraint)));
     }
-  }
-  if ((method == MitigationMethod::ExponentiatedGradient || method == MitigationMethod::GridSearch) &&
-      learner != "logistic") {
-    throw ValueError(fmt::format("mitigate: {} takes the logistic learner only (it is refitted at every step)",
-                                 method_name(method)));
   }
   if (!(difference_bound >= 0) || !std::isfinite(difference_bound)) {
     throw ValueError(fmt::format("mitigate: difference_bound must be finite and >= 0, got {:g}", difference_bound));
@@ -205,7 +199,7 @@ MitigationResult mitigate(const datasets::Encoder& encoder, const datasets::Enco
       ExponentiatedGradientOptions o = options.expgrad;
       o.constraints = {parse_parity(options.constraint), options.difference_bound};
       const ExponentiatedGradientResult fit =
-          exponentiated_gradient(train.x, y, group, logistic_learner(options.logistic), o);
+          exponentiated_gradient(train.x, y, group, reduction_learner(options), o);
       r.after_test = fit.probability_of_one(test.x);
       r.randomised = true;
       r.state = fit.to_json();
@@ -219,7 +213,7 @@ MitigationResult mitigate(const datasets::Encoder& encoder, const datasets::Enco
     case MitigationMethod::GridSearch: {
       GridSearchOptions o = options.grid;
       o.constraints = {parse_parity(options.constraint), options.difference_bound};
-      const GridSearchResult fit = grid_search(train.x, y, group, logistic_learner(options.logistic), o);
+      const GridSearchResult fit = grid_search(train.x, y, group, reduction_learner(options), o);
       r.after_test = fit.predict(test.x);
       r.state = fit.to_json();
       r.details = {{"best_index", fit.best_idx}, {"grid_points", fit.predictors.size()},
@@ -248,7 +242,7 @@ MitigationResult mitigate(const datasets::Encoder& encoder, const datasets::Enco
         history.push_back({{"epoch", e.epoch}, {"predictor_loss", e.predictor_loss}, {"adversary_loss", e.adversary_loss}});
       }
       r.details = {{"history", history}};
-      r.state = {{"model", {{"learner", "mlp"}, {"hidden", o.predictor_hidden}, {"parameters", parameters_json(*fit.predictor)}}}};
+      r.state = {{"model", {{"learner", "mlp"}, {"hidden", o.predictor_hidden}, {"parameters", parameters_to_json(*fit.predictor)}}}};
       break;
     }
   }

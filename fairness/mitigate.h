@@ -5,7 +5,7 @@
 //   reweighing           the base learner refitted with Kamiran & Calders' weights (fairness/reweighing.h)
 //   correlation-remover  the base learner on features decorrelated from the sensitive columns
 //                        (fairness/correlation_remover.h)
-//   expgrad, gridsearch  the reductions of Agarwal et al. with the logistic learner
+//   expgrad, gridsearch  the reductions of Agarwal et al., refitting the base learner at every step
 //                        (fairness/exponentiated_gradient.h, fairness/grid_search.h)
 //   threshold            group-specific randomised thresholds on the base learner's scores
 //                        (fairness/threshold_optimizer.h)
@@ -43,7 +43,7 @@ struct MitigationOptions {
   std::string constraint = "dp";
   std::string sensitive;  // the sensitive feature; empty: the data's first
   // The base learner: "logistic" (fit_logistic with `logistic`) or "mlp" (make_mlp with `mlp`,
-  // trained by nn::train_classifier with `training`). The reductions take "logistic" only.
+  // trained by nn::train_classifier with `training`; the reductions refit it at every step).
   std::string learner = "logistic";
   nn::LogisticOptions logistic;
   nn::MlpOptions mlp;

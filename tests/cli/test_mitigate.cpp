@@ -93,9 +93,9 @@ TEST_CASE("cli mitigate: what it refuses is one line; a bound it cannot reach is
   CHECK(constraint.code == 2);
   CHECK(has(constraint.out, "threshold takes the constraint dp or eo"));
   CHECK(lines(constraint.out) == 1);
-  Result learner = run_candor("mitigate --data synthetic --method expgrad --learner mlp --out " + (dir / "b").string());
-  CHECK(learner.code == 2);
-  CHECK(has(learner.out, "logistic learner only"));
+  Result adversary = run_candor("mitigate --data synthetic --method adversarial --constraint fpr --out " + (dir / "b").string());
+  CHECK(adversary.code == 2);
+  CHECK(has(adversary.out, "adversarial takes the constraint dp or eo"));
   CHECK_FALSE(fs::exists(dir / "b"));
   // One group: nothing to equalise.
   std::ofstream(dir / "one.csv") << [] {

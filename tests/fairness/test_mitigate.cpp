@@ -103,6 +103,23 @@ TEST_CASE("mitigate: equalized odds through the reductions and the thresholds") 
   CHECK(run(MitigationMethod::GridSearch, "tpr").state.is_object());
 }
 
+TEST_CASE("mitigate: the reductions refit an MLP learner too, and its mixture is JSON") {
+  const Data& d = biased();
+  MitigationOptions o;
+  o.learner = "mlp";
+  o.mlp.hidden = {8};
+  o.training.epochs = 3;
+  o.training.batch_size = 128;
+  o.training.lr = 1e-2;
+  const MitigationResult r = mitigate(d.encoder, d.train, d.validation, d.test, o);
+  CHECK(dpd(r.after_test) < 0.6 * dpd(r.before_test));
+  const nlohmann::json& predictors = r.state.at("mixture").at("predictors");
+  REQUIRE(predictors.size() >= 1);
+  bool any_mlp = false;
+  for (const nlohmann::json& p : predictors) any_mlp = any_mlp || p.at("kind") == "mlp";
+  CHECK(any_mlp);
+}
+
 TEST_CASE("mitigate: options a method cannot take, an unknown column, names") {
   const Data& d = biased();
   auto fails = [&](MitigationOptions o, const std::vector<std::string>& parts) {
@@ -113,8 +130,6 @@ TEST_CASE("mitigate: options a method cannot take, an unknown column, names") {
   o.constraint = "tpr";
   fails(o, {"threshold takes the constraint dp or eo", "\"tpr\""});
   o = {};
-  o.learner = "mlp";
-  fails(o, {"expgrad takes the logistic learner only"});
   o.learner = "forest";
   fails(o, {"unknown learner \"forest\""});
   o = {};
