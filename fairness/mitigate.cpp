@@ -127,9 +127,9 @@ std::string MitigationOptions::summary() const {
     case MitigationMethod::Reweighing: return fmt::format("reweighing, {}", learner);
     case MitigationMethod::CorrelationRemover: return fmt::format("correlation-remover alpha={:g}, {}", alpha, learner);
     case MitigationMethod::ExponentiatedGradient:
-      return fmt::format("expgrad {} eps={:g} bound={:g}", constraint, expgrad.eps, difference_bound);
+      return fmt::format("expgrad {} eps={:g} bound={:g}, {}", constraint, expgrad.eps, difference_bound, learner);
     case MitigationMethod::GridSearch:
-      return fmt::format("gridsearch {} bound={:g} grid={}", constraint, difference_bound, grid.grid_size);
+      return fmt::format("gridsearch {} bound={:g} grid={}, {}", constraint, difference_bound, grid.grid_size, learner);
     case MitigationMethod::Threshold: return fmt::format("threshold {}, {}", constraint, learner);
     case MitigationMethod::Adversarial: return fmt::format("adversarial {} alpha={:g}", constraint, adversarial.alpha);
   }
