@@ -9,7 +9,9 @@
 //   test_predictions.csv   y_true, p_one = P(ŷ = 1) and the sensitive columns of the test rows
 //                          (what candor compare reads)
 //   metrics.json           before and after on the test rows (expected values for a randomised
-//                          classifier, with bootstrap intervals), the fit time, convergence
+//                          classifier, with bootstrap intervals), the audit of the mitigated
+//                          predictions (of one seeded draw, for a randomised classifier), the fit
+//                          time, convergence
 #include <filesystem>
 #include <optional>
 
@@ -23,6 +25,8 @@
 #include "engine/files.h"
 #include "fairness/compare.h"
 #include "fairness/mitigate.h"
+#include "fairness/randomized.h"
+#include "fairness/report.h"
 #include "nn/run.h"
 
 namespace candor::cli {
@@ -114,6 +118,17 @@ void run_mitigate(const MitigateArgs& args) {
   after.p_one = r.after_test;
   after.fit_seconds = r.fit_seconds;
   const std::vector<fairness::ComparisonRow> rows = fairness::compare_methods({before, after}, bootstrap);
+  // The full audit (candor audit's report) of the predictions as deployed: a randomised classifier
+  // is audited on one seeded draw (its expected values are in "test" above).
+  fairness::AuditInput audited;
+  audited.y_true = before.y_true;
+  audited.y_pred = r.randomised ? fairness::sample_predictions(r.after_test, options.seed) : r.after_test;
+  for (const datasets::SensitiveFeature& f : test.sensitive) {
+    audited.sensitive_names.push_back(f.name);
+    audited.sensitive.push_back(f.values());
+  }
+  fairness::AuditOptions audit_options;
+  audit_options.bootstrap = bootstrap;
 
   if (r.module) {
     config.model.kind = options.learner == "logistic" && options.method != fairness::MitigationMethod::Adversarial
@@ -134,6 +149,7 @@ void run_mitigate(const MitigateArgs& args) {
                                                {"randomised", r.randomised},
                                                {"fit_seconds", r.fit_seconds},
                                                {"test", fairness::to_json(rows)},
+                                               {"audit", fairness::audit_json(audited, audit_options)},
                                                {"details", r.details},
                                                {"warnings", r.warnings}});
   folder.commit();

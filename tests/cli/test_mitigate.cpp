@@ -43,6 +43,8 @@ TEST_CASE("cli mitigate: threshold writes a randomised run that compare reads as
   const auto metrics = read_json(dir / "t" / "metrics.json");
   CHECK(metrics["randomised"] == true);
   const auto& after = metrics["test"][1];
+  // The audit of one seeded draw, as candor audit reports it.
+  CHECK(metrics["audit"]["sensitive_features"]["group"]["fairlearn"].contains("demographic_parity_difference"));
   CHECK(after["name"] == "after");
   CHECK(after["equalized_odds_difference"]["value"].get<double>() <
         metrics["test"][0]["equalized_odds_difference"]["value"].get<double>());
