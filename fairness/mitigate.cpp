@@ -63,8 +63,12 @@ Base fit_base(const MitigationOptions& o, const datasets::Encoded& rows, const d
     nn::train_classifier(*b.model, rows, validation, training);
   }
   b.model->eval();
-  b.state = {{"learner", o.learner}, {"parameters", parameters_to_json(*b.model)}};
-  if (o.learner == "mlp") b.state["hidden"] = o.mlp.hidden, b.state["activation"] = o.mlp.activation;
+  const bool mlp = o.learner == "mlp";
+  b.state = {{"learner", o.learner},
+             {"features", features},
+             {"hidden", mlp ? o.mlp.hidden : std::vector<int64_t>{}},
+             {"activation", mlp ? o.mlp.activation : std::string("relu")},
+             {"parameters", parameters_to_json(*b.model)}};
   return b;
 }
 
@@ -242,7 +246,9 @@ MitigationResult mitigate(const datasets::Encoder& encoder, const datasets::Enco
         history.push_back({{"epoch", e.epoch}, {"predictor_loss", e.predictor_loss}, {"adversary_loss", e.adversary_loss}});
       }
       r.details = {{"history", history}};
-      r.state = {{"model", {{"learner", "mlp"}, {"hidden", o.predictor_hidden}, {"parameters", parameters_to_json(*fit.predictor)}}}};
+      r.state = {{"model",
+                  {{"learner", "mlp"}, {"features", train.x.size(1)}, {"hidden", o.predictor_hidden},
+                   {"activation", "relu"}, {"parameters", parameters_to_json(*fit.predictor)}}}};
       break;
     }
   }

@@ -12,6 +12,7 @@
 #include "datasets/split.h"
 #include "fairness/compare.h"
 #include "fairness/mitigate.h"
+#include "fairness/mitigated_classifier.h"
 #include "tests/support/checks.h"
 
 using namespace candor;
@@ -147,4 +148,24 @@ TEST_CASE("mitigate: options a method cannot take, an unknown column, names") {
     CHECK(parse_method(method_name(m)) == m);
     CHECK(o.to_json()["summary"] == o.summary());
   }
+}
+
+TEST_CASE("mitigate: the state read back predicts exactly what the fit measured") {
+  const Data& d = biased();
+  for (MitigationMethod m : {MitigationMethod::Reweighing, MitigationMethod::CorrelationRemover,
+                             MitigationMethod::ExponentiatedGradient, MitigationMethod::GridSearch,
+                             MitigationMethod::Threshold, MitigationMethod::Adversarial}) {
+    const std::string name = method_name(m);
+    CAPTURE(name);
+    const MitigationResult r = run(m);
+    // Through text, as a run folder stores it.
+    const MitigatedClassifier loaded(m, nlohmann::json::parse(r.state.dump()), r.feature);
+    CHECK(loaded.randomised() == r.randomised);
+    CHECK(loaded.probability_of_one(d.test) == r.after_test);
+  }
+  check_throws<ValueError>([] { MitigatedClassifier(MitigationMethod::Threshold, {{"model", {}}}, "group"); },
+                           {"threshold has no \"thresholds\""});
+  check_throws<ValueError>(
+      [] { MitigatedClassifier(MitigationMethod::GridSearch, {{"predictors", {}}, {"best_idx", 3}}, "group"); },
+      {"best_idx"});
 }
