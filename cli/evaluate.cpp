@@ -2,9 +2,11 @@
 // report (candor audit's JSON) for each sensitive column, as JSON on stdout.
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "fairness/evaluation.h"
@@ -25,6 +27,12 @@ void run_eval(const EvalArgs& args) {
     bootstrap.validate();  // before the run is loaded
   } catch (const ValueError& e) {
     throw UsageError(e.what());
+  }
+  const std::filesystem::path folder(args.run);
+  if (std::filesystem::exists(folder / "mitigation.json") && !std::filesystem::exists(folder / "model.safetensors")) {
+    throw Error(fmt::format("{} is a mitigation without a single network to evaluate: its test metrics are in "
+                            "metrics.json, and candor compare and candor predict read the run",
+                            args.run));
   }
   nn::LoadedRun run = nn::load_run(args.run, args.adapter);
   datasets::Splits splits = datasets::load_splits(nn::run_data(run), run.config.seed);

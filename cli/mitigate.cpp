@@ -3,7 +3,8 @@
 // names it), written as a run folder:
 //   config.json            the data, the seed and the mitigation's options (everything to rerun)
 //   mitigation.json        what predicts: the mixture, the thresholds, the factors or the remover,
-//                          with the base model's weights
+//                          with the base model's weights (fairness/mitigated_classifier.h reads it)
+//   encoder.json           the encoder fitted on the training rows (candor predict reads both)
 //   model.safetensors      when the result is one network over the encoded features (reweighing,
 //                          adversarial): an ordinary checkpoint, read by eval, predict and compare
 //   test_predictions.csv   y_true, p_one = P(ŷ = 1) and the sensitive columns of the test rows
@@ -143,6 +144,7 @@ void run_mitigate(const MitigateArgs& args) {
   config_json["mitigation"]["sensitive"] = r.feature;
   write_json((out / "config.json").string(), config_json);
   write_json((out / "mitigation.json").string(), r.state);
+  write_json((out / "encoder.json").string(), encoder.to_json());
   write_file_atomically(out / "test_predictions.csv", test_predictions_csv(test, r.after_test));
   write_json((out / "metrics.json").string(), {{"method", options.summary()},
                                                {"sensitive", r.feature},
@@ -157,7 +159,7 @@ void run_mitigate(const MitigateArgs& args) {
     fmt::print("{} on \"{}\", {} test rows{}\n", options.summary(), r.feature, test.y.numel(),
                r.randomised ? " (expected values of the randomised classifier)" : "");
     fmt::print("{}", fairness::format_table(rows));
-    fmt::print("wrote {}/{{config.json, mitigation.json, {}test_predictions.csv, metrics.json}}\n", args.out,
+    fmt::print("wrote {}/{{config.json, mitigation.json, encoder.json, {}test_predictions.csv, metrics.json}}\n", args.out,
                r.module ? "model.safetensors, " : "");
   }
 }

@@ -33,7 +33,8 @@ void write_predictions(const std::string& path, const PredictionRows& rows) {
   for (size_t i = 0; i < rows.score.size(); ++i) {
     if (labelled) out << (std::isnan(rows.y_true[i]) ? "" : fmt::format("{}", rows.y_true[i])) << ",";
     const double p = rows.score[i];
-    out << (std::isnan(p) ? "," : fmt::format("{},{:.{}g}", p >= 0.5 ? 1 : 0, p, rows.digits));
+    const int label = rows.y_pred.empty() ? (p >= 0.5 ? 1 : 0) : static_cast<int>(rows.y_pred[i]);
+    out << (std::isnan(p) ? "," : fmt::format("{},{:.{}g}", label, p, rows.digits));
     for (const auto& column : rows.sensitive) out << "," << csv_field(column[i]);
     out << "\n";
   }

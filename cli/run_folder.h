@@ -21,6 +21,7 @@ nlohmann::json read_json(const std::string& path);
 struct PredictionRows {
   std::vector<double> y_true;    // empty: unlabelled; NaN: this row's label is missing
   std::vector<double> score;     // NaN: not scored
+  std::vector<double> y_pred;    // empty: score >= 0.5 (a randomised classifier gives its draws)
   std::vector<std::string> sensitive_names;
   std::vector<std::vector<std::string>> sensitive;  // sensitive[f][row]
   int digits = 9;  // significant digits of the scores (9 round-trips a float, 17 a double)

@@ -33,7 +33,8 @@ TEST_CASE("cli mitigate: threshold writes a randomised run that compare reads as
   INFO(r.out);
   REQUIRE(r.code == 0);
   CHECK(has(r.out, "expected values of the randomised classifier"));
-  for (const char* file : {"config.json", "mitigation.json", "test_predictions.csv", "metrics.json", ".candor-run"}) {
+  for (const char* file : {"config.json", "mitigation.json", "encoder.json", "test_predictions.csv", "metrics.json",
+                           ".candor-run"}) {
     CHECK(fs::exists(dir / "t" / file));
   }
   CHECK_FALSE(fs::exists(dir / "t" / "model.safetensors"));
@@ -51,6 +52,18 @@ TEST_CASE("cli mitigate: threshold writes a randomised run that compare reads as
   const std::string csv = slurp(dir / "t" / "test_predictions.csv");
   CHECK(csv.rfind("y_true,p_one,group\n", 0) == 0);
   CHECK(lines(csv) == after["rows"].get<size_t>() + 1);
+  // predict: the probabilities as scores and one seeded draw as labels, the same for a seed.
+  REQUIRE(run_candor("predict --run " + (dir / "t").string() + " --seed 4 --out " + (dir / "a.csv").string()).code == 0);
+  REQUIRE(run_candor("predict --run " + (dir / "t").string() + " --seed 4 --out " + (dir / "b.csv").string()).code == 0);
+  REQUIRE(run_candor("predict --run " + (dir / "t").string() + " --seed 5 --out " + (dir / "c.csv").string()).code == 0);
+  const std::string a = slurp(dir / "a.csv");
+  CHECK(a.rfind("y_true,y_pred,score,group\n", 0) == 0);
+  CHECK(lines(a) == lines(csv));
+  CHECK(a == slurp(dir / "b.csv"));
+  CHECK(a != slurp(dir / "c.csv"));
+  Result eval = run_candor("eval --run " + (dir / "t").string());
+  CHECK(eval.code == 1);
+  CHECK(has(eval.out, "mitigation without a single network"));
   // compare reads test_predictions.csv: the same expected accuracy and gap.
   Result c = run_candor("compare " + (dir / "t").string() + " --bootstrap 0 --out " + (dir / "cmp").string());
   INFO(c.out);
