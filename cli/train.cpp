@@ -12,6 +12,8 @@
 #include "cli/run_folder.h"
 #include "cli/train_run.h"
 #include "engine/files.h"
+#include "engine/engine.h"
+#include "fairness/reweighing.h"
 #include "nn/classifier.h"
 #include "nn/scoring.h"
 #include "nn/tabular.h"
@@ -42,6 +44,12 @@ void run_train(nn::RunConfig config, const std::string& out_path, bool quiet) {
   datasets::Encoded train = encoder.transform(splits.train);
   datasets::Encoded validation = encoder.transform(splits.validation);
   datasets::Encoded test = encoder.transform(splits.test);
+  if (!config.reweigh.empty()) {
+    // Kamiran & Calders' factors P(a)P(y)/P(a,y) times the rows' own weights (fairness/reweighing.h).
+    const fairness::Reweighing factors = fairness::fit_reweighing(
+        train.y.to_vector<double>(), datasets::find_feature(train.sensitive, config.reweigh), train.weight.to_vector<double>());
+    train.weight = from_vector(std::vector<float>(factors.weights.begin(), factors.weights.end()), {train.x.size(0)});
+  }
 
   auto model = nn::build_tabular_model(config.model, encoder, config.seed);
   nlohmann::json metrics;
@@ -117,6 +125,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--model", args->config.model.kind, "model kind: mlp, ft-transformer or logistic")
       ->transform(CLI::Transformer(std::map<std::string, std::string>{{"ft-transformer", "ft_transformer"}}))
       ->check(CLI::IsMember({"mlp", "ft_transformer", "logistic"}));
+  cmd->add_option("--reweigh", args->config.reweigh,
+                  "weigh the training rows by Kamiran & Calders' reweighing for this sensitive column (AIF360's "
+                  "Reweighing: every group gets the overall label rate)");
   cmd->add_option("--C", args->config.model.logistic.C,
                   "logistic: inverse L2 strength, as scikit-learn's C (objective ½‖w‖² + C·Σ log loss)")
       ->check(CLI::PositiveNumber);

@@ -24,7 +24,8 @@ nlohmann::json to_json(const RunConfig& c) {
           {"train", {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"optimizer", t.optimizer}, {"lr", t.lr},
                      {"weight_decay", t.weight_decay}, {"momentum", t.momentum}, {"patience", t.patience},
                      {"monitor", t.monitor}}},
-          {"seed", c.seed}};
+          {"seed", c.seed},
+          {"reweigh", c.reweigh}};
 }
 
 RunConfig run_config_from_json(const nlohmann::json& j) {
@@ -60,6 +61,7 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
     c.train.patience = datasets::json_integer<int64_t>(t.at("patience"));
     c.train.monitor = t.at("monitor");
     c.seed = datasets::json_integer<uint64_t>(j.at("seed"));
+    c.reweigh = j.value("reweigh", std::string());  // absent in runs written before it existed
     c.train.seed = c.seed;
     return c;
   } catch (const nlohmann::json::exception& e) {

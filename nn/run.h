@@ -21,6 +21,9 @@ struct RunConfig {
   TabularModelSpec model;
   TrainOptions train;  // its seed, log_path and progress are not saved: the run's seed is `seed`
   uint64_t seed = 0;   // the split, the initial weights and the row order
+  // A sensitive column whose Kamiran & Calders reweighing multiplies the training rows' weights
+  // (candor train --reweigh; fairness/reweighing.h); empty: none.
+  std::string reweigh;
 };
 
 // config.json's content; run_config_from_json reads it back (Error naming a bad key).

@@ -134,3 +134,26 @@ TEST_CASE("cli mitigate: what it refuses is one line; a bound it cannot reach is
   CHECK(has(bound.out, "warning: ExponentiatedGradient did not converge"));
   CHECK(read_json(dir / "d" / "metrics.json")["warnings"].size() >= 1);
 }
+
+TEST_CASE("cli mitigate: train --reweigh is the reweighing mitigation, fed to candor train") {
+  const fs::path dir = scratch("mitigate_reweigh_train");
+  Result t = run_candor("train --data synthetic --model logistic --reweigh group --quiet --out " + (dir / "train").string());
+  INFO(t.out);
+  REQUIRE(t.code == 0);
+  CHECK(read_json(dir / "train" / "config.json")["reweigh"] == "group");
+  REQUIRE(run_candor("mitigate --data synthetic --method reweighing --bootstrap 0 --quiet --out " + (dir / "m").string()).code == 0);
+  REQUIRE(run_candor("train --data synthetic --model logistic --quiet --out " + (dir / "plain").string()).code == 0);
+  Result c = run_candor("compare " + (dir / "train").string() + " " + (dir / "m").string() + " " + (dir / "plain").string() +
+                        " --bootstrap 0 --out " + (dir / "cmp").string());
+  INFO(c.out);
+  REQUIRE(c.code == 0);
+  const auto rows = read_json(dir / "cmp" / "compare.json")["rows"];
+  // The same weights on the same rows: the same model, so the same predictions.
+  CHECK(rows[0]["accuracy"]["value"] == rows[1]["accuracy"]["value"]);
+  CHECK(rows[0]["demographic_parity_difference"]["value"] == rows[1]["demographic_parity_difference"]["value"]);
+  CHECK(rows[0]["demographic_parity_difference"]["value"].get<double>() <
+        rows[2]["demographic_parity_difference"]["value"].get<double>());
+  Result bad = run_candor("train --data synthetic --reweigh colour --out " + (dir / "bad").string());
+  CHECK(bad.code == 1);
+  CHECK(has(bad.out, "colour"));
+}
