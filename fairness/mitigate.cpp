@@ -1,5 +1,6 @@
 #include "fairness/mitigate.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -170,6 +171,17 @@ MitigationResult mitigate(const datasets::Encoder& encoder, const datasets::Enco
   const datasets::SensitiveFeature& test_group = datasets::find_feature(test.sensitive, r.feature);
   const std::vector<double> y = train.y.to_vector<double>();
 
+  const std::vector<double> input_weights = train.weight.to_vector<double>();
+  const bool weighted = std::any_of(input_weights.begin(), input_weights.end(), [](double w) { return w != 1; });
+  const bool uses_weights = options.method == MitigationMethod::Reweighing ||
+                            options.method == MitigationMethod::CorrelationRemover ||
+                            options.method == MitigationMethod::Threshold;  // through the base learner
+  if (weighted && !uses_weights) {
+    r.warnings.push_back(fmt::format("{} does not use the data's sample weights (as Fairlearn's); the base learner "
+                                     "\"before\" does",
+                                     method_name(options.method)));
+  }
+
   const Base base = fit_base(options, train, validation);
   r.before_test = hard(probabilities(*base.model, test));
   const auto started = std::chrono::steady_clock::now();
@@ -211,7 +223,7 @@ MitigationResult mitigate(const datasets::Encoder& encoder, const datasets::Enco
                    {"nu", fit.nu}, {"iterations", fit.last_iter + 1}, {"oracle_calls", fit.oracle_calls},
                    {"predictors", fit.mixture.predictors.size()}, {"train_error", fit.train_error},
                    {"max_violation", fit.max_violation}};
-      r.warnings = fit.warnings;
+      r.warnings.insert(r.warnings.end(), fit.warnings.begin(), fit.warnings.end());
       break;
     }
     case MitigationMethod::GridSearch: {

@@ -10,6 +10,7 @@
 #include "datasets/errors.h"
 #include "datasets/labels.h"
 #include "datasets/split.h"
+#include "engine/engine.h"
 #include "fairness/compare.h"
 #include "fairness/mitigate.h"
 #include "fairness/mitigated_classifier.h"
@@ -168,4 +169,19 @@ TEST_CASE("mitigate: the state read back predicts exactly what the fit measured"
   check_throws<ValueError>(
       [] { MitigatedClassifier(MitigationMethod::GridSearch, {{"predictors", {}}, {"best_idx", 3}}, "group"); },
       {"best_idx"});
+}
+
+TEST_CASE("mitigate: a method that ignores the data's sample weights says so") {
+  const Data& d = biased();
+  datasets::Encoded weighted = d.train;
+  std::vector<float> w(static_cast<size_t>(d.train.x.size(0)), 1.0f);
+  w[0] = 2;
+  weighted.weight = from_vector(w, {d.train.x.size(0)});
+  MitigationOptions o;
+  o.method = MitigationMethod::GridSearch;
+  const MitigationResult r = mitigate(d.encoder, weighted, d.validation, d.test, o);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].find("gridsearch does not use the data's sample weights") != std::string::npos);
+  o.method = MitigationMethod::Reweighing;
+  CHECK(mitigate(d.encoder, weighted, d.validation, d.test, o).warnings.empty());
 }
