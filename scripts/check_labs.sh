@@ -52,6 +52,14 @@ check 05_ebm/lab05_ebm "MLP 64, 64 .* ROC AUC 0\.[89]" "EBM  .* ROC AUC 0\.[89]"
   "EBM without its sex terms .* DPD \(sex\) 0\.[0-9]+"
 check 06_lora/lab06_lora "FT-Transformer .* test accuracy 0\.[78]" "adapted layers: .*c_attn" "trained [0-9]+ of [0-9]+ parameters" \
   "after LoRA with the penalty .* DPD" "adapters merged .* test accuracy"
+check 07_mitigations/lab07_mitigations "base logistic regression: test accuracy 0\.8[0-9]+; selection rate Female 0\.[0-9]+, Male 0\.[0-9]+; DPD \(sex\) 0\.[0-9]+" \
+  "sex = Female +P\(y=1 \| sex\) 0\.[0-9]+; factor y=0 [0-9.]+ \((up|down)-weighted\), y=1 [0-9.]+ \(up-weighted\)" \
+  "threshold optimizer: both groups select 0\.[0-9]+" "sex = Male +P\(y_hat = 1 \| score s\) = [0-9.]+ \[s [<>] .*\] \+ [0-9.]+ \[s " \
+  "exponentiated gradient: [0-9]+ iterations found [0-9]+ classifiers; the mixture uses [0-9]+, weights [0-9.]+" \
+  "^reweighing +reweighing, logistic +0\.8[0-9]+ \[" "^threshold +threshold dp, logistic +0\.8[0-9]+ \[" \
+  "^expgrad +expgrad dp .* 0\.[0-9]+ \[0\.[0-9]+, 0\.[0-9]+\]" "^penalty +finetune dp<=0\.01, logistic +0\.8[0-9]+ \[" \
+  "^threshold +[0-9]+ of [0-9]+ test rows flip a coin; DPD expected 0\.[0-9]+, one draw with seed 1 0\.[0-9]+, seed 2 0\.[0-9]+" \
+  "^expgrad +[0-9]+ of [0-9]+ test rows flip a coin; DPD expected 0\.[0-9]+, one draw"
 
 # A project that adds candor's source tree as a subdirectory: the include root and the usage
 # requirements come with the targets.
