@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,10 @@ inline nlohmann::json read_json(const std::filesystem::path& path) {
   REQUIRE_MESSAGE(in.good(), "cannot read " << path);
   return nlohmann::json::parse(in);
 }
+
+// Whether `text` holds `part`; how many lines it has (its '\n' bytes).
+inline bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+inline size_t lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
 
 inline std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

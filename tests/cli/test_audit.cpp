@@ -14,14 +14,13 @@
 #include "tests/cli/run_candor.h"
 
 namespace fs = std::filesystem;
+using candor::testing::lines;
 using candor::testing::Result;
 using candor::testing::run_candor;
 using candor::testing::scratch;
 using candor::testing::slurp;
 
 namespace {
-
-size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 // The layout `candor predict` writes, with the three groups of tests/fairness/fixtures.h
 // (dataset A) in a "grp" column and a second feature "sex" (a, b: F then M; c: F and M).

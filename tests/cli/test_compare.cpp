@@ -10,14 +10,11 @@
 
 namespace fs = std::filesystem;
 using candor::testing::read_json;
+using candor::testing::has;
 using candor::testing::Result;
 using candor::testing::run_candor;
 using candor::testing::scratch;
 using candor::testing::slurp;
-
-namespace {
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-}  // namespace
 
 TEST_CASE("cli compare: a logistic regression and an MLP in one table, compare.json and pareto.svg") {
   const fs::path dir = scratch("compare");

@@ -12,6 +12,8 @@
 #include "tests/cli/run_candor.h"
 
 namespace fs = std::filesystem;
+using candor::testing::has;
+using candor::testing::lines;
 using candor::testing::Result;
 using candor::testing::run_candor;
 using candor::testing::scratch;
@@ -19,14 +21,6 @@ using candor::testing::scratch;
 namespace {
 
 const std::string kTrain = "train --data synthetic --hidden 8 --epochs 1 --quiet";
-
-size_t lines(const std::string& text) {
-  size_t n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // A CSV of `rows` rows: a numeric column x, a categorical c and a 0/1 label y, with `cell` (when
 // given) as x on the fourth row.

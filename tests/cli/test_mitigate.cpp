@@ -11,20 +11,12 @@
 
 namespace fs = std::filesystem;
 using candor::testing::read_json;
+using candor::testing::has;
+using candor::testing::lines;
 using candor::testing::Result;
 using candor::testing::run_candor;
 using candor::testing::scratch;
 using candor::testing::slurp;
-
-namespace {
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-size_t lines(const std::string& text) {
-  size_t n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
-}  // namespace
 
 TEST_CASE("cli mitigate: threshold writes a randomised run that compare reads as it was measured") {
   const fs::path dir = scratch("mitigate_threshold");
@@ -61,6 +53,17 @@ TEST_CASE("cli mitigate: threshold writes a randomised run that compare reads as
   CHECK(lines(a) == lines(csv));
   CHECK(a == slurp(dir / "b.csv"));
   CHECK(a != slurp(dir / "c.csv"));
+  Result adapter = run_candor("predict --run " + (dir / "t").string() + " --adapter a.safetensors --out " +
+                              (dir / "x.csv").string());
+  CHECK(adapter.code == 2);
+  CHECK(has(adapter.out, "--adapter applies to fine-tuned networks"));
+  fs::create_directories(dir / "foreign");
+  fs::copy_file(dir / "t" / "mitigation.json", dir / "foreign" / "mitigation.json");
+  std::ofstream(dir / "foreign" / "config.json") << "{\"seed\": 0}\n";
+  Result foreign = run_candor("predict --run " + (dir / "foreign").string() + " --out " + (dir / "y.csv").string());
+  CHECK(foreign.code == 1);
+  CHECK(has(foreign.out, "config.json describes no mitigation run"));
+  CHECK(lines(foreign.out) == 1);
   Result eval = run_candor("eval --run " + (dir / "t").string());
   CHECK(eval.code == 1);
   CHECK(has(eval.out, "mitigation without a single network"));
