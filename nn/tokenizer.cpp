@@ -450,7 +450,7 @@ Gpt2Tokenizer Gpt2Tokenizer::from_files(const std::string& vocab_json, const std
   nlohmann::json vocab;
   try {
     vocab = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number beyond a double (out_of_range)
     throw TokenizerError(vocab_json + ": not valid JSON (" + e.what() + ")");
   }
   if (!vocab.is_object()) {

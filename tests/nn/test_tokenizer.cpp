@@ -261,6 +261,9 @@ TEST_CASE("tokenizer: malformed vocab.json") {
   const std::string vocab_path = (dir.root() / "vocab.json").string();
   testing::check_throws<TokenizerError>(load("{\n  \"a\": 0,\n  \"b\" 1\n}\n"),
                                         {vocab_path + ": not valid JSON", "line 3"});
+  // A number beyond a double's range (a fuzzer's finding: the parser's out_of_range escaped).
+  testing::check_throws<TokenizerError>(load("{\"a\": 0, \"ab\": 2" + std::string(400, '9') + "}"),
+                                        {vocab_path + ": not valid JSON", "number overflow"});
   testing::check_throws<TokenizerError>(load("[\"a\", \"b\"]"), {vocab_path, "expected a JSON object", "array"});
   testing::check_throws<TokenizerError>(load("{}"), {vocab_path, "empty"});
   testing::check_throws<TokenizerError>(load(R"({"a": 0, "b": "1"})"), {vocab_path, "token \"b\" has id \"1\""});
