@@ -18,6 +18,7 @@
 
 #include "cli/commands.h"
 #include "cli/data_options.h"
+#include "cli/ebm_run.h"
 #include "cli/run_folder.h"
 #include "datasets/json_integer.h"
 #include "datasets/labels.h"
@@ -157,25 +158,6 @@ struct EbmRunArgs {
   bool global = false;
 };
 
-struct LoadedEbm {
-  Model model;
-  datasets::Splits splits;
-};
-
-LoadedEbm load_run(const std::string& run) {
-  const fs::path dir(run);
-  const nlohmann::json config = read_json((dir / "config.json").string());
-  datasets::DataSource data;
-  uint64_t seed = 0;
-  try {
-    data = datasets::data_source_from_json(config.at("data"));
-    seed = datasets::json_integer<uint64_t>(config.at("seed"));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: not an EBM run's config ({})", (dir / "config.json").string(), e.what()));
-  }
-  return {explain::ebm::load_model((dir / "model.ebm.json").string()), datasets::load_splits(data, seed)};
-}
-
 void run_explain(const EbmRunArgs& args) {
   if (args.global == (args.row >= 0)) throw UsageError("ebm explain needs --global or --row N, one of them");
   if (args.global) {
@@ -183,7 +165,7 @@ void run_explain(const EbmRunArgs& args) {
     fmt::print("{}\n", explain::ebm::explain_global(model).dump(2));
     return;
   }
-  const LoadedEbm run = load_run(args.run);
+  const LoadedEbm run = load_ebm_run(args.run);
   const datasets::Table& table = datasets::split_by_name(run.splits, args.split);
   const auto row = static_cast<size_t>(args.row);
   const nlohmann::json local = explain::ebm::explain_local_json(run.model, table, {row});
@@ -218,7 +200,7 @@ void add_sensitive(PredictionRows& rows, const datasets::Table& table, const dat
 }
 
 void run_predict(const EbmRunArgs& args) {
-  const LoadedEbm run = load_run(args.run);
+  const LoadedEbm run = load_ebm_run(args.run);
   PredictionRows rows;
   rows.digits = 17;
   if (args.csv.empty()) {

@@ -6,34 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "explain/svg.h"
+
 namespace candor::cli {
-
-namespace {
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
-  }
-  return out;
-}
-
-// About five round tick values covering [low, high] (steps of 1, 2 or 5 times a power of ten).
-std::vector<double> ticks(double low, double high) {
-  double span = high - low;
-  double raw = span / 5;
-  double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = magnitude * (raw / magnitude < 1.5 ? 1 : raw / magnitude < 3.5 ? 2 : 5);
-  std::vector<double> out;
-  // k·step rather than a running sum (no drift), and an exact 0 (never "-0" from rounding).
-  for (double k = std::ceil(low / step); k * step <= high + step * 1e-9; ++k) out.push_back(k == 0 ? 0.0 : k * step);
-  return out;
-}
-
-}  // namespace
 
 std::string render_svg(const Plot& plot) {
   const double left = 70, right = 150, top = 40, bottom = 55;
@@ -59,23 +34,23 @@ std::string render_svg(const Plot& plot) {
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
       plot.width, plot.height);
-  svg += fmt::format("<text x=\"10\" y=\"22\" font-size=\"14\">{}</text>\n", escape(plot.title));
+  svg += fmt::format("<text x=\"10\" y=\"22\" font-size=\"14\">{}</text>\n", explain::xml_escape(plot.title));
   svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#444\"/>\n",
                      left, top, w, h);
-  for (double t : ticks(x0, x1)) {
+  for (double t : explain::nice_ticks(x0, x1)) {
     svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#ddd\"/>"
                        "<text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4:.3g}</text>\n",
                        sx(t), top, top + h, top + h + 16, t);
   }
-  for (double t : ticks(y0, y1)) {
+  for (double t : explain::nice_ticks(y0, y1)) {
     svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#ddd\"/>"
                        "<text x=\"{3}\" y=\"{4}\" text-anchor=\"end\">{5:.3g}</text>\n",
                        left, sy(t), left + w, left - 6, sy(t) + 4, t);
   }
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", left + w / 2,
-                     plot.height - 12, escape(plot.x_label));
+                     plot.height - 12, explain::xml_escape(plot.x_label));
   svg += fmt::format("<text x=\"16\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {0})\">{1}</text>\n",
-                     top + h / 2, escape(plot.y_label));
+                     top + h / 2, explain::xml_escape(plot.y_label));
   for (size_t k = 0; k < plot.series.size(); ++k) {
     const PlotSeries& s = plot.series[k];
     std::string points;
@@ -90,7 +65,7 @@ std::string render_svg(const Plot& plot) {
     }
     double ly = top + 10 + 20 * static_cast<double>(k);
     svg += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
-                       left + w + 16, ly, s.color, left + w + 26, ly + 4, escape(s.label));
+                       left + w + 16, ly, s.color, left + w + 26, ly + 4, explain::xml_escape(s.label));
   }
   return svg + "</svg>\n";
 }

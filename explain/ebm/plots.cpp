@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "explain/ebm/errors.h"
+#include "explain/svg.h"
 
 namespace candor::explain::ebm {
 
@@ -18,27 +19,13 @@ constexpr double kL = 70, kR = 20, kT = 40;   // margins
 constexpr double kPlotB = 320;                // bottom of the plot area
 constexpr double kStripT = 335, kStripH = 14;  // density strip
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string header(const std::string& title, double height = kH) {
   return fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
       "{1}\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
       "fill=\"white\"/>\n<text x=\"{2}\" y=\"22\" font-size=\"14\" "
       "font-weight=\"bold\">{3}</text>\n",
-      kW, height, kL, escape(title));
+      kW, height, kL, xml_escape(title));
 }
 
 // y axis from lo to hi mapped to [kPlotB, kT], with ticks and a zero line.
@@ -61,7 +48,7 @@ struct YAxis {
     out += fmt::format(
         "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" "
         "text-anchor=\"middle\">{}</text>\n",
-        (kT + kPlotB) / 2, (kT + kPlotB) / 2, escape(label));
+        (kT + kPlotB) / 2, (kT + kPlotB) / 2, xml_escape(label));
     return out;
   }
 };
@@ -125,7 +112,7 @@ std::string shape_svg(const Model& m, size_t t) {
       const std::string label = b == n - 1 ? "(unseen)" : f.categories[b - 1];
       out += fmt::format(
           "<text x=\"{0:.2f}\" y=\"{1}\" transform=\"rotate(45 {0:.2f} {1})\">{2}</text>\n",
-          x + 0.5 * slot, kStripT + kStripH + 10, escape(label));
+          x + 0.5 * slot, kStripT + kStripH + 10, xml_escape(label));
     }
     return out + "</svg>\n";
   }
@@ -169,7 +156,7 @@ std::string shape_svg(const Model& m, size_t t) {
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{} (density strip: training "
                      "weight per bin)</text>\n",
-                     (kL + kW - kR) / 2, kH - 12, escape(f.name));
+                     (kL + kW - kR) / 2, kH - 12, xml_escape(f.name));
   return out + "</svg>\n";
 }
 
@@ -202,8 +189,8 @@ std::string pair_heatmap_svg(const Model& m, size_t t) {
       "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" "
       "text-anchor=\"middle\">{} (bins, low to high)</text>\n"
       "<text x=\"{}\" y=\"{}\">red: up to {:+.3g}, blue: down to {:+.3g}</text>\n",
-      (kL + kW - kR) / 2, kPlotB + 18, escape(f1.name), (kT + kPlotB) / 2, (kT + kPlotB) / 2,
-      escape(f0.name), kL, kPlotB + 40, extent, -extent);
+      (kL + kW - kR) / 2, kPlotB + 18, xml_escape(f1.name), (kT + kPlotB) / 2, (kT + kPlotB) / 2,
+      xml_escape(f0.name), kL, kPlotB + 40, extent, -extent);
   return out + "</svg>\n";
 }
 
@@ -233,7 +220,7 @@ std::string bars(const std::string& title, const std::vector<std::string>& label
         "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n<rect x=\"{:.2f}\" "
         "y=\"{:.1f}\" width=\"{:.2f}\" height=\"{:.1f}\" fill=\"{}\"/>\n<text x=\"{:.2f}\" "
         "y=\"{:.1f}\">{:+.3g}</text>\n",
-        left - 6, y + 12, escape(labels[k]), a, y + 2, std::max(b - a, 0.5), row - 4,
+        left - 6, y + 12, xml_escape(labels[k]), a, y + 2, std::max(b - a, 0.5), row - 4,
         !signed_colours ? "#4393c3" : values[k] >= 0 ? "#d6604d" : "#4393c3", b + 4, y + 12,
         values[k]);
   }

@@ -15,18 +15,22 @@ namespace {
 constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 }
 
-TableInputs TableInputs::fit(const datasets::Table& table, const std::vector<std::string>& columns) {
+TableInputs TableInputs::fit(const std::vector<const datasets::Table*>& tables,
+                             const std::vector<std::string>& columns) {
+  if (tables.empty()) throw ValueError("table inputs: no table to fit on");
   TableInputs t;
   for (const std::string& name : columns) {
-    const datasets::Column& c = table.column(name);
-    t.columns_.push_back(name);
-    t.types_.push_back(c.type);
+    const datasets::ColumnType type = tables.front()->column(name).type;
     std::set<std::string> seen;
-    if (!c.is_numeric()) {
-      for (size_t r = 0; r < c.size(); ++r) {
+    for (const datasets::Table* table : tables) {
+      const datasets::Column& c = table->column(name);
+      if (c.type != type) throw ValueError(fmt::format("table inputs: column \"{}\" has two types", name));
+      for (size_t r = 0; r < c.size() && !c.is_numeric(); ++r) {
         if (!c.missing[r]) seen.insert(c.values[r]);
       }
     }
+    t.columns_.push_back(name);
+    t.types_.push_back(type);
     t.categories_.emplace_back(seen.begin(), seen.end());
   }
   return t;

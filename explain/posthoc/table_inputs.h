@@ -15,9 +15,9 @@ namespace candor::explain {
 
 class TableInputs {
  public:
-  // The listed columns of `table`; a categorical column's categories are its values in `table`,
-  // sorted (give the table that holds every row to be explained or used as background).
-  static TableInputs fit(const datasets::Table& table, const std::vector<std::string>& columns);
+  // The listed columns of `tables`; a categorical column's categories are its values in all of
+  // them, sorted (give the tables that hold every row to be explained or used as background).
+  static TableInputs fit(const std::vector<const datasets::Table*>& tables, const std::vector<std::string>& columns);
   // ValueError naming a column the table lacks or a category that was not there at fit.
   Matrix encode(const datasets::Table& table) const;
   datasets::Table decode(const Matrix& rows) const;

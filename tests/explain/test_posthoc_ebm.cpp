@@ -38,7 +38,7 @@ TEST_CASE("exact Shapley values of an EBM are its term contributions, each pair 
   for (const auto& t : model.terms) has_pair = has_pair || t.features.size() == 2;
   REQUIRE(has_pair);
 
-  const TableInputs inputs = TableInputs::fit(train.x, ebm_columns(model));
+  const TableInputs inputs = TableInputs::fit({&train.x}, ebm_columns(model));
   const Matrix all = inputs.encode(train.x);
   const Background baseline{all.take_rows({7}), {1.0}};
   const Matrix rows = all.take_rows({0, 1, 2, 3});
@@ -67,7 +67,7 @@ TEST_CASE("exact Shapley values of an EBM are its term contributions, each pair 
 
 TEST_CASE("table inputs refuse a category they were not fitted on and codes out of range") {
   const auto train = testing::make_synthetic(50, true, 1);
-  const TableInputs inputs = TableInputs::fit(train.x, {"x1", "c"});
+  const TableInputs inputs = TableInputs::fit({&train.x}, {"x1", "c"});
   const datasets::Table other({datasets::Column::numeric("x1", {0.5}), datasets::Column::categorical("c", {"zzz"})});
   CHECK_THROWS_WITH_AS(inputs.encode(other), "column \"c\": category \"zzz\" was not in the table the inputs were fitted on",
                        ValueError);
