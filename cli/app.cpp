@@ -34,6 +34,7 @@ void build_app(CLI::App& app) {
   add_pretrain_command(app);
   add_compare_command(app);
   add_mitigate_command(app);
+  add_explain_command(app);
 }
 
 }  // namespace candor::cli

@@ -27,5 +27,6 @@ void add_ebm_command(CLI::App& app);
 void add_pretrain_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_mitigate_command(CLI::App& app);
+void add_explain_command(CLI::App& app);
 
 }  // namespace candor::cli

@@ -46,12 +46,6 @@ struct EbmFitArgs {
   bool quiet = false;
 };
 
-std::string file_name(const std::string& term) {
-  std::string out;
-  for (char c : term) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return out;
-}
-
 void write_text(const fs::path& path, const std::string& text) {
   write_file_atomically(path, text);
 }
@@ -145,7 +139,7 @@ void run_fit(const EbmFitArgs& args) {
   write_text(out / "plots" / "importance.svg", explain::ebm::importance_svg(model));
   for (size_t t = 0; t < model.terms.size(); ++t) {
     const bool pair = model.terms[t].features.size() == 2;
-    write_text(out / "plots" / ((pair ? "pair_" : "shape_") + file_name(model.terms[t].name) + ".svg"),
+    write_text(out / "plots" / ((pair ? "pair_" : "shape_") + safe_file_stem(model.terms[t].name) + ".svg"),
                pair ? explain::ebm::pair_heatmap_svg(model, t) : explain::ebm::shape_svg(model, t));
   }
   folder.commit();

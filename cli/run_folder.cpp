@@ -1,5 +1,6 @@
 #include "cli/run_folder.h"
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -11,6 +12,12 @@
 #include "engine/files.h"
 
 namespace candor::cli {
+
+std::string safe_file_stem(const std::string& name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
 
 void write_json(const std::string& path, const nlohmann::json& j) { write_file_atomically(path, j.dump(2) + "\n"); }
 

@@ -14,6 +14,9 @@
 namespace candor::cli {
 
 void write_json(const std::string& path, const nlohmann::json& j);
+// A name made safe for a file: every character but letters and digits becomes '_' ("age & sex" ->
+// "age___sex").
+std::string safe_file_stem(const std::string& name);
 nlohmann::json read_json(const std::string& path);
 
 // Predictions as CSV, one line per row: y_true (when labelled), y_pred, score and each sensitive

@@ -52,12 +52,11 @@ Matrix grid_of(const Matrix& rows, const Player& player, const DependenceOptions
     grid.values = distinct;
     return grid;
   }
-  const double lo = quantile_of_sorted(values, o.lower_percentile);
-  const double hi = quantile_of_sorted(values, o.upper_percentile);
-  if (!(lo < hi)) {
-    throw ValueError(fmt::format("partial dependence: player \"{}\" has the same value {} at its {} and {} "
-                                 "percentiles; choose percentiles further apart",
-                                 player.name, lo, o.lower_percentile, o.upper_percentile));
+  double lo = quantile_of_sorted(values, o.lower_percentile);
+  double hi = quantile_of_sorted(values, o.upper_percentile);
+  if (!(lo < hi)) {  // a spike (capital-loss: 95% zeros): the whole range instead of sklearn's error
+    lo = values.front();
+    hi = values.back();
   }
   Matrix grid(o.grid_resolution, 1);
   const double steps = static_cast<double>(o.grid_resolution - 1);

@@ -8,7 +8,8 @@
 // grid_resolution evenly spaced values from its lower to its upper percentile (5% and 95%), or
 // its distinct values when it has fewer than grid_resolution; a categorical player takes each
 // category: one-hot column k set to 1 and the others 0, or each distinct code of a one-column
-// categorical. Percentiles interpolate linearly (percentile.h); scikit-learn's mquantiles uses
+// categorical. When both percentiles fall on one value (a spike: most rows 0) the grid spans the
+// smallest to the largest value instead (scikit-learn raises an error). Percentiles interpolate linearly (percentile.h); scikit-learn's mquantiles uses
 // other plotting positions, so its end points can differ slightly.
 #pragma once
 
@@ -34,7 +35,7 @@ struct Dependence {
 
 // One predictor call per grid point, on all rows. The grid comes from `rows` themselves.
 // ValueError on empty rows, a bad player, options out of range, weights that are not one finite
-// non-negative number per row with a positive sum, a number whose percentiles coincide, or model
+// non-negative number per row with a positive sum, or model
 // outputs that are not one finite number per row.
 Dependence partial_dependence(const Matrix& rows, const Player& player, const Predictor& predict,
                               const DependenceOptions& options = {});

@@ -29,9 +29,7 @@ void check_rows(const Matrix& rows, size_t batch) {
 // df/dx for rows [begin, begin + n) of `rows`, written into out's rows at the same place.
 void gradient_block(const TensorFunction& model, const Matrix& rows, size_t begin, size_t n, DType dtype,
                     Matrix& out) {
-  Matrix block(n, rows.cols);
-  std::copy(rows.row(begin), rows.row(begin) + n * rows.cols, block.values.begin());
-  Tensor x = tensor_from_matrix(block, dtype);
+  Tensor x = tensor_from_rows(rows, begin, n, dtype);
   x.requires_grad_();
   Tensor y = model(x);
   check_output(y, static_cast<int64_t>(n));
@@ -53,9 +51,7 @@ Predictor predictor_of(TensorFunction model, DType dtype, size_t batch) {
     out.reserve(rows.rows);
     for (size_t begin = 0; begin < rows.rows; begin += batch) {
       const size_t n = std::min(batch, rows.rows - begin);
-      Matrix block(n, rows.cols);
-      std::copy(rows.row(begin), rows.row(begin) + n * rows.cols, block.values.begin());
-      const Tensor y = model(tensor_from_matrix(block, dtype));
+      const Tensor y = model(tensor_from_rows(rows, begin, n, dtype));
       check_output(y, static_cast<int64_t>(n));
       const std::vector<double> v = y.to_vector<double>();
       out.insert(out.end(), v.begin(), v.end());

@@ -34,9 +34,24 @@ Matrix matrix_from_tensor(const Tensor& x) {
   return m;
 }
 
-Tensor tensor_from_matrix(const Matrix& m, DType dtype) {
-  Tensor t = from_vector(m.values, {static_cast<int64_t>(m.rows), static_cast<int64_t>(m.cols)});
-  return dtype == t.dtype() ? t : t.to(dtype);
+Tensor tensor_from_matrix(const Matrix& m, DType dtype) { return tensor_from_rows(m, 0, m.rows, dtype); }
+
+Tensor tensor_from_rows(const Matrix& m, size_t begin, size_t n, DType dtype) {
+  if (begin + n > m.rows) {
+    throw ValueError(fmt::format("rows {} to {} are out of range: the data has {} rows", begin, begin + n, m.rows));
+  }
+  Tensor t = Tensor::empty({static_cast<int64_t>(n), static_cast<int64_t>(m.cols)}, dtype);
+  const double* from = m.row(begin);
+  const size_t count = n * m.cols;
+  if (dtype == kFloat64) {
+    std::copy(from, from + count, t.data<double>());
+  } else if (dtype == kFloat32) {
+    float* to = t.data<float>();
+    for (size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
+  } else {
+    throw DTypeError("explainer rows go to a model as float32 or float64");
+  }
+  return t;
 }
 
 Predictor probability_of(Predictor logits) {

@@ -33,6 +33,8 @@ struct Matrix {
 // [N, F] tensor (any floating dtype) <-> Matrix.
 Matrix matrix_from_tensor(const Tensor& x);
 Tensor tensor_from_matrix(const Matrix& m, DType dtype = kFloat32);
+// Rows [begin, begin + n) of m as an [n, F] float32 or float64 tensor, converted in one pass.
+Tensor tensor_from_rows(const Matrix& m, size_t begin, size_t n, DType dtype = kFloat32);
 
 // The model as the explainers call it: one output per row of the batch, in row order. Explainers
 // batch their calls (thousands of rows at a time), so a model's own vectorised forward pays off.

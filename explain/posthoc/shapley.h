@@ -28,7 +28,7 @@ struct ShapleyOptions {
   size_t coalitions = 2048;       // kernel_shap's budget of sampled coalitions (empty and full excluded)
   uint64_t seed = 0;              // kernel_shap's sampler
   size_t max_exact_players = 14;  // shapley_values enumerates exactly up to this many players
-  size_t batch_rows = 65536;      // rows per predictor call (each coalition costs one row per background row)
+  size_t batch_rows = 16384;      // rows per predictor call (each coalition costs one row per background row)
   // Called after each explained row with (rows done, rows in all); may be empty.
   std::function<void(size_t, size_t)> progress;
 };

@@ -24,6 +24,9 @@ class TableInputs {
   // One player per column, named by the column.
   std::vector<Player> players() const;
   const std::vector<std::string>& columns() const { return columns_; }
+  bool is_numeric(size_t column) const { return types_.at(column) == datasets::ColumnType::Numeric; }
+  // A categorical column's categories: code k is categories(column)[k].
+  const std::vector<std::string>& categories(size_t column) const { return categories_.at(column); }
 
  private:
   std::vector<std::string> columns_;

@@ -134,11 +134,17 @@ TEST_CASE("partial dependence: bad input is a ValueError that names the problem"
   o.upper_percentile = 0.1;
   CHECK_THROWS_WITH_AS(partial_dependence(rows, {"x0", {0}}, f, o), doctest::Contains("0 <= lower < upper <= 1"),
                        ValueError);
+  CHECK_THROWS_WITH_AS(partial_dependence(Matrix(0, 6), {"x0", {0}}, f), doctest::Contains("has no rows"), ValueError);
+}
+
+TEST_CASE("partial dependence of a spike (both percentiles on one value) spans the whole range") {
   Matrix spike(100, 1);  // 97 zeros and 3 other values: both percentiles are 0
   for (size_t r = 0; r < 3; ++r) spike(r, 0) = static_cast<double>(r + 1);
-  o = {};
+  DependenceOptions o;
   o.grid_resolution = 3;
-  CHECK_THROWS_WITH_AS(partial_dependence(spike, {"s", {0}}, [](const Matrix& x) { return x.values; }, o),
-                       doctest::Contains("same value 0 at its 0.05 and 0.95 percentiles"), ValueError);
-  CHECK_THROWS_WITH_AS(partial_dependence(Matrix(0, 6), {"x0", {0}}, f), doctest::Contains("has no rows"), ValueError);
+  const Dependence d = partial_dependence(spike, {"s", {0}}, [](const Matrix& x) { return x.values; }, o);
+  REQUIRE(d.grid.rows == 3);
+  CHECK(d.grid(0, 0) == 0.0);
+  CHECK(d.grid(1, 0) == 1.5);
+  CHECK(d.grid(2, 0) == 3.0);
 }
