@@ -47,6 +47,7 @@ Tensor tensor_from_rows(const Matrix& m, size_t begin, size_t n, DType dtype) {
     std::copy(from, from + count, t.data<double>());
   } else if (dtype == kFloat32) {
     float* to = t.data<float>();
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < count; ++i) to[i] = static_cast<float>(from[i]);
   } else {
     throw DTypeError("explainer rows go to a model as float32 or float64");

@@ -48,9 +48,13 @@ std::vector<double> coalition_values(const double* x, const Coalitions& coalitio
   double weight_total = 0;
   for (double w : background.weights) weight_total += w;
   std::vector<double> values(coalitions.count(), 0.0);
+  Matrix batch(std::min(per_call, coalitions.count()) * bg.rows, bg.cols);  // reused by every call
   for (size_t start = 0; start < coalitions.count(); start += per_call) {
     const size_t n = std::min(per_call, coalitions.count() - start);
-    Matrix batch(n * bg.rows, bg.cols);
+    batch.rows = n * bg.rows;
+    batch.values.resize(batch.rows * batch.cols);  // shrinks only for the last call: no reallocation
+    // Copies only, so the rows are the same bits for any thread count.
+#pragma omp parallel for schedule(static)
     for (size_t k = 0; k < n; ++k) {
       const uint8_t* mask = coalitions.mask(start + k);
       for (size_t b = 0; b < bg.rows; ++b) {
