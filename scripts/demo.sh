@@ -3,7 +3,8 @@
 # penalty for sex (and again under the constraint DPD <= 0.02), print accuracy and fairness for
 # sex and race before and after, sweep the penalty weight for the accuracy-fairness plot, audit
 # the predictions, compare the penalty with Fairlearn's and AIF360's mitigations (reweighing,
-# exponentiated gradient, threshold optimizer) on the same test rows, and fit an Explainable
+# exponentiated gradient, threshold optimizer) on the same test rows, split the gap between men and
+# women into per-feature contributions before and after the fine-tune, and fit an Explainable
 # Boosting Machine beside the network; then pretrain an FT-Transformer on the same data and
 # fine-tune it with LoRA adapters and the same penalty.
 # Everything lands in runs/demo/.
@@ -48,6 +49,14 @@ done
   --sensitive sex --out "$out/compare"
 
 echo
+echo "== 5b. where the gap between men and women comes from, before and after the fair fine-tune"
+echo "   (each feature's share of the gap in mean predicted probability: group means of Shapley values)"
+echo "before:"
+"$candor" explain --run "$out/train" --method fairness --sensitive sex --out "$out/explain_gap_before"
+echo "after:"
+"$candor" explain --run "$out/finetune" --method fairness --sensitive sex --out "$out/explain_gap_after"
+
+echo
 echo "== 6. explainable boosting machine on the same split (InterpretML's defaults, fnlwgt dropped)"
 "$candor" ebm fit --data adult --drop fnlwgt --seed 42 --out "$out/ebm"
 echo "the network of step 1: test $(grep -o '"roc_auc": [0-9.]*' "$out/train/metrics.json" | head -1)"
@@ -60,5 +69,5 @@ echo "== 7. a transformer: pretrain an FT-Transformer on Adult, then LoRA fine-t
 
 echo
 echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json, compare/pareto.svg,"
-echo "         compare/compare.json, ebm/plots/,"
+echo "         compare/compare.json, explain_gap_before/ and explain_gap_after/ (plots/gap.svg), ebm/plots/,"
 echo "         ft_lora/adapter.safetensors: the LoRA adapters alone)"
