@@ -62,7 +62,8 @@ TEST_CASE("cli explain shap: each row's values add up to its prediction, on the 
 
 TEST_CASE("cli explain: the same seed gives the same numbers on 1 and 2 threads") {
   const fs::path dir = scratch("explain_threads");
-  for (const std::string method : {"shap --shapley kernel --coalitions 40 --rows 0-2", "lime --rows 0", "permutation"}) {
+  for (const std::string method : {"shap --shapley kernel --coalitions 40 --rows 0-2", "lime --rows 0", "permutation",
+                                   "ig --rows 0-9", "fairness --rows 0-199", "pdp --features x0"}) {
     REQUIRE(run_candor("explain --run " + (runs() / "mlp").string() + " --method " + method + " --seed 3 --quiet --out " +
                            (dir / "one").string(),
                        "OMP_NUM_THREADS=1")
@@ -130,6 +131,29 @@ TEST_CASE("cli explain lime, permutation and pdp write their numbers and plots")
   CHECK(pdp["features"][0]["grid"].size() == 7);
   CHECK(pdp["features"][1]["grid"][0].is_string());  // a categorical feature's grid is its categories
   CHECK(fs::exists(dir / "pdp" / "plots" / "pdp_x0.svg"));
+}
+
+TEST_CASE("cli explain on an FT-Transformer: Shapley values add up, integrated gradients report their delta") {
+  const fs::path dir = scratch("explain_ft");
+  REQUIRE(run_candor("pretrain --data synthetic --d-token 8 --blocks 1 --heads 2 --epochs 1 --quiet --out " +
+                     (dir / "ft").string())
+              .code == 0);
+  REQUIRE(run_candor("explain --run " + (dir / "ft").string() + " --method shap --rows 0-2 --background 10 --quiet --out " +
+                     (dir / "shap").string())
+              .code == 0);
+  const auto j = read_json(dir / "shap" / "explanation.json");
+  CHECK(j["model"] == "ft_transformer");
+  for (const auto& row : j["rows"]) {
+    double total = j["base_value"].get<double>();
+    for (const auto& [name, value] : row["attributions"].items()) total += value.get<double>();
+    CHECK(std::abs(total - row["prediction"].get<double>()) < 1e-9);
+  }
+  REQUIRE(run_candor("explain --run " + (dir / "ft").string() + " --method ig --rows 0-4 --quiet --out " +
+                     (dir / "ig").string())
+              .code == 0);
+  const auto ig = read_json(dir / "ig" / "explanation.json");
+  CHECK(ig["delta"].size() == 5);
+  CHECK(ig["max_abs_delta"].get<double>() < 0.05);
 }
 
 TEST_CASE("cli explain on an EBM: Shapley values by column; integrated gradients refused in one line") {
