@@ -35,8 +35,7 @@ struct YAxis {
   std::string draw(const std::string& label) const {
     std::string out = fmt::format(
         "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"black\"/>\n", kL, kT, kPlotB);
-    for (int k = 0; k <= 4; ++k) {
-      const double v = lo + (hi - lo) * k / 4;
+    for (double v : nice_ticks(lo, hi)) {  // round values, 0 among them when in range
       out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.3g}</text>\n", kL - 4,
                          y(v) + 4, v);
     }
@@ -149,8 +148,7 @@ std::string shape_svg(const Model& m, size_t t) {
     band += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(right[k]), ya.y(lo[k]), x(left[k]),
                         ya.y(lo[k]));
   out += band + "\"/>\n" + line + "\"/>\n";
-  for (int k = 0; k <= 4; ++k) {
-    const double v = x_lo + (x_hi - x_lo) * k / 4;
+  for (double v : nice_ticks(x_lo, x_hi)) {  // round values inside the drawn range: none clipped
     out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{:.4g}</text>\n", x(v),
                        kStripT + kStripH + 14, v);
   }
@@ -237,6 +235,7 @@ std::string importance_svg(const Model& m, size_t top) {
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return importance[a] > importance[b]; });
+  const size_t all = order.size();
   if (order.size() > top) order.resize(top);
   std::vector<std::string> labels;
   std::vector<double> values;
@@ -244,7 +243,8 @@ std::string importance_svg(const Model& m, size_t top) {
     labels.push_back(m.terms[t].name);
     values.push_back(importance[t]);
   }
-  return bars("Term importance (mean |score| over training rows)", labels, values, false);
+  const std::string title = "Term importance (mean |score| over training rows)";
+  return bars(all > top ? fmt::format("{}: top {} of {} terms", title, top, all) : title, labels, values, false);
 }
 
 std::string waterfall_svg(const Model& m, const LocalExplanation& row, size_t top) {
