@@ -36,6 +36,15 @@ Result explain(const std::string& run, const std::string& args, const fs::path& 
   return run_candor("explain --run " + (runs() / run).string() + " " + args + " --quiet --out " + out.string());
 }
 
+// Every row's attributions plus the base value give its prediction (Shapley values' efficiency).
+void check_rows_add_up(const nlohmann::json& explanation) {
+  for (const auto& row : explanation["rows"]) {
+    double total = explanation["base_value"].get<double>();
+    for (const auto& [name, value] : row["attributions"].items()) total += value.get<double>();
+    CHECK(std::abs(total - row["prediction"].get<double>()) < 1e-9);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("cli explain shap: each row's values add up to its prediction, on the logit and the probability") {
@@ -49,12 +58,8 @@ TEST_CASE("cli explain shap: each row's values add up to its prediction, on the 
     CHECK(j["scale"] == scale);
     REQUIRE(j["rows"].size() == 6);
     CHECK(j["rows"][5]["row"] == 9);
-    for (const auto& row : j["rows"]) {
-      double total = j["base_value"].get<double>();
-      for (const auto& [name, value] : row["attributions"].items()) total += value.get<double>();
-      CHECK(std::abs(total - row["prediction"].get<double>()) < 1e-9);
-      CHECK(row["features"].contains("x0"));
-    }
+    check_rows_add_up(j);
+    for (const auto& row : j["rows"]) CHECK(row["features"].contains("x0"));
     CHECK(has(slurp(dir / scale / "plots" / "summary.svg"), "mean |attribution|"));
     CHECK(has(slurp(dir / scale / "plots" / "waterfall_row0.svg"), "x0 = "));
   }
@@ -143,11 +148,7 @@ TEST_CASE("cli explain on an FT-Transformer: Shapley values add up, integrated g
               .code == 0);
   const auto j = read_json(dir / "shap" / "explanation.json");
   CHECK(j["model"] == "ft_transformer");
-  for (const auto& row : j["rows"]) {
-    double total = j["base_value"].get<double>();
-    for (const auto& [name, value] : row["attributions"].items()) total += value.get<double>();
-    CHECK(std::abs(total - row["prediction"].get<double>()) < 1e-9);
-  }
+  check_rows_add_up(j);
   REQUIRE(run_candor("explain --run " + (dir / "ft").string() + " --method ig --rows 0-4 --quiet --out " +
                      (dir / "ig").string())
               .code == 0);
@@ -167,11 +168,7 @@ TEST_CASE("cli explain on an EBM: Shapley values by column; integrated gradients
   REQUIRE(r.code == 0);
   const auto j = read_json(dir / "shap" / "explanation.json");
   CHECK(j["model"] == "ebm");
-  for (const auto& row : j["rows"]) {
-    double total = j["base_value"].get<double>();
-    for (const auto& [name, value] : row["attributions"].items()) total += value.get<double>();
-    CHECK(std::abs(total - row["prediction"].get<double>()) < 1e-9);
-  }
+  check_rows_add_up(j);
   Result ig = run_candor("explain --run " + (dir / "ebm").string() + " --method ig --out " + (dir / "ig").string());
   CHECK(ig.code == 1);
   CHECK(lines(ig.out) == 1);
