@@ -158,6 +158,27 @@ std::string shape_svg(const Model& m, size_t t) {
   return out + "</svg>\n";
 }
 
+namespace {
+
+// A pair-level bin's label per ordinary bin: the category, or its lower edge ("< c1" for the first).
+std::vector<std::string> pair_bin_labels(const FeatureBins& f) {
+  if (f.kind == FeatureKind::Nominal) return f.categories;
+  const auto& cuts = f.cuts_at(BinLevel::Pair);
+  std::vector<std::string> labels;
+  if (cuts.empty()) return {"all"};
+  labels.push_back(fmt::format("< {:.4g}", cuts.front()));
+  for (double c : cuts) labels.push_back(fmt::format("{:.4g}", c));
+  return labels;
+}
+
+// The label escaped, cut to `keep` characters with an ellipsis; the whole text as a tooltip.
+std::string short_label(const std::string& text, size_t keep) {
+  if (text.size() <= keep) return xml_escape(text);
+  return "<title>" + xml_escape(text) + "</title>" + xml_escape(text.substr(0, keep - 1)) + "\u2026";
+}
+
+}  // namespace
+
 std::string pair_heatmap_svg(const Model& m, size_t t) {
   if (t >= m.terms.size() || m.terms[t].features.size() != 2)
     throw EbmError(fmt::format("ebm: pair_heatmap_svg needs a pair term (index {})", t));
@@ -182,13 +203,30 @@ std::string pair_heatmap_svg(const Model& m, size_t t) {
     }
   const FeatureBins& f0 = m.features[term.features[0]];
   const FeatureBins& f1 = m.features[term.features[1]];
+  // Tick labels at most ~8 per axis.
+  const std::vector<std::string> l0 = pair_bin_labels(f0), l1 = pair_bin_labels(f1);
+  const size_t every0 = (l0.size() + 7) / 8, every1 = (l1.size() + 7) / 8;
+  for (size_t a = 0; a < l0.size(); a += every0) {
+    out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", kL - 4,
+                       kPlotB - h * (static_cast<double>(a) + 0.5) + 4, short_label(l0[a], 8));
+  }
+  for (size_t b = 0; b < l1.size(); b += every1) {
+    const double x = kL + w * (static_cast<double>(b) + 0.5);
+    out += fmt::format("<text x=\"{0:.1f}\" y=\"{1}\" transform=\"rotate(30 {0:.1f} {1})\">{2}</text>\n", x,
+                       kPlotB + 12, short_label(l1[b], 14));
+  }
+  // Colour bar: blue (-extent) through white (0) to red (+extent).
+  const double bar_x = kW - kR - 150, bar_y = 12;
   out += fmt::format(
-      "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{} (bins, low to high)</text>\n"
-      "<text x=\"14\" y=\"{:.1f}\" transform=\"rotate(-90 14 {:.1f})\" "
-      "text-anchor=\"middle\">{} (bins, low to high)</text>\n"
-      "<text x=\"{}\" y=\"{}\">red: up to {:+.3g}, blue: down to {:+.3g}</text>\n",
-      (kL + kW - kR) / 2, kPlotB + 18, xml_escape(f1.name), (kT + kPlotB) / 2, (kT + kPlotB) / 2,
-      xml_escape(f0.name), kL, kPlotB + 40, extent, -extent);
+      "<defs><linearGradient id=\"scale\"><stop offset=\"0\" stop-color=\"rgb(0,0,255)\"/><stop offset=\"0.5\" "
+      "stop-color=\"white\"/><stop offset=\"1\" stop-color=\"rgb(255,0,0)\"/></linearGradient></defs>\n"
+      "<rect x=\"{0}\" y=\"{1}\" width=\"100\" height=\"10\" fill=\"url(#scale)\" stroke=\"#999\"/>\n"
+      "<text x=\"{2}\" y=\"{3}\" text-anchor=\"end\">{4:+.3g}</text><text x=\"{5}\" y=\"{3}\">{6:+.3g}</text>\n",
+      bar_x, bar_y, bar_x - 4, bar_y + 9, -extent, bar_x + 104, extent);
+  out += fmt::format(
+      "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n"
+      "<text x=\"9\" y=\"{:.1f}\" transform=\"rotate(-90 9 {:.1f})\" text-anchor=\"middle\">{}</text>\n",
+      (kL + kW - kR) / 2, kH - 4, xml_escape(f1.name), (kT + kPlotB) / 2, (kT + kPlotB) / 2, xml_escape(f0.name));
   return out + "</svg>\n";
 }
 

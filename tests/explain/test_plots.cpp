@@ -2,6 +2,7 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "explain/ebm/ebm.h"
 #include "tests/explain/synthetic.h"
@@ -45,9 +46,15 @@ TEST_CASE("plots: shapes, heatmaps, importances and waterfalls are SVG documents
   well_formed(c);
   CHECK(c.find("a&lt;&amp;&gt;") != std::string::npos);  // escaped category name
   CHECK(c.find("a<&>") == std::string::npos);
-  well_formed(pair_heatmap_svg(m, m.term_index("x1 & x3")));
+  const std::string pair = pair_heatmap_svg(m, m.term_index("x1 & x3"));
+  well_formed(pair);
+  CHECK(count(pair, "linearGradient id=") == 1);  // the colour bar
+  CHECK(count(pair, "text-anchor=\"end\">") >= 3);   // tick labels on the vertical axis (and the scale's)
+  CHECK(pair.find("rotate(30") != std::string::npos);  // tick labels on the horizontal axis
   well_formed(importance_svg(m));
-  CHECK(count(importance_svg(m, 3), "<rect") == 1 + 3);
+  const std::string top3 = importance_svg(m, 3);
+  CHECK(count(top3, "<rect") == 1 + 3);
+  CHECK(top3.find(fmt::format("top 3 of {} terms", m.terms.size())) != std::string::npos);
   const auto local = explain_local(m, x);
   const std::string w = waterfall_svg(m, local[0], 2);
   well_formed(w);
