@@ -166,7 +166,13 @@ void run_explain(const EbmRunArgs& args) {
   const auto all = explain::ebm::explain_local(run.model, table);
   const fs::path plot = fs::path(args.run) / "plots" / fmt::format("local_{}_{}.svg", args.split, row);
   fs::create_directories(plot.parent_path());
-  write_text(plot, explain::ebm::waterfall_svg(run.model, all[row]));
+  const datasets::Column& label = table.column(run.splits.schema.label);
+  const std::string note = fmt::format("row {} of {}, {} = {}", row, args.split, label.name,
+                                       label.missing[row]  ? "missing"
+                                       : label.is_numeric() ? fmt::format("{:.6g}", label.numbers[row])
+                                                            : label.values[row]);
+  write_text(plot, explain::ebm::waterfall_svg(run.model, all[row], 12,
+                                               explain::ebm::feature_values(run.model, table, row), note));
   fmt::print("{}\n", local.dump(2));
 }
 

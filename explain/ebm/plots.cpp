@@ -233,11 +233,13 @@ std::string pair_heatmap_svg(const Model& m, size_t t) {
 namespace {
 
 // Horizontal bars from starts[k] (0 when empty) to starts[k] + values[k], labelled.
+// `note`: a grey line under the title.
 std::string bars(const std::string& title, const std::vector<std::string>& labels,
                  const std::vector<double>& values, bool signed_colours,
-                 const std::vector<double>& starts = {}) {
+                 const std::vector<double>& starts = {}, const std::string& note = "") {
   auto start = [&](size_t k) { return starts.empty() ? 0.0 : starts[k]; };
-  const double row = 18, height = kT + row * static_cast<double>(labels.size()) + 30;
+  const double top = note.empty() ? kT : kT + 12;
+  const double row = 18, height = top + row * static_cast<double>(labels.size()) + 30;
   double lo = 0, hi = 0;
   for (size_t k = 0; k < values.size(); ++k)
     for (double v : {start(k), start(k) + values[k]}) {
@@ -248,20 +250,21 @@ std::string bars(const std::string& title, const std::vector<std::string>& label
   const double left = 200, right = kW - 60;
   auto x = [&](double v) { return left + (v - lo) / (hi - lo) * (right - left); };
   std::string out = header(title, height);
+  if (!note.empty()) out += fmt::format("<text x=\"{}\" y=\"38\" fill=\"#555\">{}</text>\n", kL, xml_escape(note));
   for (size_t k = 0; k < labels.size(); ++k) {
-    const double y = kT + row * static_cast<double>(k);
+    const double y = top + row * static_cast<double>(k);
     const double a = x(std::min(start(k), start(k) + values[k]));
     const double b = x(std::max(start(k), start(k) + values[k]));
     out += fmt::format(
         "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n<rect x=\"{:.2f}\" "
         "y=\"{:.1f}\" width=\"{:.2f}\" height=\"{:.1f}\" fill=\"{}\"/>\n<text x=\"{:.2f}\" "
         "y=\"{:.1f}\">{:+.3g}</text>\n",
-        left - 6, y + 12, xml_escape(labels[k]), a, y + 2, std::max(b - a, 0.5), row - 4,
+        left - 6, y + 12, short_label(labels[k], 30), a, y + 2, std::max(b - a, 0.5), row - 4,
         !signed_colours ? "#4393c3" : values[k] >= 0 ? "#d6604d" : "#4393c3", b + 4, y + 12,
         values[k]);
   }
   out += fmt::format("<line x1=\"{0:.2f}\" y1=\"{1}\" x2=\"{0:.2f}\" y2=\"{2:.1f}\" stroke=\"black\"/>\n",
-                     x(0), kT, height - 30);
+                     x(0), top, height - 30);
   return out + "</svg>\n";
 }
 
@@ -285,7 +288,28 @@ std::string importance_svg(const Model& m, size_t top) {
   return bars(all > top ? fmt::format("{}: top {} of {} terms", title, top, all) : title, labels, values, false);
 }
 
-std::string waterfall_svg(const Model& m, const LocalExplanation& row, size_t top) {
+std::vector<std::string> feature_values(const Model& m, const datasets::Table& table, size_t row) {
+  if (row >= table.rows()) {
+    throw EbmError(fmt::format("ebm: row {} is out of range: the table has {} rows", row, table.rows()));
+  }
+  m.check_table(table);
+  std::vector<std::string> values;
+  for (const FeatureBins& f : m.features) {
+    const datasets::Column& c = table.column(f.name);
+    values.push_back(c.missing[row] ? "missing" : c.is_numeric() ? fmt::format("{:.6g}", c.numbers[row]) : c.values[row]);
+  }
+  return values;
+}
+
+std::string waterfall_svg(const Model& m, const LocalExplanation& row, size_t top,
+                          const std::vector<std::string>& feature_text, const std::string& note) {
+  auto term_label = [&](size_t t) {
+    const Term& term = m.terms[t];
+    if (feature_text.size() != m.features.size()) return term.name;
+    std::string text = term.name + " = ";
+    for (size_t k = 0; k < term.features.size(); ++k) text += (k ? ", " : "") + feature_text[term.features[k]];
+    return text;
+  };
   std::vector<size_t> order(row.contributions.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -296,7 +320,7 @@ std::string waterfall_svg(const Model& m, const LocalExplanation& row, size_t to
   double rest = 0;
   for (size_t k = 0; k < order.size(); ++k) {
     if (k < top) {
-      labels.push_back(m.terms[order[k]].name);
+      labels.push_back(term_label(order[k]));
       values.push_back(row.contributions[order[k]]);
     } else {
       rest += row.contributions[order[k]];
@@ -319,7 +343,7 @@ std::string waterfall_svg(const Model& m, const LocalExplanation& row, size_t to
                           ? fmt::format("Local explanation: logit {:.3f}, probability {:.3f}",
                                         row.score, row.probability)
                           : fmt::format("Local explanation: prediction {:.4g}", row.score);
-  return bars(title, labels, values, true, starts);
+  return bars(title, labels, values, true, starts, note);
 }
 
 }  // namespace candor::explain::ebm

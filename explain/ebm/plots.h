@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "explain/ebm/explanation.h"
 #include "explain/ebm/model.h"
@@ -19,6 +20,12 @@ namespace candor::explain::ebm {
 std::string shape_svg(const Model& model, size_t term);
 std::string pair_heatmap_svg(const Model& model, size_t term);
 std::string importance_svg(const Model& model, size_t top = 25);
-std::string waterfall_svg(const Model& model, const LocalExplanation& row, size_t top = 12);
+// `values`: the row's value of each model feature (feature_values), shown beside each term ("age =
+// 39"); `note` is added to the title (e.g. the row's label).
+std::string waterfall_svg(const Model& model, const LocalExplanation& row, size_t top = 12,
+                          const std::vector<std::string>& values = {}, const std::string& note = "");
+// One row's value of every model feature as text ("39", "Male", "missing"). EbmError for a row out
+// of range or a table without a feature's column.
+std::vector<std::string> feature_values(const Model& model, const datasets::Table& table, size_t row);
 
 }  // namespace candor::explain::ebm

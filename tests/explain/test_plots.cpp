@@ -60,6 +60,13 @@ TEST_CASE("plots: shapes, heatmaps, importances and waterfalls are SVG documents
   well_formed(w);
   CHECK(w.find("other terms") != std::string::npos);
   CHECK(w.find("intercept") != std::string::npos);
+  // With the row's feature values and a note: "x1 = 0.5"-style labels, the note under the title.
+  const std::vector<std::string> values = feature_values(m, x, 0);
+  REQUIRE(values.size() == m.features.size());
+  const std::string named = waterfall_svg(m, local[0], 20, values, "row 0, label 1");
+  CHECK(named.find("row 0, label 1") != std::string::npos);
+  CHECK(named.find("x1 = " + values[m.terms[m.term_index("x1")].features[0]]) != std::string::npos);
+  CHECK_THROWS_AS(feature_values(m, x, x.rows()), EbmError);
   CHECK_THROWS_AS(shape_svg(m, m.term_index("x1 & x3")), EbmError);
   CHECK_THROWS_AS(pair_heatmap_svg(m, 0), EbmError);
   CHECK_THROWS_AS(shape_svg(m, 99), EbmError);
