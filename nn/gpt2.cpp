@@ -132,7 +132,11 @@ Gpt2Block::Gpt2Block(const Gpt2Config& c, Generator& gen) {
 }
 
 Tensor Gpt2Block::forward(const Tensor& x, const Tensor& key_padding_mask) {
-  Tensor h = x + attn->forward((*ln_1)(x), key_padding_mask);  // [B, T, C]
+  return forward(x, key_padding_mask, nullptr);
+}
+
+Tensor Gpt2Block::forward(const Tensor& x, const Tensor& key_padding_mask, LayerKv* cache) {
+  Tensor h = x + attn->forward((*ln_1)(x), key_padding_mask, cache);  // [B, T, C]
   return h + (*mlp)((*ln_2)(h));                               // [B, T, C]
 }
 
@@ -152,6 +156,10 @@ Gpt2Transformer::Gpt2Transformer(const Gpt2Config& c, Generator& gen) : config(c
 }
 
 Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mask) {
+  return forward(ids, key_padding_mask, nullptr);
+}
+
+Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mask, KvCache* cache) {
   if (!ids.defined() || ids.dtype() != kInt64 || ids.dim() != 2) {
     throw ValueError(fmt::format("Gpt2Model: expected ids [B, T] int64, got {}",
                                  ids.defined() ? format_shape(ids.shape()) + " " + dtype_name(ids.dtype())
@@ -162,14 +170,26 @@ Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mas
     throw ValueError(fmt::format("Gpt2Model: sequence length {} must be in [1, n_positions = {}]", T,
                                  config.n_positions));
   }
+  if (cache != nullptr && cache->n_layer() != config.n_layer) {
+    throw ValueError(fmt::format("Gpt2Model: the KV cache has {} layers, the model {}", cache->n_layer(),
+                                 config.n_layer));
+  }
+  const int64_t past = cache != nullptr ? cache->length() : 0;  // positions already cached
+  if (past + T > config.n_positions) {
+    throw ValueError(fmt::format("Gpt2Model: {} cached positions and {} new tokens exceed n_positions = {}",
+                                 past, T, config.n_positions));
+  }
   for (int64_t id : ids.to_vector<int64_t>()) {
     if (id < 0 || id >= config.vocab_size) {
       throw ValueError(fmt::format("Gpt2Model: token id {} is outside the vocabulary [0, {})", id, config.vocab_size));
     }
   }
-  Tensor x = (*wte)(ids) + (*wpe)(arange(T));  // [B, T, C] + [T, C]
+  Tensor positions = arange(static_cast<double>(past), static_cast<double>(past + T));  // [T]
+  Tensor x = (*wte)(ids) + (*wpe)(positions);                                          // [B, T, C] + [T, C]
   x = (*drop)(x);
-  for (auto& block : h) x = block->forward(x, key_padding_mask);  // [B, T, C]
+  for (size_t i = 0; i < h.size(); ++i) {  // [B, T, C]
+    x = h[i]->forward(x, key_padding_mask, cache ? &cache->layer(static_cast<int64_t>(i)) : nullptr);
+  }
   return (*ln_f)(x);                                                 // [B, T, C]
 }
 
@@ -179,6 +199,12 @@ Gpt2Model::Gpt2Model(const Gpt2Config& c, Generator& gen) {
 
 Tensor Gpt2Model::hidden_states(const Tensor& ids, const Tensor& key_padding_mask) {
   return transformer->forward(ids, key_padding_mask);
+}
+
+Tensor Gpt2Model::next_token_logits(const Tensor& ids, KvCache& cache) {
+  Tensor h = transformer->forward(ids, Tensor(), &cache);  // [B, T, C]
+  const int64_t T = h.size(1);
+  return linear(reshape(slice(h, 1, T - 1, T), {h.size(0), h.size(2)}), transformer->wte->weight);  // [B, V]
 }
 
 Tensor Gpt2Model::forward(const Tensor& ids, const Tensor& key_padding_mask) {

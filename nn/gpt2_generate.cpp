@@ -1,10 +1,12 @@
-// GPT-2 token generation: greedy or sampled (temperature, top-k, top-p), declared in nn/gpt2.h.
+// GPT-2 token generation: greedy or sampled (temperature, top-k, top-p), with or without a KV
+// cache; declared in nn/gpt2.h.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "engine/autograd.h"
 #include "engine/error.h"
@@ -70,10 +72,31 @@ int64_t sample_from(std::vector<double> logits, const GenerateOptions& o, Genera
   return last;  // rounding left u above the final sum
 }
 
+// The last position's logits [V] for the sequence `ids`. Without a cache: a forward of the last
+// n_positions tokens. With one: the newest token alone while it fits after the cached positions,
+// else (the first step, or a sequence past n_positions, whose window has shifted) the cache is
+// refilled from the context the uncached path would run.
+std::vector<double> next_logits(Gpt2Model& model, const std::vector<int64_t>& ids, KvCache* cache,
+                                GenerateStats& stats) {
+  const int64_t n_positions = model.config().n_positions;
+  const bool one_token = cache != nullptr && cache->length() > 0 && cache->length() < n_positions;
+  const auto T = one_token ? 1 : std::min<int64_t>(static_cast<int64_t>(ids.size()), n_positions);
+  Tensor context = from_vector(std::vector<int64_t>(ids.end() - T, ids.end()), {1, T});  // [1, T]
+  if (!one_token) ++stats.context_runs;
+  if (cache == nullptr) {
+    Tensor logits = model.forward(context);                 // [1, T, V]
+    return slice(logits, 1, T - 1, T).to_vector<double>();  // [V]
+  }
+  if (!one_token) cache->clear();
+  std::vector<double> last = model.next_token_logits(context, *cache).to_vector<double>();  // [V]
+  stats.peak_cache_bytes = std::max(stats.peak_cache_bytes, cache->bytes());
+  return last;
+}
+
 }  // namespace
 
 std::vector<int64_t> generate(Gpt2Model& model, const std::vector<int64_t>& prompt_ids, int64_t max_new_tokens,
-                              const GenerateOptions& o) {
+                              const GenerateOptions& o, GenerateStats* stats) {
   const Gpt2Config& c = model.config();
   if (prompt_ids.empty()) throw ValueError("generate: the prompt must have at least one token");
   for (int64_t id : prompt_ids) {
@@ -93,14 +116,15 @@ std::vector<int64_t> generate(Gpt2Model& model, const std::vector<int64_t>& prom
   model.eval();
   NoGradGuard no_grad;
   Generator gen(o.seed);
+  std::optional<KvCache> cache;
+  if (o.use_cache) cache.emplace(c.n_layer);
+  GenerateStats counted;
   std::vector<int64_t> ids = prompt_ids;
   for (int64_t step = 0; step < max_new_tokens; ++step) {
-    const auto T = static_cast<int64_t>(std::min<size_t>(ids.size(), static_cast<size_t>(c.n_positions)));
-    std::vector<int64_t> context(ids.end() - T, ids.end());
-    Tensor logits = model.forward(from_vector(context, {1, T}));           // [1, T, V]
-    std::vector<double> last = slice(logits, 1, T - 1, T).to_vector<double>();  // [V]
+    std::vector<double> last = next_logits(model, ids, cache ? &*cache : nullptr, counted);
     ids.push_back(o.greedy ? argmax_of(last) : sample_from(std::move(last), o, gen));
   }
+  if (stats != nullptr) *stats = counted;
   return ids;
 }
 

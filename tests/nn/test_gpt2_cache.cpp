@@ -1,0 +1,108 @@
+// GPT-2 generation with a KV cache, on the tiny random checkpoint of tests/nn/fixtures/gpt2 (V 96,
+// n_positions 32, 2 layers, width 32): the cached path must choose the tokens the uncached path
+// chooses, greedy and sampled, across the n_positions crop; its logits match a full forward's;
+// its memory is 2 L S C floats; misuse is refused.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "engine/autograd.h"
+#include "engine/ops/ops.h"
+#include "nn/gpt2.h"
+#include "tests/support/checks.h"
+
+using namespace candor;
+using namespace candor::nn;
+using candor::testing::all_close;
+using candor::testing::check_throws;
+
+namespace {
+
+const std::string kFixture = (std::filesystem::path(__FILE__).parent_path() / "fixtures" / "gpt2").string();
+
+GenerateOptions no_cache(GenerateOptions o) {
+  o.use_cache = false;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("gpt2 cache: cached generation picks the uncached tokens, greedy and sampled") {
+  auto model = from_pretrained(kFixture);
+  const std::vector<std::vector<int64_t>> prompts{{5, 17, 42, 3, 88, 60, 1}, {0}, {95, 94, 93, 10, 11, 12}};
+  std::vector<GenerateOptions> options{GenerateOptions{}, GenerateOptions{false, 0, 1.0, 1.5, 42},
+                                       GenerateOptions{false, 5, 1.0, 0.8, 7},
+                                       GenerateOptions{false, 0, 0.9, 1.2, 3}};
+  for (const auto& prompt : prompts) {
+    for (const GenerateOptions& o : options) {
+      CAPTURE(prompt.size());
+      CAPTURE(o.seed);
+      GenerateStats with, without;
+      const std::vector<int64_t> cached = generate(*model, prompt, 20, o, &with);
+      CHECK(cached == generate(*model, prompt, 20, no_cache(o), &without));
+      CHECK(with.context_runs == 1);  // the prompt once; then one token per step
+      CHECK(without.context_runs == 20);
+      CHECK(without.peak_cache_bytes == 0);
+    }
+  }
+}
+
+TEST_CASE("gpt2 cache: past n_positions the cropped window is rerun, as without the cache") {
+  auto model = from_pretrained(kFixture);
+  const Gpt2Config& c = model->config();
+  REQUIRE(c.n_positions == 32);
+  std::vector<int64_t> prompt;
+  for (int64_t i = 0; i < 30; ++i) prompt.push_back((i * 37 + 11) % c.vocab_size);
+  for (const GenerateOptions& o : {GenerateOptions{}, GenerateOptions{false, 0, 1.0, 1.0, 5}}) {
+    GenerateStats with, without;
+    const std::vector<int64_t> cached = generate(*model, prompt, 10, o, &with);
+    CHECK(cached.size() == 40);
+    CHECK(cached == generate(*model, prompt, 10, no_cache(o), &without));
+    // 30 prompt tokens fill the cache; tokens 31 and 32 are appended at positions 30 and 31; each
+    // of the 7 later steps crops to the last 32 tokens, whose positions have all shifted.
+    CHECK(with.context_runs == 1 + 7);
+    CHECK(without.context_runs == 10);
+    // keys and values of 32 positions, 2 layers, width 32, float32
+    CHECK(with.peak_cache_bytes == 2 * c.n_layer * c.n_positions * c.n_embd * 4);
+  }
+}
+
+TEST_CASE("gpt2 cache: step-by-step logits match a forward of the whole context") {
+  auto model = from_pretrained(kFixture);
+  model->eval();
+  NoGradGuard no_grad;
+  std::vector<int64_t> ids{5, 17, 42, 3, 88, 60, 1};
+  KvCache cache(model->config().n_layer);
+  Tensor step = model->next_token_logits(from_vector(ids, {1, 7}), cache);  // [1, V]
+  for (int64_t next : {9, 90, 33, 0, 61}) {
+    const auto T = static_cast<int64_t>(ids.size());
+    CHECK(cache.length() == T);
+    CHECK(cache.bytes() == 2 * 2 * T * 32 * 4);
+    Tensor full = model->forward(from_vector(ids, {1, T}));  // [1, T, V]
+    all_close("last-position logits", step, reshape(slice(full, 1, T - 1, T), {1, -1}), 1e-5, 1e-5);
+    ids.push_back(next);
+    step = model->next_token_logits(from_vector(std::vector<int64_t>{next}, {1, 1}), cache);
+  }
+  cache.clear();
+  CHECK(cache.length() == 0);
+  CHECK(cache.bytes() == 0);
+}
+
+TEST_CASE("gpt2 cache: misuse is refused with a clear error") {
+  auto model = from_pretrained(kFixture);
+  KvCache cache(model->config().n_layer);
+  check_throws<ValueError>([&] { model->next_token_logits(from_vector(std::vector<int64_t>{1, 2}, {1, 2}), cache); },
+                           {"KV cache", "NoGradGuard"});
+  NoGradGuard no_grad;
+  model->next_token_logits(zeros({1, 30}, kInt64), cache);
+  check_throws<ShapeError>([&] { model->next_token_logits(zeros({1, 2}, kInt64), cache); }, {"one token"});
+  model->next_token_logits(zeros({1, 1}, kInt64), cache);
+  model->next_token_logits(zeros({1, 1}, kInt64), cache);
+  check_throws<ValueError>([&] { model->next_token_logits(zeros({1, 1}, kInt64), cache); },
+                           {"32 cached positions", "n_positions = 32"});
+  KvCache wrong(3);
+  check_throws<ValueError>([&] { model->next_token_logits(zeros({1, 1}, kInt64), wrong); }, {"3 layers"});
+  check_throws<ValueError>([] { KvCache none(0); }, {"n_layer"});
+  check_throws<IndexError>([&] { cache.layer(2); }, {"layer 2"});
+}
