@@ -159,7 +159,8 @@ Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mas
   return forward(ids, key_padding_mask, nullptr);
 }
 
-Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mask, KvCache* cache) {
+Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mask, KvCache* cache,
+                                const Tensor& position_ids) {
   if (!ids.defined() || ids.dtype() != kInt64 || ids.dim() != 2) {
     throw ValueError(fmt::format("Gpt2Model: expected ids [B, T] int64, got {}",
                                  ids.defined() ? format_shape(ids.shape()) + " " + dtype_name(ids.dtype())
@@ -185,7 +186,19 @@ Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mas
     }
   }
   Tensor positions = arange(static_cast<double>(past), static_cast<double>(past + T));  // [T]
-  Tensor x = (*wte)(ids) + (*wpe)(positions);                                          // [B, T, C] + [T, C]
+  if (position_ids.defined()) {
+    if (position_ids.dtype() != kInt64 || position_ids.shape() != ids.shape()) {
+      throw ValueError(fmt::format("Gpt2Model: position_ids must be int64 of the ids' shape {}, got {}",
+                                   format_shape(ids.shape()), format_shape(position_ids.shape())));
+    }
+    for (int64_t p : position_ids.to_vector<int64_t>()) {
+      if (p < 0 || p >= config.n_positions) {
+        throw ValueError(fmt::format("Gpt2Model: position {} is outside [0, n_positions = {})", p, config.n_positions));
+      }
+    }
+    positions = position_ids;  // [B, T]
+  }
+  Tensor x = (*wte)(ids) + (*wpe)(positions);  // [B, T, C] + [T, C] or [B, T, C]
   x = (*drop)(x);
   for (size_t i = 0; i < h.size(); ++i) {  // [B, T, C]
     x = h[i]->forward(x, key_padding_mask, cache ? &cache->layer(static_cast<int64_t>(i)) : nullptr);
@@ -201,8 +214,9 @@ Tensor Gpt2Model::hidden_states(const Tensor& ids, const Tensor& key_padding_mas
   return transformer->forward(ids, key_padding_mask);
 }
 
-Tensor Gpt2Model::next_token_logits(const Tensor& ids, KvCache& cache) {
-  Tensor h = transformer->forward(ids, Tensor(), &cache);  // [B, T, C]
+Tensor Gpt2Model::next_token_logits(const Tensor& ids, KvCache& cache, const Tensor& key_padding_mask,
+                                    const Tensor& position_ids) {
+  Tensor h = transformer->forward(ids, key_padding_mask, &cache, position_ids);  // [B, T, C]
   const int64_t T = h.size(1);
   return linear(reshape(slice(h, 1, T - 1, T), {h.size(0), h.size(2)}), transformer->wte->weight);  // [B, V]
 }

@@ -81,8 +81,11 @@ class Gpt2Transformer : public Module {
   Tensor forward(const Tensor& ids, const Tensor& key_padding_mask);
   // With a KV cache holding S positions (inference only): ids are positions S..S+T-1, their keys
   // and values are appended to the cache, and S + T must not exceed n_positions. Once the cache
-  // is filled, T must be 1. cache may be null (no cache).
-  Tensor forward(const Tensor& ids, const Tensor& key_padding_mask, KvCache* cache);
+  // is filled, T must be 1; key_padding_mask, if given, is then [B, S + T]. cache may be null (no
+  // cache). position_ids [B, T] int64 in [0, n_positions), if given, replace S..S+T-1 (left-padded
+  // rows count their positions from their first real token).
+  Tensor forward(const Tensor& ids, const Tensor& key_padding_mask, KvCache* cache,
+                 const Tensor& position_ids = Tensor());
   Gpt2Config config;
   std::shared_ptr<Embedding> wte, wpe;
   std::shared_ptr<Dropout> drop;
@@ -105,7 +108,8 @@ class Gpt2Model : public Module {
   // Runs ids [B, T] through the model with a KV cache (Gpt2Transformer::forward's rules; under
   // NoGradGuard) and returns the logits after the last token only [B, V]: a prompt fills the
   // empty cache, then each generated token is one call with T = 1.
-  Tensor next_token_logits(const Tensor& ids, KvCache& cache);
+  Tensor next_token_logits(const Tensor& ids, KvCache& cache, const Tensor& key_padding_mask = Tensor(),
+                           const Tensor& position_ids = Tensor());
   const Gpt2Config& config() const { return transformer->config; }
   std::shared_ptr<Gpt2Transformer> transformer;
 };
@@ -183,5 +187,15 @@ struct GenerateStats {
 std::vector<int64_t> generate(Gpt2Model& model, const std::vector<int64_t>& prompt_ids,
                               int64_t max_new_tokens, const GenerateOptions& options = {},
                               GenerateStats* stats = nullptr);
+
+// generate for several prompts at once: row b is what generate(prompts[b], ...) returns (each
+// row samples from its own Generator seeded with options.seed). With the cache the prompts run
+// as one batch, left-padded to the longest: pads are masked keys, and each row's positions count
+// from its first token; each step then runs one token per row. Past n_positions every row's
+// window is rerun. Without the cache each row runs alone, as generate does. ValueError as
+// generate's, naming the prompt, or for no prompts.
+std::vector<std::vector<int64_t>> generate_batch(Gpt2Model& model, const std::vector<std::vector<int64_t>>& prompts,
+                                                 int64_t max_new_tokens, const GenerateOptions& options = {},
+                                                 GenerateStats* stats = nullptr);
 
 }  // namespace candor::nn

@@ -1,7 +1,7 @@
 // GPT-2 generation with a KV cache, on the tiny random checkpoint of tests/nn/fixtures/gpt2 (V 96,
 // n_positions 32, 2 layers, width 32): the cached path must choose the tokens the uncached path
-// chooses, greedy and sampled, across the n_positions crop; its logits match a full forward's;
-// its memory is 2 L S C floats; misuse is refused.
+// chooses, greedy and sampled, across the n_positions crop, for one prompt or a left-padded batch;
+// its logits match a full forward's; its memory is 2 L S C floats per row; misuse is refused.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -68,6 +68,30 @@ TEST_CASE("gpt2 cache: past n_positions the cropped window is rerun, as without 
   }
 }
 
+TEST_CASE("gpt2 cache: a left-padded batch of prompts gives each prompt's own tokens") {
+  auto model = from_pretrained(kFixture);
+  const Gpt2Config& c = model->config();
+  std::vector<int64_t> long_prompt;  // 30 tokens: with 10 new ones it crosses n_positions = 32
+  for (int64_t i = 0; i < 30; ++i) long_prompt.push_back((i * 53 + 2) % c.vocab_size);
+  const std::vector<std::vector<int64_t>> prompts{{5, 17, 42, 3, 88, 60, 1}, {0}, long_prompt, {95, 94, 93}};
+  for (const GenerateOptions& o : {GenerateOptions{}, GenerateOptions{false, 0, 1.0, 1.5, 42},
+                                   GenerateOptions{false, 4, 0.95, 0.9, 8}}) {
+    CAPTURE(o.seed);
+    GenerateStats with, without;
+    const auto cached = generate_batch(*model, prompts, 10, o, &with);
+    REQUIRE(cached.size() == prompts.size());
+    CHECK(generate_batch(*model, prompts, 10, no_cache(o), &without) == cached);
+    for (size_t b = 0; b < prompts.size(); ++b) {
+      CAPTURE(b);
+      CHECK(cached[b] == generate(*model, prompts[b], 10, no_cache(o)));
+    }
+    // one batched prompt run, 2 steps until the longest row holds 32 positions, then 7 reruns
+    CHECK(with.context_runs == 1 + 7);
+    CHECK(without.context_runs == 4 * 10);
+    CHECK(with.peak_cache_bytes == 4 * 2 * c.n_layer * c.n_positions * c.n_embd * 4);
+  }
+}
+
 TEST_CASE("gpt2 cache: step-by-step logits match a forward of the whole context") {
   auto model = from_pretrained(kFixture);
   model->eval();
@@ -101,6 +125,15 @@ TEST_CASE("gpt2 cache: misuse is refused with a clear error") {
   model->next_token_logits(zeros({1, 1}, kInt64), cache);
   check_throws<ValueError>([&] { model->next_token_logits(zeros({1, 1}, kInt64), cache); },
                            {"32 cached positions", "n_positions = 32"});
+  cache.clear();
+  check_throws<ValueError>([&] { model->next_token_logits(zeros({1, 2}, kInt64), cache, Tensor(),
+                                                          from_vector(std::vector<int64_t>{0, 32}, {1, 2})); },
+                           {"position 32", "n_positions = 32"});
+  check_throws<ValueError>([&] { model->next_token_logits(zeros({1, 2}, kInt64), cache, Tensor(), zeros({1, 2})); },
+                           {"position_ids", "int64"});
+  check_throws<ValueError>([&] { generate_batch(*model, {}, 2); }, {"no prompts"});
+  check_throws<ValueError>([&] { generate_batch(*model, {{1}, {}}, 2); }, {"prompt 1", "at least one token"});
+  check_throws<ValueError>([&] { generate_batch(*model, {{1}, {4, 96}}, 2); }, {"prompt 1", "token 96"});
   KvCache wrong(3);
   check_throws<ValueError>([&] { model->next_token_logits(zeros({1, 1}, kInt64), wrong); }, {"3 layers"});
   check_throws<ValueError>([] { KvCache none(0); }, {"n_layer"});
