@@ -4,7 +4,7 @@
 //   gpt2_forward:   a forward pass of the GPT-2 124M shape on 1 x 128 tokens (random weights);
 //   gpt2_generate:  greedy generation of 100 tokens after a 10-token prompt on the same model,
 //                   with the KV cache and without it (every step reruns the context): tokens/s
-//                   and the cache's peak memory.
+//                   and the cache's peak memory; then 4 such prompts as one cached batch.
 // bench/gpt_bench_torch.py measures the same cases in PyTorch.
 
 #include <omp.h>
@@ -87,6 +87,14 @@ int main(int argc, char** argv) {
                  "\"peak_cache_bytes\": {}, \"peak_rss_mb\": {:.1f}}}\n", kNew, cache, omp_get_max_threads(), s,
                  static_cast<double>(kNew) / s, stats.peak_cache_bytes, peak_rss_mb());
     }
+    std::vector<std::vector<int64_t>> prompts{prompt};
+    for (int b = 1; b < 4; ++b) prompts.push_back(randint(0, config.vocab_size, {10}, &gen).to_vector<int64_t>());
+    nn::GenerateStats stats;
+    double s = median_seconds([&] { nn::generate_batch(model, prompts, kNew, {}, &stats); }, 1, 3);
+    fmt::print("{{\"name\": \"gpt2_generate_batch\", \"shape\": \"124M, 4 x (10-token prompt + {} greedy tokens)\", "
+               "\"kv_cache\": true, \"threads\": {}, \"median_s\": {:.3f}, \"tokens_per_s\": {:.2f}, "
+               "\"peak_cache_bytes\": {}, \"peak_rss_mb\": {:.1f}}}\n", kNew, omp_get_max_threads(), s,
+               4.0 * static_cast<double>(kNew) / s, stats.peak_cache_bytes, peak_rss_mb());
   }
   return 0;
 }
