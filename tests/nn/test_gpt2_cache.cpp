@@ -3,8 +3,10 @@
 // chooses, greedy and sampled, across the n_positions crop, for one prompt or a left-padded batch;
 // its logits match a full forward's; its memory is 2 L S C floats per row; misuse is refused.
 #include <doctest/doctest.h>
+#include <omp.h>
 
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "engine/autograd.h"
@@ -111,6 +113,33 @@ TEST_CASE("gpt2 cache: step-by-step logits match a forward of the whole context"
   cache.clear();
   CHECK(cache.length() == 0);
   CHECK(cache.bytes() == 0);
+}
+
+TEST_CASE("gpt2 cache: cached sampling gives the same bits on 1 and 2 threads") {
+  // Wide enough (width 128, V 4096) that the thin products of a decoding step run threaded.
+  nn::Gpt2Config config;
+  config.vocab_size = 4096;
+  config.n_positions = 64;
+  config.n_embd = 128;
+  config.n_layer = 2;
+  config.n_head = 4;
+  Generator gen(11);
+  Gpt2Model model(config, gen);
+  const int saved = omp_get_max_threads();
+  auto run = [&](int threads) {
+    omp_set_num_threads(threads);
+    NoGradGuard no_grad;
+    KvCache cache(2);
+    model.eval();
+    Tensor first = model.next_token_logits(from_vector(std::vector<int64_t>{1, 2, 3, 4, 5}, {1, 5}), cache);
+    Tensor step = model.next_token_logits(from_vector(std::vector<int64_t>{6}, {1, 1}), cache);
+    return std::pair{concat({first, step}, 0).to_vector<float>(),
+                     generate(model, {7, 8, 9}, 12, GenerateOptions{false, 0, 1.0, 1.0, 5})};
+  };
+  const auto one = run(1), two = run(2);
+  omp_set_num_threads(saved);
+  CHECK(one.first == two.first);
+  CHECK(one.second == two.second);
 }
 
 TEST_CASE("gpt2 cache: misuse is refused with a clear error") {
