@@ -1,7 +1,10 @@
 // Transformer benchmarks (the transformers issue's cases), one JSON line each:
 //   small_gpt_step: a training step (forward, cross-entropy, backward, AdamW) of a small GPT:
 //                   4 layers, 4 heads, width 128, context 64, vocabulary 512, batch 16;
-//   gpt2_forward:   a forward pass of the GPT-2 124M shape on 1 x 128 tokens (random weights).
+//   gpt2_forward:   a forward pass of the GPT-2 124M shape on 1 x 128 tokens (random weights);
+//   gpt2_generate:  greedy generation of 100 tokens after a 10-token prompt on the same model,
+//                   with the KV cache and without it (every step reruns the context): tokens/s
+//                   and the cache's peak memory; then 4 such prompts as one cached batch.
 // bench/gpt_bench_torch.py measures the same cases in PyTorch.
 
 #include <omp.h>
@@ -26,7 +29,8 @@ namespace {
 
 int main(int argc, char** argv) {
   candor::passive_threads_by_default(argv);  // as the candor command does (engine/threads.h)
-  // An optional argument names the one case to run (for profiling): small_gpt_step or gpt2_forward.
+  // An optional argument names the one case to run (for profiling): small_gpt_step, gpt2_forward
+  // or gpt2_generate.
   auto wanted = [&](const char* name) { return argc < 2 || std::string(argv[1]) == name; };
   if (wanted("small_gpt_step")) {
     nn::Gpt2Config config;
@@ -65,6 +69,32 @@ int main(int argc, char** argv) {
     }, 2, 10);
     fmt::print("{{\"name\": \"gpt2_forward\", \"shape\": \"124M, 1x128 tokens\", \"threads\": {}, "
                "\"median_ms\": {:.2f}, \"peak_rss_mb\": {:.1f}}}\n", omp_get_max_threads(), s * 1e3, peak_rss_mb());
+  }
+  if (wanted("gpt2_generate")) {
+    nn::Gpt2Config config;  // GPT-2 124M
+    Generator gen(0);
+    nn::Gpt2Model model(config, gen);
+    const std::vector<int64_t> prompt = randint(0, config.vocab_size, {10}, &gen).to_vector<int64_t>();
+    constexpr int64_t kNew = 100;
+    for (bool cache : {true, false}) {
+      nn::GenerateOptions options;
+      options.use_cache = cache;
+      nn::GenerateStats stats;
+      // The uncached loop takes seconds: one timed run after a warm-up, three with the cache.
+      double s = median_seconds([&] { nn::generate(model, prompt, kNew, options, &stats); }, 1, cache ? 3 : 1);
+      fmt::print("{{\"name\": \"gpt2_generate\", \"shape\": \"124M, 10-token prompt + {} greedy tokens\", "
+                 "\"kv_cache\": {}, \"threads\": {}, \"median_s\": {:.3f}, \"tokens_per_s\": {:.2f}, "
+                 "\"peak_cache_bytes\": {}, \"peak_rss_mb\": {:.1f}}}\n", kNew, cache, omp_get_max_threads(), s,
+                 static_cast<double>(kNew) / s, stats.peak_cache_bytes, peak_rss_mb());
+    }
+    std::vector<std::vector<int64_t>> prompts{prompt};
+    for (int b = 1; b < 4; ++b) prompts.push_back(randint(0, config.vocab_size, {10}, &gen).to_vector<int64_t>());
+    nn::GenerateStats stats;
+    double s = median_seconds([&] { nn::generate_batch(model, prompts, kNew, {}, &stats); }, 1, 3);
+    fmt::print("{{\"name\": \"gpt2_generate_batch\", \"shape\": \"124M, 4 x (10-token prompt + {} greedy tokens)\", "
+               "\"kv_cache\": true, \"threads\": {}, \"median_s\": {:.3f}, \"tokens_per_s\": {:.2f}, "
+               "\"peak_cache_bytes\": {}, \"peak_rss_mb\": {:.1f}}}\n", kNew, omp_get_max_threads(), s,
+               4.0 * static_cast<double>(kNew) / s, stats.peak_cache_bytes, peak_rss_mb());
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 // candor generate and candor perplexity: the checks a user runs on a loaded GPT-2 checkpoint
 // (a Hugging Face directory with config.json, model.safetensors, and for text vocab.json +
 // merges.txt) before fine-tuning it.
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -25,7 +26,7 @@ struct LmArgs {
   std::string model, prompt, text_file;
   std::vector<int64_t> tokens;
   int64_t max_new_tokens = 20;
-  bool greedy = false, ids = false, json = false;
+  bool greedy = false, ids = false, json = false, no_cache = false, stats = false;
   nn::GenerateOptions sampling;
 };
 
@@ -48,9 +49,20 @@ void run_generate(const LmArgs& args) {
   auto tokenizer = tokenizer_if_present(args.model);
   nn::GenerateOptions options = args.sampling;
   options.greedy = args.greedy;
-  std::vector<int64_t> out = nn::generate(*model, prompt_ids(args, tokenizer), args.max_new_tokens, options);
+  options.use_cache = !args.no_cache;
+  nn::GenerateStats stats;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<int64_t> out = nn::generate(*model, prompt_ids(args, tokenizer), args.max_new_tokens, options, &stats);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (tokenizer) std::cout << tokenizer->decode(out) << "\n";
   if (args.ids || !tokenizer) std::cout << fmt::format("{}", fmt::join(out, ",")) << "\n";
+  if (args.stats) {
+    std::cerr << fmt::format("generate: {} new tokens in {:.3f} s ({:.1f} tokens/s), {}, {} context run{}, "
+                             "peak KV cache {} bytes\n", args.max_new_tokens, seconds,
+                             static_cast<double>(args.max_new_tokens) / seconds,
+                             options.use_cache ? "KV cache" : "no cache", stats.context_runs,
+                             stats.context_runs == 1 ? "" : "s", stats.peak_cache_bytes);
+  }
 }
 
 // Mean next-token cross-entropy over the text, in windows of at most n_positions tokens (each
@@ -109,6 +121,8 @@ void add_language_model_commands(CLI::App& app) {
   gen->add_option("--temperature", args->sampling.temperature, "divide the logits by this")->check(CLI::PositiveNumber);
   gen->add_option("--seed", args->sampling.seed, "seed for sampling");
   gen->add_flag("--ids", args->ids, "also print the token ids");
+  gen->add_flag("--no-cache", args->no_cache, "rerun the whole context for every token (no KV cache; slower, to compare)");
+  gen->add_flag("--stats", args->stats, "print time, tokens/s and the KV cache's memory to stderr");
   gen->callback([args] { run_generate(*args); });
 
   CLI::App* ppl = app.add_subcommand("perplexity", "mean next-token loss and perplexity of a GPT-2 checkpoint");

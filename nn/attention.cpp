@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops/ops.h"
 #include "nn/init.h"
@@ -85,15 +86,34 @@ MultiHeadAttention::MultiHeadAttention(int64_t embd, int64_t heads, bool is_caus
 }
 
 Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding_mask) {
+  return forward(x, key_padding_mask, nullptr);
+}
+
+Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding_mask, LayerKv* cache) {
   if (x.dim() != 3 || x.size(2) != n_embd) {
     throw ShapeError(fmt::format("MultiHeadAttention: expected x [B, T, {}], got {}", n_embd, shape_str(x)));
   }
   const int64_t B = x.size(0), T = x.size(1), C = n_embd, H = n_head, D = C / H;
+  const bool cached = cache != nullptr && cache->k.defined();
+  if (cache != nullptr && grad_mode_enabled()) {
+    throw ValueError("MultiHeadAttention: the KV cache is for inference; run it under NoGradGuard");
+  }
+  if (cached && (T != 1 || cache->k.size(0) != B)) {
+    throw ShapeError(fmt::format("MultiHeadAttention: after the cache is filled, x must be one token "
+                                 "[{}, 1, {}], got {}", cache->k.size(0), C, shape_str(x)));
+  }
   Tensor qkv = (*c_attn)(x);  // [B, T, 3C]
   auto heads = [&](int64_t part) {  // [B, T, C] slice -> [B, H, T, D]
     return permute(reshape(slice(qkv, -1, part * C, (part + 1) * C), {B, T, H, D}), {0, 2, 1, 3});
   };
-  Tensor y = scaled_dot_product_attention(heads(0), heads(1), heads(2), causal, key_padding_mask,
+  Tensor k = heads(1), v = heads(2);  // [B, H, T, D]
+  if (cached) {
+    k = concat({cache->k, k}, 2);  // [B, H, S + 1, D]
+    v = concat({cache->v, v}, 2);
+  }
+  if (cache != nullptr) *cache = LayerKv{k, v};
+  // The one new token is the last position: the causal mask hides nothing from it.
+  Tensor y = scaled_dot_product_attention(heads(0), k, v, causal && !cached, key_padding_mask,
                                           attn_dropout.get());  // [B, H, T, D]
   y = reshape(permute(y, {0, 2, 1, 3}), {B, T, C});                // [B, T, C]
   return (*resid_dropout)((*c_proj)(y));

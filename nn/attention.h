@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "engine/generator.h"
+#include "nn/kv_cache.h"
 #include "nn/layers.h"
 #include "nn/module.h"
 
@@ -59,6 +60,11 @@ class MultiHeadAttention : public Module {
   // x [B, T, C] -> [B, T, C]
   Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
   Tensor forward(const Tensor& x, const Tensor& key_padding_mask);
+  // With a cache (nn/kv_cache.h; inference only, ValueError under grad mode): x's keys and values
+  // are appended to cache's, and x's queries attend to all of them. An empty cache is filled by a
+  // whole (causal) context; once filled, x must be one token [B, 1, C], which sees every cached
+  // position and itself. key_padding_mask, if given, covers all the keys [B, S + T].
+  Tensor forward(const Tensor& x, const Tensor& key_padding_mask, LayerKv* cache);
 
   int64_t n_embd, n_head;
   bool causal;

@@ -1,4 +1,5 @@
-// GPT-2: config, model, Hugging Face checkpoint loader and generation. Shapes in nn/gpt2.h.
+// GPT-2: config, model and Hugging Face checkpoint loader (generation: gpt2_generate.cpp).
+// Shapes in nn/gpt2.h.
 #include "nn/gpt2.h"
 
 #include <fmt/format.h>
@@ -7,14 +8,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <numeric>
 #include <sstream>
 
 #include "datasets/json_integer.h"
-#include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/files.h"
 #include "engine/ops/ops.h"
@@ -134,7 +132,11 @@ Gpt2Block::Gpt2Block(const Gpt2Config& c, Generator& gen) {
 }
 
 Tensor Gpt2Block::forward(const Tensor& x, const Tensor& key_padding_mask) {
-  Tensor h = x + attn->forward((*ln_1)(x), key_padding_mask);  // [B, T, C]
+  return forward(x, key_padding_mask, nullptr);
+}
+
+Tensor Gpt2Block::forward(const Tensor& x, const Tensor& key_padding_mask, LayerKv* cache) {
+  Tensor h = x + attn->forward((*ln_1)(x), key_padding_mask, cache);  // [B, T, C]
   return h + (*mlp)((*ln_2)(h));                               // [B, T, C]
 }
 
@@ -154,6 +156,11 @@ Gpt2Transformer::Gpt2Transformer(const Gpt2Config& c, Generator& gen) : config(c
 }
 
 Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mask) {
+  return forward(ids, key_padding_mask, nullptr);
+}
+
+Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mask, KvCache* cache,
+                                const Tensor& position_ids) {
   if (!ids.defined() || ids.dtype() != kInt64 || ids.dim() != 2) {
     throw ValueError(fmt::format("Gpt2Model: expected ids [B, T] int64, got {}",
                                  ids.defined() ? format_shape(ids.shape()) + " " + dtype_name(ids.dtype())
@@ -164,14 +171,38 @@ Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mas
     throw ValueError(fmt::format("Gpt2Model: sequence length {} must be in [1, n_positions = {}]", T,
                                  config.n_positions));
   }
+  if (cache != nullptr && cache->n_layer() != config.n_layer) {
+    throw ValueError(fmt::format("Gpt2Model: the KV cache has {} layers, the model {}", cache->n_layer(),
+                                 config.n_layer));
+  }
+  const int64_t past = cache != nullptr ? cache->length() : 0;  // positions already cached
+  if (past + T > config.n_positions) {
+    throw ValueError(fmt::format("Gpt2Model: {} cached positions and {} new tokens exceed n_positions = {}",
+                                 past, T, config.n_positions));
+  }
   for (int64_t id : ids.to_vector<int64_t>()) {
     if (id < 0 || id >= config.vocab_size) {
       throw ValueError(fmt::format("Gpt2Model: token id {} is outside the vocabulary [0, {})", id, config.vocab_size));
     }
   }
-  Tensor x = (*wte)(ids) + (*wpe)(arange(T));  // [B, T, C] + [T, C]
+  Tensor positions = arange(static_cast<double>(past), static_cast<double>(past + T));  // [T]
+  if (position_ids.defined()) {
+    if (position_ids.dtype() != kInt64 || position_ids.shape() != ids.shape()) {
+      throw ValueError(fmt::format("Gpt2Model: position_ids must be int64 of the ids' shape {}, got {}",
+                                   format_shape(ids.shape()), format_shape(position_ids.shape())));
+    }
+    for (int64_t p : position_ids.to_vector<int64_t>()) {
+      if (p < 0 || p >= config.n_positions) {
+        throw ValueError(fmt::format("Gpt2Model: position {} is outside [0, n_positions = {})", p, config.n_positions));
+      }
+    }
+    positions = position_ids;  // [B, T]
+  }
+  Tensor x = (*wte)(ids) + (*wpe)(positions);  // [B, T, C] + [T, C] or [B, T, C]
   x = (*drop)(x);
-  for (auto& block : h) x = block->forward(x, key_padding_mask);  // [B, T, C]
+  for (size_t i = 0; i < h.size(); ++i) {  // [B, T, C]
+    x = h[i]->forward(x, key_padding_mask, cache ? &cache->layer(static_cast<int64_t>(i)) : nullptr);
+  }
   return (*ln_f)(x);                                                 // [B, T, C]
 }
 
@@ -181,6 +212,13 @@ Gpt2Model::Gpt2Model(const Gpt2Config& c, Generator& gen) {
 
 Tensor Gpt2Model::hidden_states(const Tensor& ids, const Tensor& key_padding_mask) {
   return transformer->forward(ids, key_padding_mask);
+}
+
+Tensor Gpt2Model::next_token_logits(const Tensor& ids, KvCache& cache, const Tensor& key_padding_mask,
+                                    const Tensor& position_ids) {
+  Tensor h = transformer->forward(ids, key_padding_mask, &cache, position_ids);  // [B, T, C]
+  const int64_t T = h.size(1);
+  return linear(reshape(slice(h, 1, T - 1, T), {h.size(0), h.size(2)}), transformer->wte->weight);  // [B, V]
 }
 
 Tensor Gpt2Model::forward(const Tensor& ids, const Tensor& key_padding_mask) {
@@ -332,99 +370,6 @@ void save_pretrained(const Gpt2Model& model, const std::string& dir) {
   write_file_atomically(fs::path(dir) / "config.json", config.dump(2) + "\n");
   const std::map<std::string, Tensor> state = model.state_dict();
   save_safetensors((fs::path(dir) / "model.safetensors").string(), state, with_data_checksum(state, {{"format", "pt"}}));
-}
-
-// ---- generation ----
-
-namespace {
-
-// Restores the model's training flag when generation ends (also by an exception).
-struct TrainingRestore {
-  Module& m;
-  bool was;
-  ~TrainingRestore() { m.train(was); }
-};
-
-int64_t argmax_of(const std::vector<double>& row) {
-  return static_cast<int64_t>(std::max_element(row.begin(), row.end()) - row.begin());  // first maximum
-}
-
-int64_t sample_from(std::vector<double> logits, const GenerateOptions& o, Generator& gen) {
-  const double neg_inf = -std::numeric_limits<double>::infinity();
-  const auto V = static_cast<int64_t>(logits.size());
-  for (double& l : logits) l /= o.temperature;
-  if (o.top_k > 0 && o.top_k < V) {  // keep values >= the k-th largest
-    std::vector<double> sorted = logits;
-    std::nth_element(sorted.begin(), sorted.begin() + (o.top_k - 1), sorted.end(), std::greater<double>());
-    const double kth = sorted[static_cast<size_t>(o.top_k - 1)];
-    for (double& l : logits) if (l < kth) l = neg_inf;
-  }
-  // probabilities over the kept tokens
-  const double top = *std::max_element(logits.begin(), logits.end());
-  std::vector<double> p(logits.size());
-  double total = 0;
-  for (size_t i = 0; i < p.size(); ++i) total += p[i] = std::exp(logits[i] - top);
-  for (double& x : p) x /= total;
-  if (o.top_p < 1.0) {  // keep a token while the mass of the more likely ones is below top_p
-    std::vector<int64_t> order(p.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[a] > p[b]; });
-    double before = 0, kept = 0;
-    for (int64_t i : order) {
-      if (before >= o.top_p) {
-        before += p[i];
-        p[i] = 0;
-      } else {
-        before += p[i];
-        kept += p[i];
-      }
-    }
-    for (double& x : p) x /= kept;
-  }
-  const double u = static_cast<double>(gen.next_u64() >> 11) * 0x1.0p-53;  // [0, 1)
-  double cumulative = 0;
-  int64_t last = 0;
-  for (int64_t i = 0; i < V; ++i) {
-    if (p[i] <= 0) continue;
-    last = i;
-    cumulative += p[i];
-    if (u < cumulative) return i;
-  }
-  return last;  // rounding left u above the final sum
-}
-
-}  // namespace
-
-std::vector<int64_t> generate(Gpt2Model& model, const std::vector<int64_t>& prompt_ids, int64_t max_new_tokens,
-                              const GenerateOptions& o) {
-  const Gpt2Config& c = model.config();
-  if (prompt_ids.empty()) throw ValueError("generate: the prompt must have at least one token");
-  for (int64_t id : prompt_ids) {
-    if (id < 0 || id >= c.vocab_size) {
-      throw ValueError(fmt::format("generate: prompt token {} is outside the vocabulary [0, {})", id, c.vocab_size));
-    }
-  }
-  if (max_new_tokens < 0) throw ValueError(fmt::format("generate: max_new_tokens must be >= 0, got {}", max_new_tokens));
-  if (!o.greedy) {
-    if (!(o.temperature > 0) || !std::isfinite(o.temperature)) {
-      throw ValueError(fmt::format("generate: temperature must be positive, got {}", o.temperature));
-    }
-    if (o.top_k < 0) throw ValueError(fmt::format("generate: top_k must be >= 0 (0: off), got {}", o.top_k));
-    if (!(o.top_p > 0 && o.top_p <= 1)) throw ValueError(fmt::format("generate: top_p must be in (0, 1], got {}", o.top_p));
-  }
-  TrainingRestore restore{model, model.is_training()};
-  model.eval();
-  NoGradGuard no_grad;
-  Generator gen(o.seed);
-  std::vector<int64_t> ids = prompt_ids;
-  for (int64_t step = 0; step < max_new_tokens; ++step) {
-    const auto T = static_cast<int64_t>(std::min<size_t>(ids.size(), static_cast<size_t>(c.n_positions)));
-    std::vector<int64_t> context(ids.end() - T, ids.end());
-    Tensor logits = model.forward(from_vector(context, {1, T}));           // [1, T, V]
-    std::vector<double> last = slice(logits, 1, T - 1, T).to_vector<double>();  // [V]
-    ids.push_back(o.greedy ? argmax_of(last) : sample_from(std::move(last), o, gen));
-  }
-  return ids;
 }
 
 }  // namespace candor::nn

@@ -22,6 +22,7 @@
 
 #include "engine/generator.h"
 #include "nn/attention.h"
+#include "nn/kv_cache.h"
 #include "nn/layers.h"
 #include "nn/module.h"
 #include "nn/safetensors.h"
@@ -64,6 +65,8 @@ class Gpt2Block : public Module {
   Gpt2Block(const Gpt2Config& config, Generator& gen);
   Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
   Tensor forward(const Tensor& x, const Tensor& key_padding_mask);  // [B, T, C] -> [B, T, C]
+  // With the block's attention cache (MultiHeadAttention::forward with a cache).
+  Tensor forward(const Tensor& x, const Tensor& key_padding_mask, LayerKv* cache);
   std::shared_ptr<LayerNorm> ln_1, ln_2;
   std::shared_ptr<MultiHeadAttention> attn;
   std::shared_ptr<Gpt2Mlp> mlp;
@@ -76,6 +79,13 @@ class Gpt2Transformer : public Module {
   Tensor forward(const Tensor& ids) override { return forward(ids, Tensor()); }
   // ids [B, T] int64 -> hidden states after ln_f [B, T, C]
   Tensor forward(const Tensor& ids, const Tensor& key_padding_mask);
+  // With a KV cache holding S positions (inference only): ids are positions S..S+T-1, their keys
+  // and values are appended to the cache, and S + T must not exceed n_positions. Once the cache
+  // is filled, T must be 1; key_padding_mask, if given, is then [B, S + T]. cache may be null (no
+  // cache). position_ids [B, T] int64 in [0, n_positions), if given, replace S..S+T-1 (left-padded
+  // rows count their positions from their first real token).
+  Tensor forward(const Tensor& ids, const Tensor& key_padding_mask, KvCache* cache,
+                 const Tensor& position_ids = Tensor());
   Gpt2Config config;
   std::shared_ptr<Embedding> wte, wpe;
   std::shared_ptr<Dropout> drop;
@@ -95,6 +105,11 @@ class Gpt2Model : public Module {
   Tensor forward(const Tensor& ids, const Tensor& key_padding_mask);
   // The hidden states after ln_f [B, T, C] (features for a classification head).
   Tensor hidden_states(const Tensor& ids, const Tensor& key_padding_mask = Tensor());
+  // Runs ids [B, T] through the model with a KV cache (Gpt2Transformer::forward's rules; under
+  // NoGradGuard) and returns the logits after the last token only [B, V]: a prompt fills the
+  // empty cache, then each generated token is one call with T = 1.
+  Tensor next_token_logits(const Tensor& ids, KvCache& cache, const Tensor& key_padding_mask = Tensor(),
+                           const Tensor& position_ids = Tensor());
   const Gpt2Config& config() const { return transformer->config; }
   std::shared_ptr<Gpt2Transformer> transformer;
 };
@@ -143,19 +158,44 @@ void save_pretrained(const Gpt2Model& model, const std::string& dir);
 // kept), then to the smallest set of most likely tokens whose probability reaches top_p (1: no
 // cut; the most likely token always stays), as transformers' TopK/TopP logits warpers; one token
 // is drawn from the rest with a uniform number from a Generator seeded with `seed`.
+//
+// use_cache (the default) runs the prompt once into a KV cache, then each new token alone,
+// attending to the cached keys and values; false reruns the whole context at every step. Both
+// choose the same tokens (up to float rounding in near-ties).
 struct GenerateOptions {
   bool greedy = true;
   int64_t top_k = 0;
   double top_p = 1.0;
   double temperature = 1.0;
   uint64_t seed = 0;
+  bool use_cache = true;
+};
+
+// What a generate call cost: forwards of a whole context (the prompt, or a cropped window: see
+// generate), and the most memory its KV cache held (0 without one).
+struct GenerateStats {
+  int64_t context_runs = 0;
+  int64_t peak_cache_bytes = 0;
 };
 
 // Appends max_new_tokens tokens to prompt_ids and returns prompt + new tokens. The model runs in
 // eval mode without grad (its training flag is restored afterwards); the context fed to it is
-// the last n_positions tokens. No KV cache: each step reruns the whole context. ValueError on an
-// empty prompt, an id outside [0, V), a negative max_new_tokens or bad sampling options.
+// the last n_positions tokens. With the cache, once the sequence is longer than n_positions
+// every step reruns the cropped window (its positions all shift by one), as without it. stats,
+// when given, is filled in. ValueError on an empty prompt, an id outside [0, V), a negative
+// max_new_tokens or bad sampling options.
 std::vector<int64_t> generate(Gpt2Model& model, const std::vector<int64_t>& prompt_ids,
-                              int64_t max_new_tokens, const GenerateOptions& options = {});
+                              int64_t max_new_tokens, const GenerateOptions& options = {},
+                              GenerateStats* stats = nullptr);
+
+// generate for several prompts at once: row b is what generate(prompts[b], ...) returns (each
+// row samples from its own Generator seeded with options.seed). With the cache the prompts run
+// as one batch, left-padded to the longest: pads are masked keys, and each row's positions count
+// from its first token; each step then runs one token per row. Past n_positions every row's
+// window is rerun. Without the cache each row runs alone, as generate does. ValueError as
+// generate's, naming the prompt, or for no prompts.
+std::vector<std::vector<int64_t>> generate_batch(Gpt2Model& model, const std::vector<std::vector<int64_t>>& prompts,
+                                                 int64_t max_new_tokens, const GenerateOptions& options = {},
+                                                 GenerateStats* stats = nullptr);
 
 }  // namespace candor::nn

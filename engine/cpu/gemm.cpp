@@ -20,6 +20,9 @@ namespace {
 
 // Products under this many multiply-adds run on one thread: threading costs more than it saves.
 constexpr int64_t kParallelMacs = 4 << 20;
+// ... except thin ones (at most kThinRows rows or columns) from this many up.
+constexpr int64_t kThinRows = 16;
+constexpr int64_t kThinParallelMacs = 1 << 18;
 // Rows (or columns) per tile. The tile count is a multiple of 4 (so 2 or 4 threads get equal
 // shares: GPT-2's 2304 qkv columns used to make 5 tiles of 512, 3 against 2 on two threads), at
 // least 4 and enough that tiles stay at most about 512 long; lengths are multiples of 16, at
@@ -83,7 +86,11 @@ void gemm_typed(const Backend::Gemm& g, const T* a, const T* b, T* c) {
   int64_t per_tile = tile_rows(extent);
   int64_t tiles_per_batch = (extent + per_tile - 1) / per_tile;
   int64_t tiles = g.batch * tiles_per_batch;
-  bool parallel = g.batch * g.m * g.n * g.k >= kParallelMacs && tiles > 1;
+  // A thin product (a token's matrix-vector step) is bound by reading the other operand, which
+  // two cores read faster than one from about 1 MB of floats (256K elements) up.
+  const int64_t macs = g.batch * g.m * g.n * g.k;
+  const bool thin = std::min(g.m, g.n) <= kThinRows && macs >= kThinParallelMacs;
+  bool parallel = (macs >= kParallelMacs || thin) && tiles > 1;
   // Inside the region each call sees one thread (OpenBLAS does not thread inside an active
   // parallel region, and the per-task thread count below covers a team of one).
 #pragma omp parallel for schedule(static) num_threads(parallel ? omp_get_max_threads() : 1)

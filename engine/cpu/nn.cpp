@@ -18,6 +18,10 @@ namespace candor::cpu {
 
 namespace {
 
+// Both kernels sum the exponentials in double, whatever T: with one dominant class in a 50257
+// vocabulary the float32 sum of the small terms loses digits of the loss. The log-softmax
+// x - max - log(total) is then formed in double and rounded to T once.
+
 // Softmax of n values spaced `stride` apart: subtract the maximum so exp never overflows.
 template <typename T>
 void softmax_line(const T* x, T* y, int64_t n, int64_t stride, bool log) {
@@ -31,8 +35,10 @@ void softmax_line(const T* x, T* y, int64_t n, int64_t stride, bool log) {
     if (!log) y[k * stride] = e;
   }
   if (log) {
-    T log_total = static_cast<T>(std::log(total));
-    for (int64_t k = 0; k < n; ++k) y[k * stride] = x[k * stride] - max - log_total;
+    const double log_total = std::log(total);
+    for (int64_t k = 0; k < n; ++k) {
+      y[k * stride] = static_cast<T>(static_cast<double>(x[k * stride]) - max - log_total);
+    }
   } else {
     T scale = static_cast<T>(1.0 / total);
     for (int64_t k = 0; k < n; ++k) y[k * stride] *= scale;
@@ -49,11 +55,11 @@ void softmax_row(const T* x, T* y, int64_t n, bool log) {
   T max = in.maxCoeff();
   if (std::isinf(max) && max < 0) max = 0;
   out = (in - max).exp();
-  T total = out.sum();
+  const double total = out.template cast<double>().sum();
   if (log) {
-    out = in - max - std::log(total);
+    out = (in.template cast<double>() - static_cast<double>(max) - std::log(total)).template cast<T>();
   } else {
-    out *= T(1) / total;
+    out *= static_cast<T>(1.0 / total);
   }
 }
 

@@ -1,9 +1,13 @@
 // Reductions along one axis, on the [outer, n, inner] view of the input. Every output element
 // is combined in a fixed order that depends only on the shape, so results do not depend on the
 // thread count. Long sums use 16 interleaved partial sums (vectorisable, and more accurate than
-// one running sum), combined pairwise in a fixed order.
+// one running sum), combined pairwise in a fixed order. float32 sums accumulate in double and are
+// rounded once at the end (the softmax backward's row sums and a loss summed over many tokens
+// would otherwise drift by a few float32 ulps per thousand terms).
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cpu/parallel.h"
@@ -38,29 +42,30 @@ T identity(ReduceOp op) {
   }
 }
 
-// Reduces x[0], ..., x[n-1] (contiguous) with kLanes interleaved accumulators.
-template <typename T>
-T reduce_contiguous(ReduceOp op, const T* x, int64_t n) {
-  T lanes[kLanes];
-  for (T& l : lanes) l = identity<T>(op);
+// Reduces x[0], ..., x[n-1] (contiguous) with kLanes interleaved accumulators of type Acc.
+template <typename Acc, typename T>
+Acc reduce_contiguous(ReduceOp op, const T* x, int64_t n) {
+  Acc lanes[kLanes];
+  for (Acc& l : lanes) l = identity<Acc>(op);
   int64_t i = 0;
   if (op == ReduceOp::Sum) {
     for (; i + kLanes <= n; i += kLanes) {
-      for (int l = 0; l < kLanes; ++l) lanes[l] += x[i + l];
+      for (int l = 0; l < kLanes; ++l) lanes[l] += static_cast<Acc>(x[i + l]);
     }
   } else {
     for (; i + kLanes <= n; i += kLanes) {
-      for (int l = 0; l < kLanes; ++l) lanes[l] = combine(op, lanes[l], x[i + l]);
+      for (int l = 0; l < kLanes; ++l) lanes[l] = combine(op, lanes[l], static_cast<Acc>(x[i + l]));
     }
   }
-  for (; i < n; ++i) lanes[i % kLanes] = combine(op, lanes[i % kLanes], x[i]);
+  for (; i < n; ++i) lanes[i % kLanes] = combine(op, lanes[i % kLanes], static_cast<Acc>(x[i]));
   for (int width = kLanes / 2; width > 0; width /= 2) {
     for (int l = 0; l < width; ++l) lanes[l] = combine(op, lanes[l], lanes[l + width]);
   }
   return lanes[0];
 }
 
-template <typename T>
+// Elements of T reduced in accumulators of Acc (T itself, or double for float sums).
+template <typename T, typename Acc>
 void reduce_typed(ReduceOp op, const Tensor& x, int64_t axis, Tensor& out) {
   AxisView v = axis_view(x.shape(), axis);
   const T* px = x.data<T>();
@@ -68,42 +73,44 @@ void reduce_typed(ReduceOp op, const Tensor& x, int64_t axis, Tensor& out) {
   if (v.inner == 1 && v.outer == 1 && v.n > kSumBlock) {
     // One long reduction: fixed blocks in parallel, then the block results in order.
     int64_t blocks = (v.n + kSumBlock - 1) / kSumBlock;
-    std::vector<T> partial(blocks);
+    std::vector<Acc> partial(blocks);
     parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
         int64_t start = b * kSumBlock;
-        partial[b] = reduce_contiguous(op, px + start, std::min(kSumBlock, v.n - start));
+        partial[b] = reduce_contiguous<Acc>(op, px + start, std::min(kSumBlock, v.n - start));
       }
     });
-    T total = identity<T>(op);
-    for (T p : partial) total = combine(op, total, p);
-    po[0] = total;
+    Acc total = identity<Acc>(op);
+    for (Acc p : partial) total = combine(op, total, p);
+    po[0] = static_cast<T>(total);
     return;
   }
   if (v.inner == 1) {
     parallel_for(v.outer, grain_for(v.n), [&](int64_t begin, int64_t end) {
-      for (int64_t o = begin; o < end; ++o) po[o] = reduce_contiguous(op, px + o * v.n, v.n);
+      for (int64_t o = begin; o < end; ++o) po[o] = static_cast<T>(reduce_contiguous<Acc>(op, px + o * v.n, v.n));
     });
     return;
   }
   // Reducing a middle axis: accumulate whole rows of `inner` elements (vectorised over inner).
   parallel_for(v.outer * v.inner, grain_for(v.n), [&](int64_t begin, int64_t end) {
+    std::vector<Acc> acc;
     // Work on runs of the flat output index that stay within one outer slice.
     int64_t j = begin;
     while (j < end) {
       int64_t o = j / v.inner, i0 = j % v.inner;
       int64_t i1 = std::min(v.inner, i0 + (end - j));
-      T* dst = po + o * v.inner;
-      const T* src = px + o * v.n * v.inner;
-      for (int64_t i = i0; i < i1; ++i) dst[i] = identity<T>(op);
+      const T* src = px + o * v.n * v.inner + i0;
+      acc.assign(static_cast<size_t>(i1 - i0), identity<Acc>(op));
       for (int64_t k = 0; k < v.n; ++k) {
         const T* row = src + k * v.inner;
         if (op == ReduceOp::Sum) {
-          for (int64_t i = i0; i < i1; ++i) dst[i] += row[i];
+          for (int64_t i = 0; i < i1 - i0; ++i) acc[i] += static_cast<Acc>(row[i]);
         } else {
-          for (int64_t i = i0; i < i1; ++i) dst[i] = combine(op, dst[i], row[i]);
+          for (int64_t i = 0; i < i1 - i0; ++i) acc[i] = combine(op, acc[i], static_cast<Acc>(row[i]));
         }
       }
+      T* dst = po + o * v.inner + i0;
+      for (int64_t i = 0; i < i1 - i0; ++i) dst[i] = static_cast<T>(acc[i]);
       j += i1 - i0;
     }
   });
@@ -112,7 +119,12 @@ void reduce_typed(ReduceOp op, const Tensor& x, int64_t axis, Tensor& out) {
 }  // namespace
 
 void CpuBackend::reduce(ReduceOp op, const Tensor& x, int64_t axis, Tensor& out) {
-  dispatch(x.dtype(), [&]<typename T>(T) { reduce_typed<T>(op, x, axis, out); });
+  dispatch(x.dtype(), [&]<typename T>(T) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (op == ReduceOp::Sum) return reduce_typed<float, double>(op, x, axis, out);
+    }
+    reduce_typed<T, T>(op, x, axis, out);
+  });
 }
 
 void CpuBackend::arg_reduce(bool max, const Tensor& x, int64_t axis, Tensor& out) {

@@ -42,6 +42,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
   }
   Tensor counted = ne(target, scalar(static_cast<double>(ignore_index), kInt64));  // [N], 0/1
   Tensor safe_target = where(counted, target, zeros({}, kInt64));                   // [N]
+  // float32 stays accurate for a 50257-way vocabulary: the log-softmax sums its exponentials in
+  // double (cpu/nn.cpp), and the sums over samples below accumulate in double (cpu/reduce.cpp).
   Tensor log_probs = log_softmax(logits, 1);                                         // [N, C]
   Tensor picked = squeeze(gather(log_probs, 1, unsqueeze(safe_target, 1)), 1);       // [N]
   Tensor w = cast(counted, logits.dtype());                                          // [N]

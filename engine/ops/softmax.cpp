@@ -1,5 +1,6 @@
-// softmax and log_softmax along one axis: fused, max-shifted kernels. Backward rules use the
-// saved output, written with tensor ops so they can be differentiated again.
+// softmax and log_softmax along one axis: fused, max-shifted kernels that sum in double. Backward
+// rules use the saved output, written with tensor ops so they can be differentiated again (their
+// row sums accumulate in double too, as every float32 sum does).
 #include "engine/autograd.h"
 #include "engine/backend.h"
 #include "engine/ops/checks.h"

@@ -49,6 +49,26 @@ TEST_CASE("language model: greedy generation is deterministic, sampling follows 
   CHECK(s1.out == s1_again.out);
 }
 
+TEST_CASE("language model: --no-cache generates the same tokens; --stats reports the KV cache") {
+  // 30 prompt tokens and 8 new ones cross the fixture's n_positions = 32.
+  std::string tokens = "1";
+  for (int i = 2; i <= 30; ++i) tokens.append(",").append(std::to_string(i));
+  std::string base = "generate --model " + kFixture.string() + " --tokens " + tokens + " --max-new-tokens 8";
+  for (const std::string& mode : {std::string(" --greedy"), std::string(" --top-k 20 --seed 4")}) {
+    Result cached = run_candor(base + mode), uncached = run_candor(base + mode + " --no-cache");
+    REQUIRE(cached.code == 0);
+    CHECK(cached.out == uncached.out);
+  }
+  Result stats = run_candor(base + " --greedy --stats");
+  REQUIRE(stats.code == 0);
+  INFO(stats.out);
+  // 32 positions x 2 layers x (keys + values) x width 32 x 4 bytes
+  CHECK(candor::testing::has(stats.out, "8 new tokens"));
+  CHECK(candor::testing::has(stats.out, "peak KV cache 16384 bytes"));
+  Result none = run_candor(base + " --greedy --stats --no-cache");
+  CHECK(candor::testing::has(none.out, "no cache, 8 context runs, peak KV cache 0 bytes"));
+}
+
 TEST_CASE("language model: bad input is one clear error line") {
   Result none = run_candor("generate --model " + kFixture.string() + " --max-new-tokens 2");
   CHECK(none.code == 1);

@@ -1,6 +1,7 @@
 // Results must not depend on the thread count (DESIGN.md section 3): the same seeded computation
 // run with 1 and with 2 OpenMP threads gives bitwise identical outputs and gradients. The shapes
-// are large enough that every parallel path really splits: tiled GEMM (forward and backward),
+// are large enough that every parallel path really splits: tiled GEMM (forward and backward, and
+// a thin matrix-vector product),
 // block-wise long sums, row-parallel softmax, the fused layer_norm, attention_weights and gelu
 // (tanh) forward and backward.
 // Note: this machine class sets OPENBLAS_CORETYPE=Haswell, under which OpenBLAS's own threading
@@ -67,6 +68,10 @@ void workload(Results& out) {
   out.push_back({"matmul 1024x512 @ 512x768", c.detach()});
   out.push_back({"matmul dA", a.grad()});
   out.push_back({"matmul dB", b.grad()});
+  // A thin product, as one token's decoding step has: [1, 768] @ [768, 2304] (threaded though
+  // under the 4M multiply-add threshold of square products).
+  Tensor row = randn({1, 768}, kFloat32, &gen), wide = randn({768, 2304}, kFloat32, &gen);
+  out.push_back({"thin matmul 1x768 @ 768x2304", matmul(row, wide)});
   // A long sum of 1 << 22 elements, and the same data summed along each axis of a matrix.
   Tensor big = randn({1 << 22}, kFloat32, &gen);
   out.push_back({"sum of 1<<22", sum(big)});

@@ -111,6 +111,40 @@ TEST_CASE("nn_ops: softmax and log_softmax are stable for large logits") {
             tensor({p[0] * (1 - mean_w), p[1] * (2 - mean_w), p[2] * (3 - mean_w)}), 1e-6);
 }
 
+TEST_CASE("nn_ops: float32 log_softmax and cross_entropy of a dominant class match float64") {
+  // GPT-2's vocabulary with one logit far above the rest, as a confident language model gives:
+  // the loss is log of a sum of 50257 exponentials, which must be accumulated in double.
+  const int64_t N = 4, V = 50257;
+  Generator gen(7);
+  Tensor x = randn({N, V}, kFloat32, &gen);
+  std::vector<int64_t> targets{3, 50256, 12345, 0};
+  for (int64_t r = 0; r < N; ++r) x.data<float>()[r * V + targets[static_cast<size_t>(r)]] = 12.0f + r;
+  const std::vector<double> xs = x.to_vector<double>();  // the float32 values, exactly
+  const std::vector<double> ref = reference_softmax(xs, {N, V}, 1, true);
+  // |a - e| <= 1e-6 * max(1, |e|): float32 cannot hold -20.123456 closer than ~1e-6.
+  auto close = [](const std::vector<double>& a, const std::vector<double>& e) {
+    double worst = 0;
+    for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - e[i]) / std::max(1.0, std::abs(e[i])));
+    CHECK_MESSAGE(worst <= 1e-6, "worst relative error " << worst);
+  };
+  close(log_softmax(x, 1).to_vector<double>(), ref);
+  // The strided kernel: the same rows along axis 0 of the transpose.
+  close(transpose(log_softmax(transpose(x, 0, 1), 0), 0, 1).to_vector<double>(), ref);
+  std::vector<double> losses;
+  for (int64_t r = 0; r < N; ++r) losses.push_back(-ref[static_cast<size_t>(r * V + targets[static_cast<size_t>(r)])]);
+  CHECK(losses[0] > 0.1);  // the dominant class has most, not all, of the mass
+  const Tensor t = from_vector(targets, {N});
+  close(cross_entropy(x, t, {}, -100, Reduction::None).to_vector<double>(), losses);
+  const double total = std::accumulate(losses.begin(), losses.end(), 0.0);
+  CHECK_NEAR(cross_entropy(x, t, {}, -100, Reduction::Sum).item(), total, 1e-6);
+  CHECK_NEAR(cross_entropy(x, t).item(), total / N, 1e-6);
+  // softmax of the dominant entry: the same sum in the denominator.
+  std::vector<double> p = softmax(x, 1).to_vector<double>();
+  for (int64_t r = 0; r < N; ++r) {
+    CHECK_NEAR(p[static_cast<size_t>(r * V + targets[static_cast<size_t>(r)])], std::exp(-losses[static_cast<size_t>(r)]), 1e-6);
+  }
+}
+
 TEST_CASE("nn_ops: softmax and log_softmax gradcheck and gradgradcheck") {
   for (int64_t axis : {0, 1, -1}) {
     CAPTURE(axis);

@@ -176,6 +176,21 @@ TEST_CASE("reductions: large sums are exact where float32 can represent the resu
   CHECK(sum(arange(0, static_cast<double>(n), 1, kFloat64)).item<double>() == expected);
 }
 
+TEST_CASE("reductions: float32 sums accumulate in double and round once") {
+  // 2^20 copies of 0.1f: a float32 running sum (even in 16 lanes) drifts by ~1e-5 relative; a
+  // double accumulator gives the exact sum of the float values, rounded once to float32.
+  const float tenth = 0.1f;
+  const double exact = static_cast<double>(tenth) * (1 << 20);
+  auto once = [](double v) { return static_cast<double>(static_cast<float>(v)); };
+  Tensor x = full({1 << 20}, tenth);
+  CHECK(sum(x).item<double>() == once(exact));                              // blocked path
+  CHECK(sum(reshape(x, {1 << 10, 1 << 10})).item<double>() == once(exact));  // every axis
+  std::vector<double> rows = sum(reshape(x, {1 << 4, 1 << 16}), {1}).to_vector<double>();  // last axis
+  CHECK(rows == std::vector<double>(1 << 4, once(exact / (1 << 4))));
+  std::vector<double> cols = sum(reshape(x, {1 << 16, 1 << 4}), {0}).to_vector<double>();  // middle axis
+  CHECK(cols == std::vector<double>(1 << 4, once(exact / (1 << 4))));
+}
+
 TEST_CASE("reductions: reducing an empty axis") {
   // A sum of no terms is 0; a mean of none is 0/0 = NaN, as in PyTorch.
   Tensor e = zeros({2, 0, 3});
