@@ -206,6 +206,22 @@ Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mas
   return (*ln_f)(x);                                                 // [B, T, C]
 }
 
+Tensor Gpt2Transformer::forward_embeddings(const Tensor& token_embeddings, const Tensor& key_padding_mask) {
+  if (!token_embeddings.defined() || token_embeddings.dim() != 3 || token_embeddings.size(2) != config.n_embd) {
+    throw ValueError(fmt::format("Gpt2Model: expected token embeddings [B, T, n_embd = {}], got {}", config.n_embd,
+                                 token_embeddings.defined() ? format_shape(token_embeddings.shape())
+                                                            : std::string("an undefined tensor")));
+  }
+  const int64_t T = token_embeddings.size(1);
+  if (T == 0 || T > config.n_positions) {
+    throw ValueError(fmt::format("Gpt2Model: sequence length {} must be in [1, n_positions = {}]", T,
+                                 config.n_positions));
+  }
+  Tensor x = (*drop)(token_embeddings + (*wpe)(arange(T)));  // [B, T, C] + [T, C]
+  for (auto& block : h) x = block->forward(x, key_padding_mask);
+  return (*ln_f)(x);  // [B, T, C]
+}
+
 Gpt2Model::Gpt2Model(const Gpt2Config& c, Generator& gen) {
   transformer = register_module("transformer", std::make_shared<Gpt2Transformer>(c, gen));
 }
@@ -238,7 +254,12 @@ Gpt2ForSequenceClassification::Gpt2ForSequenceClassification(std::shared_ptr<Gpt
   normal_(score->weight, 0.0, 0.02, gen);
 }
 
-Tensor Gpt2ForSequenceClassification::features(const Tensor& ids) {
+namespace {
+
+// Per row of ids [B, T]: which tokens are padding ([B, T], 1 for a pad) and the flat index b * T + t
+// of its last non-padding token ([B]). ValueError for ids that are not [B, T] int64 or a row of
+// padding only.
+std::pair<Tensor, Tensor> padding_and_last(const Tensor& ids, int64_t pad_token_id) {
   if (!ids.defined() || ids.dtype() != kInt64 || ids.dim() != 2) {
     throw ValueError(fmt::format("Gpt2ForSequenceClassification: expected ids [B, T] int64, got {}",
                                  ids.defined() ? format_shape(ids.shape()) + " " + dtype_name(ids.dtype())
@@ -261,8 +282,27 @@ Tensor Gpt2ForSequenceClassification::features(const Tensor& ids) {
     }
     last[static_cast<size_t>(b)] = b * T + found;
   }
-  Tensor hidden = transformer->forward(ids, from_vector(pad, {B, T}));           // [B, T, C]
-  return index_select(reshape(hidden, {B * T, -1}), 0, from_vector(last, {B}));  // [B, C]
+  return {from_vector(pad, {B, T}), from_vector(last, {B})};
+}
+
+}  // namespace
+
+Tensor Gpt2ForSequenceClassification::features(const Tensor& ids) {
+  const auto [pad, last] = padding_and_last(ids, pad_token_id);
+  Tensor hidden = transformer->forward(ids, pad);                        // [B, T, C]
+  return index_select(reshape(hidden, {ids.size(0) * ids.size(1), -1}), 0, last);  // [B, C]
+}
+
+Tensor Gpt2ForSequenceClassification::forward_embeddings(const Tensor& ids, const Tensor& token_embeddings) {
+  const auto [pad, last] = padding_and_last(ids, pad_token_id);
+  if (!token_embeddings.defined() || token_embeddings.dim() != 3 || token_embeddings.size(0) != ids.size(0) ||
+      token_embeddings.size(1) != ids.size(1)) {
+    throw ValueError(fmt::format("Gpt2ForSequenceClassification: token embeddings {} do not match ids {}",
+                                 token_embeddings.defined() ? format_shape(token_embeddings.shape()) : "(undefined)",
+                                 format_shape(ids.shape())));
+  }
+  Tensor hidden = transformer->forward_embeddings(token_embeddings, pad);  // [B, T, C]
+  return head_forward(index_select(reshape(hidden, {ids.size(0) * ids.size(1), -1}), 0, last));
 }
 
 Tensor Gpt2ForSequenceClassification::head_forward(const Tensor& features) { return (*score)(features); }

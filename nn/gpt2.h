@@ -86,6 +86,9 @@ class Gpt2Transformer : public Module {
   // rows count their positions from their first real token).
   Tensor forward(const Tensor& ids, const Tensor& key_padding_mask, KvCache* cache,
                  const Tensor& position_ids = Tensor());
+  // The same from token embeddings [B, T, C] in place of wte(ids), positions 0..T-1, no cache:
+  // attributions (integrated gradients) are taken with respect to these.
+  Tensor forward_embeddings(const Tensor& token_embeddings, const Tensor& key_padding_mask = Tensor());
   Gpt2Config config;
   std::shared_ptr<Embedding> wte, wpe;
   std::shared_ptr<Dropout> drop;
@@ -135,6 +138,9 @@ class Gpt2ForSequenceClassification : public Module {
   Tensor features(const Tensor& ids);
   // The head alone: features [B, C] -> [B, num_labels].
   Tensor head_forward(const Tensor& features);
+  // Logits from token embeddings [B, T, C] (wte(ids), or a point on a path to them) instead of
+  // wte(ids); `ids` [B, T] still say which tokens are padding and which one each row ends on.
+  Tensor forward_embeddings(const Tensor& ids, const Tensor& token_embeddings);
   std::shared_ptr<Gpt2Transformer> transformer;
   std::shared_ptr<Linear> score;
   int64_t pad_token_id;
