@@ -145,7 +145,10 @@ std::string pareto_svg(const std::vector<fairness::ComparisonRow>& rows, const s
   plot.y_label = "accuracy";
   for (size_t i = 0; i < rows.size(); ++i) {
     const fairness::Estimate& x = dpd ? rows[i].dpd : rows[i].eod;
-    plot.series.push_back({rows[i].name, kColors[i % 10], {x.value}, {rows[i].accuracy.value}, false, 6});
+    PlotSeries run = point_series(rows[i].name, kColors[i % 10], {x.value}, {rows[i].accuracy.value}, 6);
+    run.x_low = {x.interval.low};  // the bootstrap interval of the gap (NaN without --bootstrap)
+    run.x_high = {x.interval.high};
+    plot.series.push_back(run);
   }
   return render_svg(plot);
 }

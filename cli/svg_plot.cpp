@@ -10,6 +10,18 @@
 
 namespace candor::cli {
 
+PlotSeries point_series(std::string label, std::string color, std::vector<double> x, std::vector<double> y,
+                        double radius) {
+  PlotSeries s;
+  s.label = std::move(label);
+  s.color = std::move(color);
+  s.x = std::move(x);
+  s.y = std::move(y);
+  s.connect = false;
+  s.radius = radius;
+  return s;
+}
+
 std::string render_svg(const Plot& plot) {
   const double left = 70, right = 150, top = 40, bottom = 55;
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
@@ -20,6 +32,8 @@ std::string render_svg(const Plot& plot) {
       x1 = std::max(x1, s.x[i]);
       y0 = std::min(y0, s.y[i]);
       y1 = std::max(y1, s.y[i]);
+      if (i < s.x_low.size() && std::isfinite(s.x_low[i])) x0 = std::min(x0, s.x_low[i]);
+      if (i < s.x_high.size() && std::isfinite(s.x_high[i])) x1 = std::max(x1, s.x_high[i]);
     }
   }
   if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
@@ -57,15 +71,33 @@ std::string render_svg(const Plot& plot) {
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
       points += fmt::format("{:.2f},{:.2f} ", sx(s.x[i]), sy(s.y[i]));
-      svg += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"{}\" fill=\"{}\"/>\n", sx(s.x[i]), sy(s.y[i]),
-                         s.radius, s.color);
+      if (i < s.x_low.size() && i < s.x_high.size() && std::isfinite(s.x_low[i]) && std::isfinite(s.x_high[i])) {
+        svg += fmt::format("<line x1=\"{:.2f}\" y1=\"{:.2f}\" x2=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"{}\" "
+                           "stroke-opacity=\"0.6\"/>\n",
+                           sx(s.x_low[i]), sy(s.y[i]), sx(s.x_high[i]), sy(s.y[i]), s.color);
+      }
+      svg += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"{}\" {}/>\n", sx(s.x[i]), sy(s.y[i]), s.radius,
+                         s.hollow ? fmt::format("fill=\"white\" stroke=\"{}\" stroke-width=\"1.5\"", s.color)
+                                  : fmt::format("fill=\"{}\"", s.color));
+      if (i < s.point_labels.size() && !s.point_labels[i].empty()) {
+        svg += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" font-size=\"10\" fill=\"#333\">{}</text>\n",
+                           sx(s.x[i]) + s.radius + 2, sy(s.y[i]) - s.radius - 1, explain::xml_escape(s.point_labels[i]));
+      }
     }
     if (s.connect && !points.empty()) {
       svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n", points, s.color);
     }
     double ly = top + 10 + 20 * static_cast<double>(k);
-    svg += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
-                       left + w + 16, ly, s.color, left + w + 26, ly + 4, explain::xml_escape(s.label));
+    const std::string mark = s.radius == 0 && s.connect
+                                 ? fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"1.5\"/>",
+                                               left + w + 10, ly, left + w + 22, ly, s.color)
+                             : s.hollow ? fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"white\" stroke=\"{}\" "
+                                                      "stroke-width=\"1.5\"/>",
+                                                      left + w + 16, ly, s.color)
+                                        : fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"{}\"/>", left + w + 16, ly,
+                                                      s.color);
+    svg += fmt::format("{}<text x=\"{}\" y=\"{}\">{}</text>\n", mark, left + w + 26, ly + 4,
+                       explain::xml_escape(s.label));
   }
   return svg + "</svg>\n";
 }

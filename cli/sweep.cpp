@@ -1,6 +1,7 @@
 // candor sweep: fine-tune once per lambda, then write pareto.json and pareto.svg (accuracy against
 // the fairness gap, validation and test) and pick the most accurate model whose validation gap
 // satisfies the selection constraint.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -33,9 +34,17 @@ const char* gap_key(const std::string& penalty) {
   return "demographic_parity_difference";
 }
 
+// The gap's name as a person reads it, for plot axes.
+std::string gap_name(const std::string& penalty) {
+  std::string name = gap_key(penalty);
+  std::replace(name.begin(), name.end(), '_', ' ');
+  return name;
+}
+
 nlohmann::json point_of(const nlohmann::json& split, const std::string& feature, const std::string& penalty) {
-  return {{"accuracy", split["accuracy"]},
-          {"gap", split["fairness"]["sensitive_features"][feature]["fairlearn"][gap_key(penalty)]["value"]}};
+  const nlohmann::json& gap = split["fairness"]["sensitive_features"][feature]["fairlearn"][gap_key(penalty)];
+  return {{"accuracy", split["accuracy"]}, {"gap", gap["value"]}, {"gap_ci_low", gap["ci_low"]},
+          {"gap_ci_high", gap["ci_high"]}};
 }
 
 double number(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : NAN; }
@@ -95,22 +104,47 @@ void run_sweep(const SweepArgs& args) {
   write_json((out / "pareto.json").string(), pareto);
 
   Plot plot;
-  plot.title = fmt::format("accuracy against {} ({}), one point per lambda", gap_key(args.penalty), feature);
-  plot.x_label = fmt::format("{} ({})", gap_key(args.penalty), feature);
+  plot.title = fmt::format("accuracy against {} ({}), one point per lambda", gap_name(args.penalty), feature);
+  plot.x_label = fmt::format("{} ({})", gap_name(args.penalty), feature);
   plot.y_label = "accuracy";
-  PlotSeries validation{"validation", "#1f77b4", {}, {}}, test{"test", "#ff7f0e", {}, {}};
+  // Test points labelled by lambda with their bootstrap interval; the line joins only the test
+  // front (no point more accurate at a smaller gap), in order of the gap, so it never doubles back
+  // and dominated points (hollow) stand apart.
+  PlotSeries validation = point_series("validation", "#1f77b4", {}, {});
+  PlotSeries front = point_series("test: the front", "#ff7f0e", {}, {}, 0);
+  PlotSeries test = point_series("test", "#ff7f0e", {}, {}), dominated = point_series("test: dominated", "#ff7f0e", {}, {});
+  front.connect = true;
+  dominated.hollow = true;
+  std::vector<std::pair<double, double>> front_points;
   for (const auto& p : points) {
     validation.x.push_back(number(p["validation"]["gap"]));
     validation.y.push_back(number(p["validation"]["accuracy"]));
-    test.x.push_back(number(p["test"]["gap"]));
-    test.y.push_back(number(p["test"]["accuracy"]));
+    const double gap = number(p["test"]["gap"]), acc = number(p["test"]["accuracy"]);
+    bool is_dominated = false;
+    for (const auto& q : points) {
+      const double gap_q = number(q["test"]["gap"]), acc_q = number(q["test"]["accuracy"]);
+      if (acc_q >= acc && gap_q <= gap && (acc_q > acc || gap_q < gap)) is_dominated = true;
+    }
+    PlotSeries& into = is_dominated ? dominated : test;
+    into.x.push_back(gap);
+    into.y.push_back(acc);
+    into.point_labels.push_back(fmt::format("\u03bb {}", p["lambda"].get<double>()));
+    into.x_low.push_back(number(p["test"]["gap_ci_low"]));
+    into.x_high.push_back(number(p["test"]["gap_ci_high"]));
+    if (!is_dominated) front_points.emplace_back(gap, acc);
   }
-  PlotSeries start{"before fine-tuning", "#7f7f7f", {number(pareto["before"]["test"]["gap"])},
-                   {number(pareto["before"]["test"]["accuracy"])}, false, 5};
-  plot.series = {validation, test, start};
+  std::sort(front_points.begin(), front_points.end());
+  for (const auto& [gap, acc] : front_points) {
+    front.x.push_back(gap);
+    front.y.push_back(acc);
+  }
+  const PlotSeries start = point_series("before fine-tuning", "#7f7f7f", {number(pareto["before"]["test"]["gap"])},
+                                        {number(pareto["before"]["test"]["accuracy"])}, 5);
+  plot.series = {validation, front, test, dominated, start};
   if (!selected.is_null()) {
     const auto& p = points[selected.get<size_t>()];
-    plot.series.push_back({"selected (test)", "#d62728", {number(p["test"]["gap"])}, {number(p["test"]["accuracy"])}, false, 7});
+    plot.series.push_back(
+        point_series("selected (test)", "#d62728", {number(p["test"]["gap"])}, {number(p["test"]["accuracy"])}, 7));
   }
   write_file_atomically(out / "pareto.svg", render_svg(plot));
   folder.commit();

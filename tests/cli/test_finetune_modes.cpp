@@ -15,6 +15,7 @@ using candor::testing::Result;
 using candor::testing::read_json;
 using candor::testing::run_candor;
 using candor::testing::scratch;
+using candor::testing::slurp;
 
 namespace {
 
@@ -203,8 +204,8 @@ TEST_CASE("a LoRA fine-tune of an FT-Transformer on Adult with the DP penalty lo
 
 TEST_CASE("sweep takes the fine-tuning mode: a LoRA run per lambda") {
   fs::path out = pretrained_ft() / "sweep";
-  Result r = run_candor("sweep --init " + ft_init() + " --mode lora --lora-rank 2 --lambdas 0,1 --epochs 2 --quiet --out " +
-                        out.string());
+  Result r = run_candor("sweep --init " + ft_init() +
+                        " --mode lora --lora-rank 2 --lambdas 0,1 --epochs 2 --bootstrap 20 --quiet --out " + out.string());
   INFO(r.out);
   REQUIRE(r.code == 0);
   nlohmann::json pareto = read_json(out / "pareto.json");
@@ -214,6 +215,15 @@ TEST_CASE("sweep takes the fine-tuning mode: a LoRA run per lambda") {
     CHECK(read_json(out / run / "metrics.json")["mode"] == "lora");
   }
   CHECK(pareto["points"][1]["validation"]["gap"].get<double>() < pareto["points"][0]["validation"]["gap"].get<double>());
+  // The plot: points labelled by lambda, test gaps with their bootstrap interval, readable axis names.
+  const double low = pareto["points"][1]["test"]["gap_ci_low"], high = pareto["points"][1]["test"]["gap_ci_high"];
+  CHECK(low <= pareto["points"][1]["test"]["gap"].get<double>());
+  CHECK(high >= pareto["points"][1]["test"]["gap"].get<double>());
+  const std::string svg = slurp(out / "pareto.svg");
+  CHECK(svg.find("\u03bb 1<") != std::string::npos);
+  CHECK(svg.find("demographic parity difference (") != std::string::npos);
+  CHECK(svg.find("demographic_parity") == std::string::npos);
+  CHECK(svg.find("test: the front") != std::string::npos);
 }
 
 TEST_CASE("pretrain: bad input is one clear error line") {
