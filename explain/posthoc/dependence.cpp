@@ -14,8 +14,8 @@ namespace candor::explain {
 namespace {
 
 void check_options(const DependenceOptions& o, size_t rows) {
-  if (o.grid_resolution < 2) {
-    throw ValueError(fmt::format("partial dependence: grid_resolution must be at least 2, got {}", o.grid_resolution));
+  if (o.grid_resolution < 2 || o.grid_resolution > 100000) {
+    throw ValueError(fmt::format("partial dependence: grid_resolution must be in [2, 100000], got {}", o.grid_resolution));
   }
   if (!(o.lower_percentile >= 0.0 && o.lower_percentile < o.upper_percentile && o.upper_percentile <= 1.0)) {
     throw ValueError(fmt::format("partial dependence: percentiles must satisfy 0 <= lower < upper <= 1, got {} and {}",

@@ -84,24 +84,24 @@ Matrix gradient_times_input(const TensorFunction& model, const Matrix& rows, con
 }
 
 Matrix smoothgrad(const TensorFunction& model, const Matrix& rows, const SmoothGradOptions& options) {
+  if (rows.rows == 0) throw ValueError("SmoothGrad: no rows to explain");
   if (options.samples == 0) throw ValueError("SmoothGrad: the number of noisy samples must be at least 1");
   if (!(options.stdev >= 0) || !std::isfinite(options.stdev)) {
     throw ValueError(fmt::format("SmoothGrad: the noise standard deviation must be finite and >= 0, got {}",
                                  options.stdev));
   }
-  Generator gen(options.seed);
-  Matrix noisy(rows.rows * options.samples, rows.cols);
-  for (size_t r = 0; r < rows.rows; ++r) {
-    for (size_t s = 0; s < options.samples; ++s) {
-      double* out = noisy.row(r * options.samples + s);
-      for (size_t c = 0; c < rows.cols; ++c) out[c] = rows(r, c) + options.stdev * standard_normal(gen);
-    }
+  if (options.samples > 100000) {
+    throw ValueError(fmt::format("SmoothGrad: at most 100000 noisy samples per row, got {}", options.samples));
   }
-  const Matrix g = gradients(model, noisy, options.gradient);
-  Matrix mean(rows.rows, rows.cols);
-  for (size_t r = 0; r < rows.rows; ++r) {
+  Generator gen(options.seed);
+  Matrix noisy(options.samples, rows.cols), mean(rows.rows, rows.cols);
+  for (size_t r = 0; r < rows.rows; ++r) {  // one row's samples at a time: memory stays bounded
     for (size_t s = 0; s < options.samples; ++s) {
-      for (size_t c = 0; c < rows.cols; ++c) mean(r, c) += g(r * options.samples + s, c);
+      for (size_t c = 0; c < rows.cols; ++c) noisy(s, c) = rows(r, c) + options.stdev * standard_normal(gen);
+    }
+    const Matrix g = gradients(model, noisy, options.gradient);
+    for (size_t s = 0; s < options.samples; ++s) {
+      for (size_t c = 0; c < rows.cols; ++c) mean(r, c) += g(s, c);
     }
     for (size_t c = 0; c < rows.cols; ++c) mean(r, c) /= static_cast<double>(options.samples);
   }
@@ -129,26 +129,37 @@ IntegratedGradients integrated_gradients(const TensorFunction& model, const Matr
   for (size_t k = 0; k < at_baseline.size(); ++k) result.baseline_value += baselines.weights[k] * at_baseline[k];
   result.baseline_value /= weight_total;
 
-  const size_t steps = q.points.size(), bases = baselines.rows.rows;
-  Matrix path(steps * bases, rows.cols);
+  // The path points (baseline k, step i) of one row go through the model `batch` at a time, so
+  // memory stays bounded whatever steps x baselines is; sums run in (k, i) order either way.
+  const size_t steps = q.points.size(), bases = baselines.rows.rows, points = steps * bases;
+  const size_t chunk = std::min(points, options.gradient.batch);
+  Matrix path(chunk, rows.cols);
+  std::vector<double> integral(bases * rows.cols);
   for (size_t r = 0; r < rows.rows; ++r) {
-    for (size_t k = 0; k < bases; ++k) {
-      for (size_t i = 0; i < steps; ++i) {
-        double* p = path.row(k * steps + i);
+    std::fill(integral.begin(), integral.end(), 0.0);
+    for (size_t start = 0; start < points; start += chunk) {
+      const size_t n = std::min(chunk, points - start);
+      path.rows = n;
+      path.values.resize(n * rows.cols);
+      for (size_t j = 0; j < n; ++j) {
+        const size_t k = (start + j) / steps, i = (start + j) % steps;
+        double* p = path.row(j);
         for (size_t c = 0; c < rows.cols; ++c) {
           const double base = baselines.rows(k, c);
           p[c] = base + q.points[i] * (rows(r, c) - base);
         }
       }
+      const Matrix g = gradients(model, path, options.gradient);
+      for (size_t j = 0; j < n; ++j) {
+        const size_t k = (start + j) / steps, i = (start + j) % steps;
+        for (size_t c = 0; c < rows.cols; ++c) integral[k * rows.cols + c] += q.weights[i] * g(j, c);
+      }
     }
-    const Matrix g = gradients(model, path, options.gradient);
     double total = 0;
     for (size_t c = 0; c < rows.cols; ++c) {
       double a = 0;
       for (size_t k = 0; k < bases; ++k) {
-        double integral = 0;
-        for (size_t i = 0; i < steps; ++i) integral += q.weights[i] * g(k * steps + i, c);
-        a += baselines.weights[k] * (rows(r, c) - baselines.rows(k, c)) * integral;
+        a += baselines.weights[k] * (rows(r, c) - baselines.rows(k, c)) * integral[k * rows.cols + c];
       }
       result.attributions(r, c) = a / weight_total;
       total += result.attributions(r, c);

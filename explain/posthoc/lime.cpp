@@ -33,9 +33,10 @@ std::vector<double> quartile_edges(const Matrix& training, size_t column) {
 }
 
 void check_options(const LimeOptions& o) {
-  if (o.num_samples < 2) {
-    throw ValueError(fmt::format("LIME: num_samples must be at least 2 (the instance and one perturbation), got {}",
-                                 o.num_samples));
+  if (o.num_samples < 2 || o.num_samples > kMaxLimeSamples) {
+    throw ValueError(fmt::format("LIME: num_samples must be in [2, {}] (the instance and at least one perturbation), "
+                                 "got {}",
+                                 kMaxLimeSamples, o.num_samples));
   }
   if (!(o.kernel_width >= 0.0) || !std::isfinite(o.kernel_width)) {
     throw ValueError(fmt::format("LIME: kernel_width must be finite and >= 0 (0: the default), got {}",

@@ -29,6 +29,9 @@
 
 namespace candor::explain {
 
+// The samples of one explanation go to the model in one batch: at most this many.
+inline constexpr size_t kMaxLimeSamples = 1000000;
+
 struct LimeOptions {
   size_t num_samples = 5000;  // including the instance itself; at least 2
   double kernel_width = 0;    // 0: 0.75 * sqrt(number of players)

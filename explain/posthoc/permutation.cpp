@@ -28,7 +28,9 @@ PermutationImportance permutation_importance(const Matrix& rows, const std::vect
                                              const PermutationOptions& options) {
   check_columns(rows, rows.cols, "permutation importance rows");
   check_players(players, rows.cols);
-  if (options.n_repeats == 0) throw ValueError("permutation importance: n_repeats must be at least 1, got 0");
+  if (options.n_repeats == 0 || options.n_repeats > 100000) {
+    throw ValueError(fmt::format("permutation importance: n_repeats must be in [1, 100000], got {}", options.n_repeats));
+  }
   if (!metric) throw ValueError("permutation importance: no metric given");
 
   PermutationImportance out;

@@ -50,7 +50,9 @@ Quadrature gauss_legendre(size_t n) {
 }  // namespace
 
 Quadrature quadrature(QuadratureRule rule, size_t steps) {
-  if (steps == 0) throw ValueError("quadrature: the number of steps must be at least 1");
+  if (steps == 0 || steps > kMaxQuadratureSteps) {
+    throw ValueError(fmt::format("quadrature: the number of steps must be in [1, {}], got {}", kMaxQuadratureSteps, steps));
+  }
   if (rule == QuadratureRule::GaussLegendre) return gauss_legendre(steps);
   const double n = static_cast<double>(steps);
   Quadrature q{std::vector<double>(steps), std::vector<double>(steps, 1.0 / n)};

@@ -10,6 +10,9 @@ namespace candor::explain {
 
 enum class QuadratureRule { RiemannLeft, RiemannRight, RiemannMiddle, RiemannTrapezoid, GaussLegendre };
 
+// Gauss-Legendre's nodes cost O(steps^2) to find; no rule needs more steps than this.
+inline constexpr size_t kMaxQuadratureSteps = 10000;
+
 struct Quadrature {
   std::vector<double> points, weights;
 };

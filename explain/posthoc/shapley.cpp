@@ -23,8 +23,13 @@ struct Coalitions {
   void add(const std::vector<uint8_t>& mask) { in.insert(in.end(), mask.begin(), mask.end()); }
 };
 
-void check_inputs(const Matrix& rows, const std::vector<Player>& players, const Background& background) {
+void check_inputs(const Matrix& rows, const std::vector<Player>& players, const Background& background,
+                  const ShapleyOptions& options) {
   if (rows.rows == 0) throw ValueError("Shapley values: no rows to explain");
+  if (options.batch_rows == 0) throw ValueError("Shapley values: batch_rows must be at least 1");
+  if (options.coalitions > kMaxCoalitions) {
+    throw ValueError(fmt::format("KernelSHAP: at most {} coalitions per row, got {}", kMaxCoalitions, options.coalitions));
+  }
   check_players(players, rows.cols);
   check_columns(background.rows, rows.cols, "the background");
   if (background.weights.size() != background.rows.rows) {
@@ -148,7 +153,7 @@ Coalitions all_proper_coalitions(size_t m, std::vector<double>& weights) {
 
 ShapleyResult exact_shapley(const Matrix& rows, const std::vector<Player>& players, const Background& background,
                             const Predictor& model, const ShapleyOptions& options) {
-  check_inputs(rows, players, background);
+  check_inputs(rows, players, background, options);
   const size_t m = players.size();
   if (m > 20) {
     throw ValueError(fmt::format("exact Shapley values enumerate 2^M coalitions: {} players are too many "
@@ -186,7 +191,7 @@ ShapleyResult exact_shapley(const Matrix& rows, const std::vector<Player>& playe
 
 ShapleyResult kernel_shap(const Matrix& rows, const std::vector<Player>& players, const Background& background,
                           const Predictor& model, const ShapleyOptions& options) {
-  check_inputs(rows, players, background);
+  check_inputs(rows, players, background, options);
   const size_t m = players.size();
   if (m == 1) return exact_shapley(rows, players, background, model, options);
   std::vector<double> weights;

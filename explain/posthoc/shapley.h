@@ -24,6 +24,10 @@
 
 namespace candor::explain {
 
+// Each coalition costs one model row per background row and explained row: a budget beyond this
+// is a mistake, not a setting.
+inline constexpr size_t kMaxCoalitions = 10000000;
+
 struct ShapleyOptions {
   size_t coalitions = 2048;       // kernel_shap's budget of sampled coalitions (empty and full excluded)
   uint64_t seed = 0;              // kernel_shap's sampler

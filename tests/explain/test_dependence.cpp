@@ -124,7 +124,7 @@ TEST_CASE("partial dependence: bad input is a ValueError that names the problem"
   DependenceOptions o;
   o.grid_resolution = 1;
   CHECK_THROWS_WITH_AS(partial_dependence(rows, {"x0", {0}}, f, o),
-                       doctest::Contains("grid_resolution must be at least 2"), ValueError);
+                       doctest::Contains("grid_resolution must be in [2, 100000], got 1"), ValueError);
   o = {};
   o.weights = {1.0, 2.0};
   CHECK_THROWS_WITH_AS(partial_dependence(rows, {"x0", {0}}, f, o), doctest::Contains("2 weights for 50 rows"),

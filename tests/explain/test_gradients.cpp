@@ -135,3 +135,27 @@ TEST_CASE("gradient attribution refuses a model without a gradient and outputs o
   const Background narrow{Matrix(1, 2), {1.0}};
   CHECK_THROWS_AS(integrated_gradients(tanh_network(3, 1), rows, narrow), ValueError);
 }
+
+TEST_CASE("integrated gradients do not depend on the batch (to rounding), and refuse absurd sizes") {
+  const auto network = tanh_network(4, 5);
+  const Matrix rows = normal_rows(3, 4, 6);
+  Generator gen(2);
+  const Background background = sample_background(normal_rows(40, 4, 7), 6, gen);
+  IntegratedGradientsOptions options;
+  options.steps = 16;
+  options.gradient.dtype = kFloat64;
+  const IntegratedGradients whole = integrated_gradients(network, rows, background, options);
+  options.gradient.batch = 7;  // 96 path points per row in 14 passes, the last one short
+  const IntegratedGradients pieces = integrated_gradients(network, rows, background, options);
+  for (size_t i = 0; i < whole.attributions.values.size(); ++i) {
+    CHECK(pieces.attributions.values[i] == doctest::Approx(whole.attributions.values[i]).epsilon(1e-12));
+  }
+  for (size_t r = 0; r < rows.rows; ++r) CHECK(std::abs(pieces.delta[r] - whole.delta[r]) < 1e-12);
+  options.steps = kMaxQuadratureSteps + 1;
+  CHECK_THROWS_WITH_AS(integrated_gradients(network, rows, background, options),
+                       doctest::Contains("the number of steps must be in [1, 10000]"), ValueError);
+  SmoothGradOptions noisy;
+  noisy.samples = 1000000;
+  CHECK_THROWS_AS(smoothgrad(network, rows, noisy), ValueError);
+  CHECK_THROWS_AS(smoothgrad(network, Matrix(0, 4)), ValueError);
+}

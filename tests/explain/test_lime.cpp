@@ -212,7 +212,7 @@ TEST_CASE("lime: bad input is a ValueError that names the problem") {
                        ValueError);
   LimeOptions o;
   o.num_samples = 0;
-  CHECK_THROWS_WITH_AS(LimeTabular(train, players, o), doctest::Contains("num_samples must be at least 2"),
+  CHECK_THROWS_WITH_AS(LimeTabular(train, players, o), doctest::Contains("num_samples must be in [2, 1000000]"),
                        ValueError);
   o = {};
   o.kernel_width = -1;

@@ -175,6 +175,10 @@ TEST_CASE("Shapley values refuse a background with other columns, bad weights an
   CHECK_THROWS_WITH_AS(data.take_rows({20}), "row 20 is out of range: the data has 20 rows", ValueError);
   CHECK_THROWS_AS(exact_shapley(data.take_rows({0}), {{"a", {0}}, {"b", {0, 1}}}, good, linear({1, 1, 1}, 0)),
                   ValueError);
+  ShapleyOptions huge;
+  huge.coalitions = kMaxCoalitions + 1;
+  CHECK_THROWS_WITH_AS(kernel_shap(data.take_rows({0}), players, good, linear({1, 1, 1}, 0), huge),
+                       doctest::Contains("at most 10000000 coalitions"), ValueError);
   ShapleyOptions few;
   few.coalitions = 3;
   CHECK_THROWS_AS(kernel_shap(data.take_rows({0}), {{"a", {0}}, {"b", {1}}, {"c", {2}}}, good, linear({1, 1, 1}, 0), few),
