@@ -64,11 +64,12 @@ const nlohmann::json& test_fairness(const Run& run) {
   return kNull;
 }
 
-std::string group_bars_svg(const std::string& title, const std::vector<std::string>& groups,
+std::string group_bars_svg(const std::string& title, const std::string& subtitle, const std::vector<std::string>& groups,
                            const std::vector<double>& values) {
-  const double label_w = 120, bar_w = 150, row_h = 20, top = 30;
+  const double label_w = 120, bar_w = 150, row_h = 20, top = 48;
   const double width = label_w + bar_w + 50, height = top + row_h * static_cast<double>(groups.size()) + 10;
   std::string svg = explain::svg_open(width, height, title);
+  svg += fmt::format("<text x=\"12\" y=\"38\" fill=\"#555\">{}</text>\n", esc(subtitle));
   svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#888\"/>\n", label_w, top - 4,
                      height - 6);
   for (size_t g = 0; g < groups.size(); ++g) {

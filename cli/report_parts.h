@@ -34,11 +34,11 @@ std::string inline_svg(const std::filesystem::path& file);
 const nlohmann::json& test_fairness(const Run& run);
 // A run's test metrics (accuracy, roc_auc, log_loss); null when it has none.
 const nlohmann::json& test_metrics(const Run& run);
-// Group bars: one bar per group, values in [0, 1].
 // Rows of models' test metrics with intervals (compare.json "rows", mitigation metrics "test") as a
 // table: name, method, accuracy, balanced accuracy, demographic parity and equalized odds differences.
 std::string rows_table(const nlohmann::json& rows);
-std::string group_bars_svg(const std::string& title, const std::vector<std::string>& groups,
+// Group bars: one bar per group, values in [0, 1], under a title and a line of smaller text.
+std::string group_bars_svg(const std::string& title, const std::string& subtitle, const std::vector<std::string>& groups,
                            const std::vector<double>& values);
 
 std::string summary_section(const std::vector<Run>& runs);

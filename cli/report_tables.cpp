@@ -17,6 +17,10 @@ std::string data_of(const Run& run) {
 
 std::string model_of(const Run& run) {
   if (run.kind == RunKind::Ebm) return "EBM";
+  if (run.kind == RunKind::Sweep || run.kind == RunKind::Compare || run.kind == RunKind::Explain) return "-";
+  if (const nlohmann::json& rows = lookup(run.metrics, {"test"}); rows.is_array() && !rows.empty()) {
+    return rows.back().value("method", "-");  // a mitigation: the mitigated model, last
+  }
   if (!run.config.is_object() || !run.config.contains("model")) return run_kind_name(run.kind);
   const nlohmann::json& model = run.config["model"];
   std::string text = model.value("kind", std::string(run_kind_name(run.kind)));
@@ -72,18 +76,20 @@ std::string audit_of_feature(const std::string& feature, const nlohmann::json& s
       values.push_back(v.is_number() ? v.get<double>() : NAN);
     }
     const nlohmann::json& difference = lookup(section, {"aggregates", key, "difference"});
-    html += group_bars_svg(fmt::format("{}: difference {}", label, with_interval(difference)), groups, values);
+    html += group_bars_svg(label, fmt::format("difference {}", with_interval(difference)), groups, values);
   }
   html += "</div>\n<table><tr><th>metric</th><th>value [95% interval]</th></tr>\n";
   for (const char* source : {"fairlearn", "aif360"}) {
-    for (const auto& [name, metric] : section.value(source, nlohmann::json::object()).items()) {
+    const nlohmann::json& metrics = lookup(section, {source});
+    if (!metrics.is_object()) continue;
+    for (const auto& [name, metric] : metrics.items()) {
       if (metric.is_object() && metric.contains("value")) {
         html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td></tr>\n", esc(name), with_interval(metric));
       }
     }
   }
   html += "</table>\n";
-  for (const auto& warning : section.value("warnings", nlohmann::json::array())) {
+  for (const auto& warning : lookup(section, {"warnings"})) {
     html += fmt::format("<p class=\"warn\">Warning: {}</p>\n", esc(warning.get<std::string>()));
   }
   return html;
