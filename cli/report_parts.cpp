@@ -66,7 +66,7 @@ const nlohmann::json& test_fairness(const Run& run) {
 
 std::string group_bars_svg(const std::string& title, const std::string& subtitle, const std::vector<std::string>& groups,
                            const std::vector<double>& values) {
-  const double label_w = 120, bar_w = 150, row_h = 20, top = 48;
+  const double label_w = 105, bar_w = 120, row_h = 20, top = 48;  // four side by side at 1280 px
   const double width = label_w + bar_w + 50, height = top + row_h * static_cast<double>(groups.size()) + 10;
   std::string svg = explain::svg_open(width, height, title);
   svg += fmt::format("<text x=\"12\" y=\"38\" fill=\"#555\">{}</text>\n", esc(subtitle));
