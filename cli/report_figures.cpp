@@ -140,7 +140,8 @@ std::string pareto_section(const std::vector<Run>& runs) {
   std::string html;
   for (const Run& run : runs) {
     if (run.kind != RunKind::Sweep && run.kind != RunKind::Compare) continue;
-    html += fmt::format("<h3>{} ({})</h3>\n", esc(run.name), run_kind_name(run.kind));
+    const std::string kind = run_kind_name(run.kind);
+    html += fmt::format("<h3>{}</h3>\n", run.name == kind ? kind : fmt::format("{} ({})", esc(run.name), kind));
     if (fs::is_regular_file(run.path / "pareto.svg")) html += figures({run.path / "pareto.svg"});
     if (run.kind == RunKind::Sweep) {
       html += sweep_table(read_json((run.path / "pareto.json").string()));
