@@ -35,6 +35,7 @@ void build_app(CLI::App& app) {
   add_compare_command(app);
   add_mitigate_command(app);
   add_explain_command(app);
+  add_report_command(app);
 }
 
 }  // namespace candor::cli

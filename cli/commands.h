@@ -28,5 +28,6 @@ void add_pretrain_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_mitigate_command(CLI::App& app);
 void add_explain_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace candor::cli

@@ -6,7 +6,7 @@
 # exponentiated gradient, threshold optimizer) on the same test rows, split the gap between men and
 # women into per-feature contributions before and after the fine-tune, and fit an Explainable
 # Boosting Machine beside the network; then pretrain an FT-Transformer on the same data and
-# fine-tune it with LoRA adapters and the same penalty.
+# fine-tune it with LoRA adapters and the same penalty; and write one HTML report over the runs.
 # Everything lands in runs/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +68,12 @@ echo "== 7. a transformer: pretrain an FT-Transformer on Adult, then LoRA fine-t
   --penalty dp --lambda 0.7 --epochs 3 --lr 3e-3 --out "$out/ft_lora"
 
 echo
+echo "== 8. one page over it all: runs/demo/report.html (open it in a browser; it fetches nothing)"
+"$candor" report "$out/train" "$out/finetune" "$out/constrained" "$out/sweep" "$out/compare" \
+  "$out/reweighing" "$out/expgrad" "$out/threshold" "$out/explain_gap_before" "$out/explain_gap_after" \
+  "$out/ebm" "$out/ft_lora" --title "candor demo: UCI Adult" --out "$out/report.html"
+
+echo
 echo "results: $out/ (metrics.json in each run, sweep/pareto.svg, finetune/audit.json, compare/pareto.svg,"
 echo "         compare/compare.json, explain_gap_before/ and explain_gap_after/ (plots/gap.svg), ebm/plots/,"
-echo "         ft_lora/adapter.safetensors: the LoRA adapters alone)"
+echo "         ft_lora/adapter.safetensors: the LoRA adapters alone, report.html: all of it on one page)"
