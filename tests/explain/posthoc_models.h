@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "engine/generator.h"
@@ -32,9 +33,11 @@ inline Predictor linear(std::vector<double> w, double intercept) {
   };
 }
 
-// A linear model plus interactions, so that Shapley values are not the linear terms.
+// A linear model plus interactions, so that Shapley values are not the linear terms; rows of at
+// least 7 columns, one weight per column.
 inline Predictor with_interactions(std::vector<double> w) {
   return [w = std::move(w)](const Matrix& rows) {
+    if (rows.cols < 7 || rows.cols != w.size()) throw std::logic_error("with_interactions: 7+ columns, a weight each");
     std::vector<double> out(rows.rows, 0.0);
     for (size_t r = 0; r < rows.rows; ++r) {
       for (size_t c = 0; c < rows.cols; ++c) out[r] += w[c] * rows(r, c);

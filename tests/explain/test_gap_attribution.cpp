@@ -48,7 +48,7 @@ TEST_CASE("gap attribution refuses ids that do not match the rows and a single g
   const Matrix data = normal_rows(10, 2, 1);
   Generator gen(1);
   const ShapleyResult shap = exact_shapley(data, one_player_per_column({"a", "b"}), sample_background(data, 3, gen),
-                                           with_interactions({1, 1, 0, 0, 0, 0, 0}));
+                                           candor::explain::testing::linear({1.0, -1.0}, 0.0));
   datasets::SensitiveFeature one{"sex", {"Female", "Male"}, from_vector(std::vector<int64_t>(10, 0), {10})};
   CHECK_THROWS_AS(attribute_gap(shap, one), ValueError);
   datasets::SensitiveFeature short_ids{"sex", {"Female", "Male"}, from_vector(std::vector<int64_t>(9, 0), {9})};

@@ -133,10 +133,10 @@ TEST_CASE("shapley_values switches from exact to KernelSHAP above max_exact_play
   ShapleyOptions options;
   options.max_exact_players = 4;
   options.coalitions = 20;
-  CHECK(shapley_values(data.take_rows({0}), players, background, with_interactions({1, 1, 1, 1, 1}), options).method ==
+  CHECK(shapley_values(data.take_rows({0}), players, background, linear({1, 1, 1, 1, 1}, 0), options).method ==
         "kernel");
   options.max_exact_players = 5;
-  CHECK(shapley_values(data.take_rows({0}), players, background, with_interactions({1, 1, 1, 1, 1}), options).method ==
+  CHECK(shapley_values(data.take_rows({0}), players, background, linear({1, 1, 1, 1, 1}, 0), options).method ==
         "exact");
 }
 
