@@ -153,7 +153,8 @@ std::string finetune_section(const std::vector<Run>& runs) {
       html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n", name,
                           num(lookup(before, {name})), num(lookup(after, {name})));
     }
-    for (const auto& [feature, section] : lookup(after, {"fairness", "sensitive_features"}).items()) {
+    for (const auto& item : lookup(after, {"fairness", "sensitive_features"}).items()) {
+      const std::string feature = item.key();  // not a structured binding: clang cannot capture those
       for (const char* name : {"demographic_parity_difference", "equalized_odds_difference"}) {
         const auto metric = [&](const nlohmann::json& split) {
           return with_interval(lookup(split, {"fairness", "sensitive_features", feature, "fairlearn", name}));
