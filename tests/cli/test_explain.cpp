@@ -182,22 +182,22 @@ TEST_CASE("cli explain on an EBM: Shapley values by column; integrated gradients
 
 TEST_CASE("cli explain refuses rows out of range, a bad row list, an unknown feature and an unknown column") {
   const fs::path dir = scratch("explain_bad");
-  Result far = explain("lr", "--method shap --rows 0-99999", dir / "a");
-  CHECK(far.code == 2);
-  CHECK(lines(far.out) == 1);
-  CHECK(has(far.out, "--rows: row 99999 is out of range: the test split has"));
-  Result word = explain("lr", "--method shap --rows first", dir / "b");
-  CHECK(word.code == 2);
-  CHECK(has(word.out, "\"first\" is not a row number"));
-  Result backwards = explain("lr", "--method shap --rows 9-3", dir / "c");
-  CHECK(backwards.code == 2);
-  CHECK(has(backwards.out, "runs backwards"));
-  Result feature = explain("lr", "--method pdp --features salary", dir / "d");
-  CHECK(feature.code == 2);
-  CHECK(has(feature.out, "no feature \"salary\" (it has: x0"));
-  Result sensitive = explain("lr", "--method fairness --sensitive race", dir / "e");
-  CHECK(sensitive.code == 2);
-  CHECK(has(sensitive.out, "no sensitive column \"race\""));
+  struct Refusal {
+    const char* args;
+    const char* out;  // the folder it must not write
+    const char* message;
+  };
+  for (const Refusal& r : {Refusal{"--method shap --rows 0-99999", "a", "--rows: row 99999 is out of range: the test split has"},
+                           Refusal{"--method shap --rows first", "b", "\"first\" is not a row number"},
+                           Refusal{"--method shap --rows 9-3", "c", "runs backwards"},
+                           Refusal{"--method pdp --features salary", "d", "no feature \"salary\" (it has: x0"},
+                           Refusal{"--method fairness --sensitive race", "e", "no sensitive column \"race\""}}) {
+    Result result = explain("lr", r.args, dir / r.out);
+    CAPTURE(r.args);
+    CHECK(result.code == 2);
+    CHECK(lines(result.out) == 1);
+    CHECK(has(result.out, r.message));
+  }
   Result missing = run_candor("explain --run " + (dir / "nowhere").string() + " --method shap --out " + (dir / "f").string());
   CHECK(missing.code == 1);
   CHECK(lines(missing.out) == 1);
