@@ -190,17 +190,28 @@ std::string pair_heatmap_svg(const Model& m, size_t t) {
   std::string out = header(term.name);
   const double w = (kW - kL - kR) / static_cast<double>(n1 - 2);
   const double h = (kPlotB - kT) / static_cast<double>(n0 - 2);
-  for (size_t a = 1; a + 1 < n0; ++a)
-    for (size_t b = 1; b + 1 < n1; ++b) {
-      const double v = term.scores[a * n1 + b] / extent;  // -1 .. 1
-      const int fade = static_cast<int>(std::lround(255 * (1 - std::fabs(v))));
-      const std::string colour = v >= 0 ? fmt::format("rgb(255,{0},{0})", fade)
-                                        : fmt::format("rgb({0},{0},255)", fade);
+  // 32 shades each side of white: finer steps than the eye separates, and neighbouring cells whose
+  // scores differ by less than 1/32 of the extent share a shade (and a rectangle, below).
+  auto colour_of = [&](size_t a, size_t b) {
+    const double v = term.scores[a * n1 + b] / extent;  // -1 .. 1
+    const double shade = std::round(std::fabs(v) * 32) / 32;
+    const int fade = static_cast<int>(std::lround(255 * (1 - shade)));
+    return v >= 0 ? fmt::format("rgb(255,{0},{0})", fade) : fmt::format("rgb({0},{0},255)", fade);
+  };
+  // One rectangle per run of equal colour along a row: boosted pair scores are piecewise constant,
+  // so this keeps a 64 x 64 heatmap to a few hundred elements instead of 4096.
+  for (size_t a = 1; a + 1 < n0; ++a) {
+    for (size_t start = 1; start + 1 < n1;) {
+      const std::string colour = colour_of(a, start);
+      size_t end = start + 1;
+      while (end + 1 < n1 && colour_of(a, end) == colour) ++end;
       out += fmt::format(
-          "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"/>\n",
-          kL + w * static_cast<double>(b - 1), kPlotB - h * static_cast<double>(a), w + 0.3,
-          h + 0.3, colour);
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"/>\n",
+          kL + w * static_cast<double>(start - 1), kPlotB - h * static_cast<double>(a),
+          w * static_cast<double>(end - start) + 0.3, h + 0.3, colour);
+      start = end;
     }
+  }
   const FeatureBins& f0 = m.features[term.features[0]];
   const FeatureBins& f1 = m.features[term.features[1]];
   // Tick labels at most ~8 per axis.

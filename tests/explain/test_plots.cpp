@@ -51,6 +51,14 @@ TEST_CASE("plots: shapes, heatmaps, importances and waterfalls are SVG documents
   CHECK(count(pair, "linearGradient id=") == 1);  // the colour bar
   CHECK(count(pair, "text-anchor=\"end\">") >= 3);   // tick labels on the vertical axis (and the scale's)
   CHECK(pair.find("rotate(30") != std::string::npos);  // tick labels on the horizontal axis
+  // Equal neighbours along a row are drawn as one rectangle: rows of one score each are one
+  // rectangle per row (besides the background and the colour bar).
+  Model striped = m;
+  Term& stripes = striped.terms[striped.term_index("x1 & x3")];
+  for (size_t a = 0; a < stripes.shape[0]; ++a)
+    for (size_t b = 0; b < stripes.shape[1]; ++b) stripes.scores[a * stripes.shape[1] + b] = a % 2 ? 1.0 : -0.5;
+  CHECK(count(pair_heatmap_svg(striped, striped.term_index("x1 & x3")), "<rect") == 2 + stripes.shape[0] - 2);
+  CHECK(count(pair, "<rect") > 2 + stripes.shape[0] - 2);  // the fitted pair varies along its rows
   well_formed(importance_svg(m));
   const std::string top3 = importance_svg(m, 3);
   CHECK(count(top3, "<rect") == 1 + 3);
