@@ -13,7 +13,9 @@ build: setup
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCANDOR_NATIVE=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The report's browser test opens the demo's report in headless Chromium.
 test: build
+	bash scripts/setup.sh chromium fonts-liberation
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 demo: build
