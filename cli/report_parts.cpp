@@ -65,7 +65,8 @@ const nlohmann::json& test_fairness(const Run& run) {
 }
 
 std::string group_bars_svg(const std::string& title, const std::string& subtitle, const std::vector<std::string>& groups,
-                           const std::vector<double>& values) {
+                           const std::vector<double>& values, const std::vector<double>& lows,
+                           const std::vector<double>& highs) {
   const double label_w = 105, bar_w = 120, row_h = 20, top = 48;  // four side by side at 1280 px
   const double width = label_w + bar_w + 50, height = top + row_h * static_cast<double>(groups.size()) + 10;
   std::string svg = explain::svg_open(width, height, title);
@@ -81,10 +82,20 @@ std::string group_bars_svg(const std::string& title, const std::string& subtitle
     const double v = std::isfinite(values[g]) ? std::clamp(values[g], 0.0, 1.0) : 0.0;
     svg += fmt::format(
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\"><title>{}</title>{}</text>\n"
-        "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#4c78a8\"/>\n"
-        "<text x=\"{:.1f}\" y=\"{}\">{}</text>\n",
-        label_w - 6, y + 13, esc(name), esc(shown), label_w, y + 3, v * bar_w, row_h - 6, label_w + v * bar_w + 4,
-        y + 13, std::isfinite(values[g]) ? fmt::format("{:.3f}", values[g]) : "n/a");
+        "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#4c78a8\"/>\n",
+        label_w - 6, y + 13, esc(name), esc(shown), label_w, y + 3, v * bar_w, row_h - 6);
+    double end = v;  // the value's text goes right of the bar and of its whisker
+    if (g < lows.size() && g < highs.size() && std::isfinite(lows[g]) && std::isfinite(highs[g])) {
+      const double lo = label_w + std::clamp(lows[g], 0.0, 1.0) * bar_w, hi = label_w + std::clamp(highs[g], 0.0, 1.0) * bar_w;
+      const double mid = y + 3 + (row_h - 6) / 2;
+      svg += fmt::format(
+          "<path class=\"whisker\" d=\"M{0:.1f} {1:.1f}V{2:.1f}M{0:.1f} {3:.1f}H{4:.1f}M{4:.1f} {1:.1f}V{2:.1f}\" "
+          "stroke=\"#222\" fill=\"none\"><title>interval [{5:.3f}, {6:.3f}]</title></path>\n",
+          lo, mid - 4, mid + 4, mid, hi, lows[g], highs[g]);
+      end = std::max(end, std::clamp(highs[g], 0.0, 1.0));
+    }
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\">{}</text>\n", label_w + end * bar_w + 4, y + 13,
+                       std::isfinite(values[g]) ? fmt::format("{:.3f}", values[g]) : "n/a");
   }
   return svg + "</svg>\n";
 }

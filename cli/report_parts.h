@@ -37,9 +37,11 @@ const nlohmann::json& test_metrics(const Run& run);
 // Rows of models' test metrics with intervals (compare.json "rows", mitigation metrics "test") as a
 // table: name, method, accuracy, balanced accuracy, demographic parity and equalized odds differences.
 std::string rows_table(const nlohmann::json& rows);
-// Group bars: one bar per group, values in [0, 1], under a title and a line of smaller text.
+// Group bars: one bar per group, values in [0, 1], under a title and a line of smaller text; a
+// whisker from lows[g] to highs[g] on group g's bar where both are finite (none when empty).
 std::string group_bars_svg(const std::string& title, const std::string& subtitle, const std::vector<std::string>& groups,
-                           const std::vector<double>& values);
+                           const std::vector<double>& values, const std::vector<double>& lows = {},
+                           const std::vector<double>& highs = {});
 
 std::string summary_section(const std::vector<Run>& runs);
 std::string audit_section(const std::vector<Run>& runs);

@@ -70,13 +70,15 @@ std::string audit_of_feature(const std::string& feature, const nlohmann::json& s
   std::vector<std::string> groups;
   for (const auto& g : lookup(section, {"groups"})) groups.push_back(g.get<std::string>());
   for (const auto& [key, label] : kBarMetrics) {
-    std::vector<double> values;
+    std::vector<double> values, lows, highs;  // intervals: null or absent (older runs) draw no whisker
+    auto number = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };
     for (const std::string& g : groups) {
-      const nlohmann::json& v = lookup(section, {"by_group", g, key});
-      values.push_back(v.is_number() ? v.get<double>() : NAN);
+      values.push_back(number(lookup(section, {"by_group", g, key})));
+      lows.push_back(number(lookup(section, {"by_group_intervals", g, key, "ci_low"})));
+      highs.push_back(number(lookup(section, {"by_group_intervals", g, key, "ci_high"})));
     }
     const nlohmann::json& difference = lookup(section, {"aggregates", key, "difference"});
-    html += group_bars_svg(label, fmt::format("difference {}", with_interval(difference)), groups, values);
+    html += group_bars_svg(label, fmt::format("difference {}", with_interval(difference)), groups, values, lows, highs);
   }
   html += "</div>\n<table><tr><th>metric</th><th>value [95% interval]</th></tr>\n";
   for (const char* source : {"fairlearn", "aif360"}) {

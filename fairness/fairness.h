@@ -13,6 +13,7 @@
 #include "fairness/exponentiated_gradient.h"
 #include "fairness/finetune.h"
 #include "fairness/grid_search.h"
+#include "fairness/group_intervals.h"
 #include "fairness/groups.h"
 #include "fairness/metric_frame.h"
 #include "fairness/named_metrics.h"

@@ -10,6 +10,7 @@
 
 #include "engine/error.h"
 #include "fairness/bias_auc.h"
+#include "fairness/group_intervals.h"
 #include "fairness/named_metrics.h"
 
 namespace candor::fairness {
@@ -133,6 +134,25 @@ json section_json(const Predictions& data, const Section& section, const AuditOp
   out["by_group"] = json::object();
   for (size_t g = 0; g < frame.size(); ++g) {
     out["by_group"][section.groups.labels[g]] = metric_row(frame.by_group(g), frame, frame.members(g));
+  }
+  const GroupIntervals group_ci = group_intervals(frame, opt.bootstrap);
+  out["by_group_intervals"] = json::object();
+  for (size_t g = 0; g < frame.size(); ++g) {
+    const std::string& label = section.groups.labels[g];
+    for (size_t k = 0; k < GroupIntervals::kMetrics.size(); ++k) {
+      const Metric m = GroupIntervals::kMetrics[k];
+      json item = {{"ci_low", nullptr}, {"ci_high", nullptr}};
+      if (!group_ci.by_group.empty()) {
+        const Interval& ci = group_ci.by_group[g][k];
+        item = {{"ci_low", number(ci.low)}, {"ci_high", number(ci.high)}};
+        if (ci.undefined > 0 && !std::isnan(frame.by_group(m, g))) {
+          warnings.push_back(fmt::format("by_group_intervals.{}.{}: {} of {} bootstrap replicates were undefined (NaN); the "
+                                         "interval uses the rest",
+                                         label, metric_name(m), ci.undefined, opt.bootstrap.replicates));
+        }
+      }
+      out["by_group_intervals"][label][metric_name(m)] = item;
+    }
   }
   for (Metric m : all_metrics()) {
     if (m == Metric::Count || (uses_score(m) && !data.has_score())) continue;

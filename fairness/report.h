@@ -14,6 +14,8 @@
 //     "sex": {
 //       "features": ["sex"], "groups": ["Female", "Male"],   // table order
 //       "by_group": {"Female": {"count": .., "selection_rate": .., ...}, ...},
+//       "by_group_intervals": {"Female": {"selection_rate": {"ci_low": x, "ci_high": x}, "tpr": ..,
+//                              "fpr": .., "accuracy": ..}, ...},  // fairness/group_intervals.h
 //       "overall": {"count": .., ...},                      // "weight" (Σw) too when weighted;
 //                                                           // score metrics only with scores
 //       "aggregates": {"selection_rate": {"group_min": x, "group_max": x,

@@ -18,6 +18,8 @@ constexpr double kW = 640, kH = 400;          // canvas
 constexpr double kL = 70, kR = 20, kT = 40;   // margins
 constexpr double kPlotB = 320;                // bottom of the plot area
 constexpr double kStripT = 335, kStripH = 14;  // density strip
+constexpr double kMissingSlot = 50;           // shapes: room for the missing bin's bar at the left
+constexpr size_t kCategoryChars = 18;         // shapes: longer category labels are cut
 
 std::string header(const std::string& title, double height = kH) {
   return fmt::format(
@@ -65,6 +67,37 @@ std::string score_label(const Model& m) {
   return m.objective == Objective::LogLoss ? "score (logit)" : "score";
 }
 
+// The label escaped, cut to `keep` characters with an ellipsis (never inside a UTF-8 character);
+// the whole text as a tooltip.
+std::string short_label(const std::string& text, size_t keep) {
+  if (text.size() <= keep) return xml_escape(text);
+  size_t cut = keep - 1;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return "<title>" + xml_escape(text) + "</title>" + xml_escape(text.substr(0, cut)) + "\u2026";
+}
+
+// What the marks of a shape plot are: the score is the mean over the outer bags, the band (or the
+// whiskers) one standard deviation either side, both weighted by the bags' training weight
+// (average_bags in postprocess.h).
+std::string shape_legend(double y, bool nominal, size_t bags) {
+  const std::string over = fmt::format("weighted mean over {} outer bag{}", bags, bags == 1 ? "" : "s");
+  const double x = kL;
+  if (nominal) {
+    return fmt::format(
+        "<rect x=\"{0}\" y=\"{1}\" width=\"14\" height=\"10\" fill=\"#d6604d\"/>"
+        "<text x=\"{2}\" y=\"{3}\">bar: score, {4}</text>\n"
+        "<line x1=\"{5}\" y1=\"{1}\" x2=\"{5}\" y2=\"{6}\" stroke=\"black\"/>"
+        "<text x=\"{7}\" y=\"{3}\">whisker: \u00b11 standard deviation across the bags</text>\n",
+        x, y - 9, x + 18, y, over, x + 290, y + 1, x + 296);
+  }
+  return fmt::format(
+      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#2166ac\" stroke-width=\"2\"/>"
+      "<text x=\"{3}\" y=\"{4}\">line: score, {5}</text>\n"
+      "<rect x=\"{6}\" y=\"{7}\" width=\"16\" height=\"10\" fill=\"#4393c3\" fill-opacity=\"0.25\"/>"
+      "<text x=\"{8}\" y=\"{4}\">band: \u00b11 standard deviation across the bags</text>\n",
+      x, y - 4, x + 16, x + 20, y, over, x + 290, y - 9, x + 310);
+}
+
 }  // namespace
 
 std::string shape_svg(const Model& m, size_t t) {
@@ -72,20 +105,33 @@ std::string shape_svg(const Model& m, size_t t) {
     throw EbmError(fmt::format("ebm: shape_svg needs a main term (index {})", t));
   const Term& term = m.terms[t];
   const FeatureBins& f = m.features[term.features[0]];
+  const bool nominal = f.kind == FeatureKind::Nominal;
   const size_t n = term.shape[0];
-  std::vector<size_t> bins;  // ordinary bins, plus unseen when it has weight
+  std::vector<size_t> bins;  // ordinary bins (nominal: by score, highest first), plus unseen when it has weight
   for (size_t b = 1; b + 1 < n; ++b) bins.push_back(b);
+  if (nominal) {
+    std::stable_sort(bins.begin(), bins.end(), [&](size_t a, size_t b) { return term.scores[a] > term.scores[b]; });
+  }
   if (term.bin_weights[n - 1] > 0) bins.push_back(n - 1);
+  // The missing bin (0), when rows fell in it or it has a score, is a bar of its own at the left.
+  const bool missing = term.bin_weights[0] > 0 || term.scores[0] != 0;
+  auto low = [&](size_t b) { return term.scores[b] - term.standard_deviations[b]; };
+  auto high = [&](size_t b) { return term.scores[b] + term.standard_deviations[b]; };
   std::vector<double> lo, hi;
   for (size_t b : bins) {
-    lo.push_back(term.scores[b] - term.standard_deviations[b]);
-    hi.push_back(term.scores[b] + term.standard_deviations[b]);
+    lo.push_back(low(b));
+    hi.push_back(high(b));
+  }
+  if (missing) {
+    lo.push_back(low(0));
+    hi.push_back(high(0));
   }
   const YAxis ya = y_axis(lo, hi);
-  // nominal features get room for their rotated category labels
-  std::string out = header(term.name, f.kind == FeatureKind::Nominal ? kH + 90 : kH) +
-                    ya.draw(score_label(m));
-  double max_weight = 0;
+  // nominal features get room for their rotated category labels, every shape a line for the legend
+  const double height = nominal ? kH + 110 : kH + 20;
+  std::string out = header(term.name, height) + ya.draw(score_label(m));
+  out += shape_legend(height - 10, nominal, m.bag_weights.size());
+  double max_weight = term.bin_weights[0];
   for (size_t b : bins) max_weight = std::max(max_weight, term.bin_weights[b]);
   auto density = [&](double x0, double x1, size_t b) {
     const double o = max_weight > 0 ? term.bin_weights[b] / max_weight : 0;
@@ -94,24 +140,34 @@ std::string shape_svg(const Model& m, size_t t) {
         "fill-opacity=\"{:.3f}\"/>\n",
         x0, kStripT, std::max(x1 - x0, 0.5), kStripH, o);
   };
-  if (f.kind == FeatureKind::Nominal) {
-    const double slot = (kW - kL - kR) / static_cast<double>(bins.size());
+  // Bin b's score as a bar from 0 over [x, x + width), with a whisker of +-1 standard deviation.
+  auto bar = [&](double x, double width, size_t b) {
+    const double s = term.scores[b], top = ya.y(std::max(s, 0.0)), bottom = ya.y(std::min(s, 0.0));
+    return fmt::format(
+        "<rect x=\"{0:.2f}\" y=\"{1:.2f}\" width=\"{2:.2f}\" height=\"{3:.2f}\" fill=\"{4}\"/>\n"
+        "<line x1=\"{5:.2f}\" y1=\"{6:.2f}\" x2=\"{5:.2f}\" y2=\"{7:.2f}\" stroke=\"black\"/>\n",
+        x, top, width, std::max(bottom - top, 0.5), s >= 0 ? "#d6604d" : "#4393c3", x + width / 2, ya.y(low(b)),
+        ya.y(high(b)));
+  };
+  // The ordinary bins start right of the missing bar and a dashed line that sets it apart.
+  const double x0 = missing ? kL + kMissingSlot : kL;
+  if (missing) {
+    out += bar(kL + 6, kMissingSlot - 20, 0) + density(kL + 6, kL + kMissingSlot - 14, 0);
+    out += fmt::format(
+        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#999\" stroke-dasharray=\"2 3\"/>\n"
+        "<text x=\"{3}\" y=\"{4}\" text-anchor=\"middle\">missing</text>\n",
+        x0 - 7, kT, kStripT + kStripH, kL + 6 + (kMissingSlot - 20) / 2, kStripT + kStripH + 14);
+  }
+  if (nominal) {
+    const double slot = (kW - x0 - kR) / static_cast<double>(bins.size());
     for (size_t k = 0; k < bins.size(); ++k) {
       const size_t b = bins[k];
-      const double x = kL + slot * static_cast<double>(k), s = term.scores[b];
-      const double top = ya.y(std::max(s, 0.0)), bottom = ya.y(std::min(s, 0.0));
-      out += fmt::format(
-          "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"/>\n",
-          x + 0.15 * slot, top, 0.7 * slot, std::max(bottom - top, 0.5),
-          s >= 0 ? "#d6604d" : "#4393c3");
-      out += fmt::format(
-          "<line x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{0:.2f}\" y2=\"{2:.2f}\" stroke=\"black\"/>\n",
-          x + 0.5 * slot, ya.y(lo[k]), ya.y(hi[k]));
-      out += density(x, x + slot, b);
+      const double x = x0 + slot * static_cast<double>(k);
+      out += bar(x + 0.15 * slot, 0.7 * slot, b) + density(x, x + slot, b);
       const std::string label = b == n - 1 ? "(unseen)" : f.categories[b - 1];
       out += fmt::format(
           "<text x=\"{0:.2f}\" y=\"{1}\" transform=\"rotate(45 {0:.2f} {1})\">{2}</text>\n",
-          x + 0.5 * slot, kStripT + kStripH + 10, xml_escape(label));
+          x + 0.5 * slot, kStripT + kStripH + 10, short_label(label, kCategoryChars));
     }
     return out + "</svg>\n";
   }
@@ -134,19 +190,19 @@ std::string shape_svg(const Model& m, size_t t) {
     right.back() = cuts.back() + last;
   }
   const double x_lo = left.front(), x_hi = right.back();
-  auto x = [&](double v) { return kL + (v - x_lo) / (x_hi - x_lo) * (kW - kL - kR); };
+  auto x = [&](double v) { return x0 + (v - x_lo) / (x_hi - x_lo) * (kW - x0 - kR); };
   std::string band = "<polygon fill=\"#4393c3\" fill-opacity=\"0.25\" stroke=\"none\" points=\"";
   std::string line = "<polyline fill=\"none\" stroke=\"#2166ac\" stroke-width=\"2\" points=\"";
   for (size_t k = 0; k < left.size(); ++k) {
-    band += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(left[k]), ya.y(hi[k]), x(right[k]),
-                        ya.y(hi[k]));
+    band += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(left[k]), ya.y(high(k + 1)), x(right[k]),
+                        ya.y(high(k + 1)));
     line += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(left[k]), ya.y(term.scores[k + 1]),
                         x(right[k]), ya.y(term.scores[k + 1]));
     out += density(x(left[k]), x(right[k]), k + 1);
   }
   for (size_t k = left.size(); k-- > 0;)
-    band += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(right[k]), ya.y(lo[k]), x(left[k]),
-                        ya.y(lo[k]));
+    band += fmt::format("{:.2f},{:.2f} {:.2f},{:.2f} ", x(right[k]), ya.y(low(k + 1)), x(left[k]),
+                        ya.y(low(k + 1)));
   out += band + "\"/>\n" + line + "\"/>\n";
   for (double v : nice_ticks(x_lo, x_hi)) {  // round values inside the drawn range: none clipped
     out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{:.4g}</text>\n", x(v),
@@ -154,7 +210,7 @@ std::string shape_svg(const Model& m, size_t t) {
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{} (density strip: training "
                      "weight per bin)</text>\n",
-                     (kL + kW - kR) / 2, kH - 12, xml_escape(f.name));
+                     (x0 + kW - kR) / 2, kH - 12, xml_escape(f.name));
   return out + "</svg>\n";
 }
 
@@ -169,12 +225,6 @@ std::vector<std::string> pair_bin_labels(const FeatureBins& f) {
   labels.push_back(fmt::format("< {:.4g}", cuts.front()));
   for (double c : cuts) labels.push_back(fmt::format("{:.4g}", c));
   return labels;
-}
-
-// The label escaped, cut to `keep` characters with an ellipsis; the whole text as a tooltip.
-std::string short_label(const std::string& text, size_t keep) {
-  if (text.size() <= keep) return xml_escape(text);
-  return "<title>" + xml_escape(text) + "</title>" + xml_escape(text.substr(0, keep - 1)) + "\u2026";
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // SVG plots of a fitted EBM, as self-contained strings (no scripts, no fonts to fetch):
 //  - shape_svg: a main term's shape function. Continuous: a step line over the feature's values
 //    with a +-1 standard deviation band (across outer bags) and a density strip of the training
-//    weight per bin below; nominal: one bar per category with +-1 std whiskers.
+//    weight per bin below; nominal: one bar per category with +-1 std whiskers, categories by
+//    score, highest first ("(unseen)" last), long names cut with the whole name as a tooltip. The
+//    missing bin, when it holds training rows or a score, is a bar of its own at the left; a legend
+//    says what the line, band, bars and whiskers are.
 //  - pair_heatmap_svg: a pair's scores over its two binned axes, blue (negative) to red (positive).
 //  - importance_svg: terms by importance (weighted mean |score|), largest first.
 //  - waterfall_svg: one row's local explanation, from the intercept through the largest

@@ -72,6 +72,20 @@ TEST_CASE("cli audit: prints the group table and named metrics, and writes the J
   CHECK(s["overall"]["roc_auc"].get<double>() == doctest::Approx(19.0 / 25).epsilon(1e-12));
   CHECK(s["by_group"]["c"]["tpr"].is_null());
   CHECK(s["fairlearn"]["demographic_parity_difference"]["ci_low"].is_number());
+  // Each group's rates get their own interval around the group's value; by_group stays as it was.
+  for (const char* group : {"a", "b", "c"}) {
+    for (const char* metric : {"selection_rate", "fpr", "accuracy"}) {
+      INFO(group << " " << metric);
+      const auto& ci = s["by_group_intervals"][group][metric];
+      REQUIRE(ci["ci_low"].is_number());
+      CHECK(ci["ci_low"].get<double>() <= s["by_group"][group][metric].get<double>());
+      CHECK(ci["ci_high"].get<double>() >= s["by_group"][group][metric].get<double>());
+    }
+  }
+  CHECK(s["by_group_intervals"]["b"]["tpr"]["ci_low"].is_number());
+  CHECK(s["by_group_intervals"]["c"]["tpr"]["ci_low"].is_null());  // c has no positives: no tpr at all
+  CHECK(s["by_group"]["a"].contains("selection_rate"));
+  CHECK(!s["by_group"]["a"]["selection_rate"].is_object());
 
   // The same seed gives the same file.
   Result again = run_candor(args + " --json " + (dir / "b.json").string());
@@ -101,6 +115,7 @@ TEST_CASE("cli audit: several sensitive columns, weights and no scores") {
   CHECK(grp["by_group"]["a"]["weight"].get<double>() == doctest::Approx(3.0).epsilon(1e-12));
   CHECK(grp["fairlearn"]["demographic_parity_difference"]["value"].get<double>() == doctest::Approx(2.0 / 3).epsilon(1e-12));
   CHECK(grp["fairlearn"]["demographic_parity_difference"]["ci_low"].is_null());
+  CHECK(grp["by_group_intervals"]["a"]["selection_rate"]["ci_low"].is_null());  // no bootstrap, no interval
   CHECK(j["sensitive_features"]["grp|sex"]["aif360"]["privileged"] == "a|M");
 }
 

@@ -1,6 +1,7 @@
 // candor report: one HTML page over run folders. Each kind of run gets its section, nothing is
 // fetched from the network, the page stays small, text from the data is escaped, and a folder
 // that is not a run is refused with one line.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -8,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "cli/report.h"
+#include "cli/report_parts.h"
 #include "tests/cli/run_candor.h"
 
 namespace fs = std::filesystem;
@@ -63,6 +65,12 @@ size_t web_references(std::string html) {
   return count;
 }
 
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("report: each kind of run is detected by its files") {
@@ -93,11 +101,23 @@ TEST_CASE("report: every section is present, self-contained and small") {
   // The audit: group bars and the named metrics with their intervals.
   CHECK(has(html, "difference "));
   CHECK(has(html, "<td>demographic_parity_difference</td>"));
+  CHECK(has(html, "<path class=\"whisker\""));  // each group's bootstrap interval on its bar
   // The EBM: a term selector over inline figures, and the local explanation of row 0.
   CHECK(has(html, "<select class=\"terms\">"));
   CHECK(has(html, "class=\"term\" data-term="));
   CHECK(has(html, "Local explanations"));
   CHECK(html.size() < 2'000'000);
+}
+
+TEST_CASE("report: group bars draw a whisker exactly where both ends of an interval are numbers") {
+  using candor::cli::report::group_bars_svg;
+  const std::vector<std::string> groups = {"a", "b", "c"};
+  const std::vector<double> values = {0.5, NAN, 0.2};
+  const std::string with = group_bars_svg("rate", "", groups, values, {0.4, NAN, NAN}, {0.6, 0.7, NAN});
+  CHECK(count(with, "<path class=\"whisker\"") == 1);
+  CHECK(has(with, "<title>interval [0.400, 0.600]</title>"));
+  CHECK(!has(with, "nan"));
+  CHECK(count(group_bars_svg("rate", "", groups, values), "class=\"whisker\"") == 0);  // a run without intervals
 }
 
 TEST_CASE("report: the command writes the page, prints its path and size, and refuses what is not a run") {
