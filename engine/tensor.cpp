@@ -155,6 +155,7 @@ Tensor Tensor::detach() const {
 
 Tensor Tensor::clone() const { return candor::cast(*this, dtype()); }
 Tensor Tensor::to(DType dtype) const { return candor::cast(*this, dtype); }
+Tensor Tensor::to(Device device) const { return candor::to_device(*this, device); }
 Tensor Tensor::reshape(const Shape& s) const { return candor::reshape(*this, s); }
 Tensor Tensor::flatten(int64_t start, int64_t end) const { return candor::flatten(*this, start, end); }
 Tensor Tensor::squeeze(int64_t axis) const { return candor::squeeze(*this, axis); }

@@ -52,6 +52,8 @@ Tensor pow(const Tensor& a, const Tensor& exponent);
 Tensor maximum(const Tensor& a, const Tensor& b);  // gradient to a where a >= b
 Tensor minimum(const Tensor& a, const Tensor& b);  // gradient to a where a <= b
 Tensor cast(const Tensor& a, DType dtype);
+// A copy on `device` (x itself when already there); the gradient is copied back to x's device.
+Tensor to_device(const Tensor& x, Device device);
 
 // ---- comparisons and selection; results are 0/1 in the operands' common dtype, no grad ----
 Tensor eq(const Tensor& a, const Tensor& b);

@@ -1,5 +1,6 @@
 // Devices on a machine without a GPU: the device-mismatch errors of every op that takes several
-// tensors (checked with a tensor whose device field is forged to say CUDA, which no op may read).
+// tensors (checked with a tensor whose device field is forged to say CUDA, which no op may read),
+// and what asking for CUDA says here, built with CUDA or without.
 #include <functional>
 #include <string>
 #include <utility>
@@ -79,4 +80,29 @@ TEST_CASE("devices: host access to a CUDA tensor is refused") {
   check_throws<DeviceError>([&] { g.data<float>(); }, {"data: the tensor is on cuda", ".cpu()"});
   check_throws<DeviceError>([] { forged_cuda(ones({1})).item<double>(); }, {"the tensor is on cuda"});
   check_throws<DeviceError>([&] { g.to_vector<float>(); }, {"the tensor is on cuda"});
+}
+
+TEST_CASE("devices: to() the tensor's own device is the tensor itself") {
+  Tensor x = ones({2, 2});
+  CHECK(x.to(Device::CPU).is_same(x));
+  CHECK(x.cpu().is_same(x));
+}
+
+TEST_CASE("devices: without a GPU, asking for CUDA says why it is not there") {
+  if (cuda::is_available()) {
+    MESSAGE("skipped: a CUDA device is present (test_cuda.cpp covers it)");
+    return;
+  }
+  std::string why = cuda::built_with_cuda() ? "cuda: no CUDA device: "
+                                            : "cuda: candor was built without CUDA (-DCANDOR_CUDA=OFF)";
+  MESSAGE("CUDA here: " << message_of<DeviceError>([] { cuda::require(); }));
+  check_throws<DeviceError>([] { cuda::require(); }, {why});
+  check_throws<DeviceError>([] { ones({2}).to(Device::CUDA); }, {why});
+  check_throws<DeviceError>([] { Tensor::empty({2}, kFloat32, Device::CUDA); }, {why});
+  check_throws<DeviceError>([] { zeros({2}, kFloat32, Device::CUDA); }, {why});
+  check_throws<DeviceError>([] { backend_for(Device::CUDA); }, {why});
+  // Copying back a (forged) CUDA tensor, as cpu() and printing do, says the same.
+  check_throws<DeviceError>([] { forged_cuda(ones({2})).cpu(); }, {why});
+  check_throws<DeviceError>([] { forged_cuda(ones({2})).to_string(); }, {why});
+  CHECK(cuda::memory_stats().in_use == 0);
 }
