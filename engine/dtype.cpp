@@ -27,6 +27,6 @@ DType promote(DType a, DType b) {
   return rank(a) >= rank(b) ? a : b;
 }
 
-std::string device_name(Device) { return "cpu"; }
+std::string device_name(Device device) { return device == Device::CUDA ? "cuda" : "cpu"; }
 
 }  // namespace candor

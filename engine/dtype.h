@@ -46,7 +46,8 @@ decltype(auto) dispatch_floating(DType dtype, F&& f) {
   return f(float{});
 }
 
-enum class Device { CPU };
-std::string device_name(Device device);
+// Where a tensor's storage lives. CUDA is one device (device 0) for now.
+enum class Device { CPU, CUDA };
+std::string device_name(Device device);  // "cpu", "cuda"
 
 }  // namespace candor

@@ -44,6 +44,12 @@ class AutogradError : public Error {
   using Error::Error;
 };
 
+// A device problem: tensors on different devices in one op, CUDA absent or out of memory.
+class DeviceError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Messages are one line and stay short whatever a user feeds in. quote_value puts a user's value
 // in one: quote_value("a\nb") is "\"a\\nb\"" (control bytes escaped), and a value longer than
 // `limit` keeps its first `limit` bytes and "..." with its length, so a 5 MB field is not echoed.

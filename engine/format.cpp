@@ -79,8 +79,10 @@ struct Printer {
 
 std::string Tensor::to_string() const {
   if (!defined()) return "tensor(undefined)";
-  Printer p{shape(), contiguous_strides(shape()), to_vector<double>(), dtype() == kInt64,
-            false, numel() > kSummariseAbove};
+  const bool on_host = device() == Device::CPU;
+  // A GPU tensor is printed from a host copy, with its device named, as PyTorch does.
+  Printer p{shape(), contiguous_strides(shape()), (on_host ? *this : detach().cpu()).to_vector<double>(),
+            dtype() == kInt64, false, numel() > kSummariseAbove};
   double max_abs = 0, min_abs = INFINITY;
   for (double v : p.values) {
     if (!std::isfinite(v) || v == 0) continue;
@@ -97,8 +99,9 @@ std::string Tensor::to_string() const {
   }
   std::string grad = grad_fn() ? fmt::format(", grad_fn=<{}>", grad_fn()->name)
                                : requires_grad() ? ", requires_grad=true" : "";
-  return fmt::format("tensor({}, shape={}, dtype={}{})", body, format_shape(shape()),
-                     dtype_name(dtype()), grad);
+  std::string device_part = on_host ? "" : fmt::format(", device={}", device_name(device()));
+  return fmt::format("tensor({}, shape={}, dtype={}{}{})", body, format_shape(shape()),
+                     dtype_name(dtype()), device_part, grad);
 }
 
 }  // namespace candor

@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/cuda/runtime.h"
+
 namespace candor {
 
 namespace {
@@ -80,10 +82,16 @@ std::size_t rounded(std::size_t bytes) { return bytes == 0 ? 64 : ((bytes + 63) 
 }  // namespace
 
 Storage::Storage(std::size_t bytes, Device device) : bytes_(bytes), device_(device) {
-  data_ = cache().take(rounded(bytes));
+  data_ = device == Device::CUDA ? cuda::allocate(bytes) : cache().take(rounded(bytes));
 }
 
-Storage::~Storage() { cache().give(data_, rounded(bytes_)); }
+Storage::~Storage() {
+  if (device_ == Device::CUDA) {
+    cuda::free(data_);
+  } else {
+    cache().give(data_, rounded(bytes_));
+  }
+}
 
 void release_cached_memory() { cache().release_all(); }
 

@@ -1,4 +1,5 @@
-// A reference-counted, 64-byte-aligned buffer. Tensors that are views of one another share it.
+// A reference-counted buffer: 64-byte-aligned host memory for the CPU, a block of the caching
+// allocator (engine/cuda/runtime.h) for CUDA. Tensors that are views of one another share it.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +27,8 @@ class Storage {
   Device device_;
 };
 
-// Returns the buffers kept for reuse (see storage.cpp) to the system.
+// Returns the host buffers kept for reuse (see storage.cpp) to the system; cuda::empty_cache()
+// does the same for the GPU.
 void release_cached_memory();
 
 }  // namespace candor

@@ -53,8 +53,18 @@ const void* Tensor::raw_data() const {
   return static_cast<const char*>(t.storage->data()) + t.offset * dtype_size(t.dtype);
 }
 
+namespace {
+void check_host(const Tensor& t) {
+  if (t.device() != Device::CPU) {
+    throw DeviceError(fmt::format("data: the tensor is on {}; copy it to the host with .cpu() first",
+                                  device_name(t.device())));
+  }
+}
+}  // namespace
+
 template <typename T>
 T* Tensor::data() {
+  check_host(*this);
   if (dtype() != dtype_of<T>()) {
     throw DTypeError(fmt::format("data: tensor holds {}, not {}", dtype_name(dtype()),
                                  dtype_name(dtype_of<T>())));
@@ -63,6 +73,7 @@ T* Tensor::data() {
 }
 template <typename T>
 const T* Tensor::data() const {
+  check_host(*this);
   if (dtype() != dtype_of<T>()) {
     throw DTypeError(fmt::format("data: tensor holds {}, not {}", dtype_name(dtype()),
                                  dtype_name(dtype_of<T>())));
@@ -144,6 +155,7 @@ Tensor Tensor::detach() const {
 
 Tensor Tensor::clone() const { return candor::cast(*this, dtype()); }
 Tensor Tensor::to(DType dtype) const { return candor::cast(*this, dtype); }
+Tensor Tensor::to(Device device) const { return candor::to_device(*this, device); }
 Tensor Tensor::reshape(const Shape& s) const { return candor::reshape(*this, s); }
 Tensor Tensor::flatten(int64_t start, int64_t end) const { return candor::flatten(*this, start, end); }
 Tensor Tensor::squeeze(int64_t axis) const { return candor::squeeze(*this, axis); }
@@ -169,14 +181,14 @@ Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator-(const Tensor& a) { return neg(a); }
-Tensor operator+(const Tensor& a, double b) { return add(a, scalar(b, a.dtype())); }
-Tensor operator-(const Tensor& a, double b) { return sub(a, scalar(b, a.dtype())); }
-Tensor operator*(const Tensor& a, double b) { return mul(a, scalar(b, a.dtype())); }
-Tensor operator/(const Tensor& a, double b) { return div(a, scalar(b, a.dtype())); }
-Tensor operator+(double a, const Tensor& b) { return add(scalar(a, b.dtype()), b); }
-Tensor operator-(double a, const Tensor& b) { return sub(scalar(a, b.dtype()), b); }
-Tensor operator*(double a, const Tensor& b) { return mul(scalar(a, b.dtype()), b); }
-Tensor operator/(double a, const Tensor& b) { return div(scalar(a, b.dtype()), b); }
+Tensor operator+(const Tensor& a, double b) { return add(a, scalar(b, a.dtype(), a.device())); }
+Tensor operator-(const Tensor& a, double b) { return sub(a, scalar(b, a.dtype(), a.device())); }
+Tensor operator*(const Tensor& a, double b) { return mul(a, scalar(b, a.dtype(), a.device())); }
+Tensor operator/(const Tensor& a, double b) { return div(a, scalar(b, a.dtype(), a.device())); }
+Tensor operator+(double a, const Tensor& b) { return add(scalar(a, b.dtype(), b.device()), b); }
+Tensor operator-(double a, const Tensor& b) { return sub(scalar(a, b.dtype(), b.device()), b); }
+Tensor operator*(double a, const Tensor& b) { return mul(scalar(a, b.dtype(), b.device()), b); }
+Tensor operator/(double a, const Tensor& b) { return div(scalar(a, b.dtype(), b.device()), b); }
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
 

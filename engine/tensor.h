@@ -78,6 +78,10 @@ class Tensor {
   Tensor clone() const;
   // Conversion to another dtype (differentiable between floating types).
   Tensor to(DType dtype) const;
+  // A copy on another device (this tensor when already there); differentiable: the gradient goes
+  // back to this tensor's device. cpu() is to(Device::CPU).
+  Tensor to(Device device) const;
+  Tensor cpu() const { return to(Device::CPU); }
 
   // Shape views and common ops as methods, for readable model code.
   Tensor reshape(const Shape& shape) const;

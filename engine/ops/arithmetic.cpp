@@ -165,6 +165,7 @@ Tensor logical_not(const Tensor& x) {
 // y = cond ? a : b;  dy/da = cond, dy/db = 1 - cond; the condition gets no gradient.
 Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
   check_defined(cond, "where", "condition");
+  check_same_device({cond, a_in, b_in}, "where");
   auto [a, b] = promote_pair(a_in, b_in, "where");
   Shape shape = broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
   Tensor out = Tensor::empty(shape, a.dtype());
@@ -179,11 +180,12 @@ Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   check_defined(x, "masked_fill");
   check_defined(mask, "masked_fill", "mask");
+  check_same_device({x, mask}, "masked_fill");
   if (broadcast_shapes(mask.shape(), x.shape(), "masked_fill") != x.shape()) {
     throw ShapeError(fmt::format("masked_fill: mask of shape {} does not broadcast to the input's "
                                  "shape {}", format_shape(mask.shape()), format_shape(x.shape())));
   }
-  return where(mask, scalar(value, x.dtype()), x);
+  return where(mask, scalar(value, x.dtype(), x.device()), x);
 }
 
 }  // namespace candor

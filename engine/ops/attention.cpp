@@ -44,6 +44,7 @@ Tensor attention_weights(const Tensor& q, const Tensor& k, double scale, bool ca
                          const Tensor& key_padding_mask) {
   check_floating(q, "attention_weights");
   check_floating(k, "attention_weights");
+  check_same_device({q, k, key_padding_mask}, "attention_weights");
   if (q.dim() != 4 || k.dim() != 4 || q.size(0) != k.size(0) || q.size(1) != k.size(1) ||
       q.size(3) != k.size(3)) {
     throw ShapeError(fmt::format("attention_weights: expected q [B, H, T, D] and k [B, H, S, D], "

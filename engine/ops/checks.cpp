@@ -26,9 +26,24 @@ void check_int64(const Tensor& t, const char* op, const char* what) {
   }
 }
 
+void check_same_device(std::initializer_list<Tensor> ts, const char* op) {
+  const Tensor* first = nullptr;
+  for (const Tensor& t : ts) {
+    if (!t.defined()) continue;
+    if (first == nullptr) {
+      first = &t;
+    } else if (t.device() != first->device()) {
+      throw DeviceError(fmt::format("{}: tensors on different devices ({} and {}); move one with "
+                                    ".to(device)", op, device_name(first->device()),
+                                    device_name(t.device())));
+    }
+  }
+}
+
 std::pair<Tensor, Tensor> promote_pair(const Tensor& a, const Tensor& b, const char* op) {
   check_defined(a, op, "first operand");
   check_defined(b, op, "second operand");
+  check_same_device({a, b}, op);
   DType common = promote(a.dtype(), b.dtype());
   return {a.dtype() == common ? a : cast(a, common), b.dtype() == common ? b : cast(b, common)};
 }

@@ -39,6 +39,7 @@ void check_gather_shape(const Tensor& x, const Tensor& index, int64_t axis, cons
 Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index) {
   check_defined(x, "index_select");
   check_int64(index, "index_select");
+  check_same_device({x, index}, "index_select");
   if (index.dim() > 1) {
     throw ShapeError(fmt::format("index_select: index must be 1-D, got shape {}", format_shape(index.shape())));
   }
@@ -58,6 +59,7 @@ Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index) {
 Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tensor& source) {
   check_defined(x, "index_add");
   check_int64(index, "index_add");
+  check_same_device({x, index, source}, "index_add");
   int64_t a = normalize_axis(axis, x.dim(), "index_add");
   Shape expected = x.shape();
   expected[a] = index.numel();
@@ -80,6 +82,7 @@ Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tenso
 Tensor gather(const Tensor& x, int64_t axis, const Tensor& index) {
   check_defined(x, "gather");
   check_int64(index, "gather");
+  check_same_device({x, index}, "gather");
   int64_t a = normalize_axis(axis, x.dim(), "gather");
   check_gather_shape(x, index, a, "gather");
   check_range(index, x.shape()[a], a, "gather");
@@ -95,6 +98,7 @@ Tensor gather(const Tensor& x, int64_t axis, const Tensor& index) {
 Tensor scatter_add(const Tensor& x, int64_t axis, const Tensor& index, const Tensor& source) {
   check_defined(x, "scatter_add");
   check_int64(index, "scatter_add");
+  check_same_device({x, index, source}, "scatter_add");
   int64_t a = normalize_axis(axis, x.dim(), "scatter_add");
   check_gather_shape(x, index, a, "scatter_add");
   if (source.shape() != index.shape() || source.dtype() != x.dtype()) {
@@ -118,6 +122,7 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
     throw ShapeError(fmt::format("embedding: weight must be [V, C], got {}", format_shape(weight.shape())));
   }
   check_int64(ids, "embedding", "ids");
+  check_same_device({weight, ids}, "embedding");
   Shape shape = ids.shape();
   shape.push_back(weight.shape()[1]);
   Tensor flat = reshape(ids, {-1});

@@ -15,6 +15,7 @@ namespace candor {
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
   check_floating(x, "layer_norm");
+  check_same_device({x, weight, bias}, "layer_norm");
   auto k = static_cast<int64_t>(normalized_shape.size());
   bool fits = k > 0 && k <= x.dim() &&
               Shape(x.shape().end() - k, x.shape().end()) == normalized_shape;

@@ -80,7 +80,10 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end, int64_t 
 // Joins tensors along an existing axis; the gradient of each is its slice of the output gradient.
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
   if (xs.empty()) throw ValueError("concat: needs at least one tensor");
-  for (const Tensor& t : xs) check_defined(t, "concat");
+  for (const Tensor& t : xs) {
+    check_defined(t, "concat");
+    check_same_device({xs[0], t}, "concat");
+  }
   const Tensor& first = xs[0];
   int64_t a = normalize_axis(axis, first.dim(), "concat");
   Shape shape = first.shape();
@@ -120,6 +123,7 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t axis) {
   std::vector<Tensor> expanded;
   for (const Tensor& t : xs) {
     check_defined(t, "stack");
+    check_same_device({xs[0], t}, "stack");
     if (t.shape() != xs[0].shape()) {
       throw ShapeError(fmt::format("stack: tensors must have one shape, got {} and {}",
                                    format_shape(xs[0].shape()), format_shape(t.shape())));

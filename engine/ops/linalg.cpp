@@ -110,6 +110,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
 }
 
 Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias) {
+  check_same_device({x_in, weight_in, bias}, "linear");
   auto [x, weight] = promote_pair(x_in, weight_in, "linear");
   if (x.dim() == 0 || weight.dim() != 2 || x.shape().back() != weight.shape()[1]) {
     throw ShapeError(fmt::format("linear: input {} does not fit weight {} (expected [..., {}] "

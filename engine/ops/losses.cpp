@@ -24,6 +24,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
                      int64_t ignore_index, Reduction reduction) {
   check_floating(logits, "cross_entropy");
   check_int64(target, "cross_entropy", "target");
+  check_same_device({logits, target, weight}, "cross_entropy");
   if (logits.dim() != 2 || target.dim() != 1 || target.shape()[0] != logits.shape()[0]) {
     throw ShapeError(fmt::format("cross_entropy: expects logits [N, C] and target [N], got {} and {}",
                                  format_shape(logits.shape()), format_shape(target.shape())));
@@ -61,6 +62,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
                                         Reduction reduction) {
   check_floating(logits, "binary_cross_entropy_with_logits");
   check_floating(target, "binary_cross_entropy_with_logits");
+  check_same_device({logits, target, weight, pos_weight}, "binary_cross_entropy_with_logits");
   if (target.shape() != logits.shape()) {
     throw ShapeError(fmt::format("binary_cross_entropy_with_logits: target shape {} differs from "
                                  "logits shape {}", format_shape(target.shape()),
@@ -82,6 +84,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_floating(input, "mse_loss");
   check_defined(target, "mse_loss", "target");
+  check_same_device({input, target}, "mse_loss");
   if (input.shape() != target.shape()) {
     throw ShapeError(fmt::format("mse_loss: input shape {} differs from target shape {}",
                                  format_shape(input.shape()), format_shape(target.shape())));

@@ -13,13 +13,15 @@
 namespace candor {
 
 // ---- creation (creation.cpp) ----
-Tensor zeros(const Shape& shape, DType dtype = kFloat32);
-Tensor ones(const Shape& shape, DType dtype = kFloat32);
-Tensor full(const Shape& shape, double value, DType dtype = kFloat32);
+// The constant factories take a device; the *_like ones use t's.
+Tensor zeros(const Shape& shape, DType dtype = kFloat32, Device device = Device::CPU);
+Tensor ones(const Shape& shape, DType dtype = kFloat32, Device device = Device::CPU);
+Tensor full(const Shape& shape, double value, DType dtype = kFloat32, Device device = Device::CPU);
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, double value);
-Tensor scalar(double value, DType dtype = kFloat32);  // a 0-dimensional tensor
+// A 0-dimensional tensor.
+Tensor scalar(double value, DType dtype = kFloat32, Device device = Device::CPU);
 Tensor arange(double start, double end, double step = 1, DType dtype = kInt64);
 Tensor arange(int64_t end, DType dtype = kInt64);
 Tensor eye(int64_t n, DType dtype = kFloat32);
@@ -50,6 +52,8 @@ Tensor pow(const Tensor& a, const Tensor& exponent);
 Tensor maximum(const Tensor& a, const Tensor& b);  // gradient to a where a >= b
 Tensor minimum(const Tensor& a, const Tensor& b);  // gradient to a where a <= b
 Tensor cast(const Tensor& a, DType dtype);
+// A copy on `device` (x itself when already there); the gradient is copied back to x's device.
+Tensor to_device(const Tensor& x, Device device);
 
 // ---- comparisons and selection; results are 0/1 in the operands' common dtype, no grad ----
 Tensor eq(const Tensor& a, const Tensor& b);

@@ -1,0 +1,23 @@
+// engine/cuda/runtime.h for a build without CUDA (-DCANDOR_CUDA=OFF, or AUTO without the toolkit).
+#include "engine/cuda/runtime.h"
+
+#include "engine/error.h"
+
+namespace candor::cuda {
+
+bool built_with_cuda() { return false; }
+bool is_available() { return false; }
+void require() { throw DeviceError("cuda: candor was built without CUDA (-DCANDOR_CUDA=OFF)"); }
+
+void* allocate(std::size_t) {
+  require();
+  return nullptr;
+}
+// Nothing was allocated, so there is nothing to free.
+void free(void*) {}
+CachingAllocator::Stats memory_stats() { return {}; }
+void reset_peak_memory_stats() {}
+void empty_cache() {}
+void copy(void*, Device, const void*, Device, std::size_t) { require(); }
+
+}  // namespace candor::cuda

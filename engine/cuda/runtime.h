@@ -1,0 +1,35 @@
+// candor's use of the CUDA runtime: is there a device, device memory through the caching
+// allocator, and copies between host and device. Declared whether or not candor is built with
+// CUDA: runtime.cpp implements it on the CUDA runtime API (-DCANDOR_CUDA=AUTO finding the
+// toolkit, or ON), absent.cpp without CUDA (-DCANDOR_CUDA=OFF), where every call but
+// built_with_cuda and is_available throws. One device (device 0) and one stream (the default
+// stream) for now; see caching_allocator.h for why one stream keeps the allocator simple.
+#pragma once
+
+#include <cstddef>
+
+#include "engine/caching_allocator.h"
+#include "engine/dtype.h"
+
+namespace candor::cuda {
+
+bool built_with_cuda();
+// Built with CUDA and a device present, as torch.cuda.is_available().
+bool is_available();
+// Throws a DeviceError saying why CUDA cannot be used: "candor was built without CUDA
+// (-DCANDOR_CUDA=OFF)" or "no CUDA device: <the runtime's own words>".
+void require();
+
+// Device memory from the caching allocator (require() first).
+void* allocate(std::size_t bytes);
+void free(void* p);
+CachingAllocator::Stats memory_stats();
+void reset_peak_memory_stats();
+void empty_cache();
+
+// Copies `bytes` between two buffers on the given devices (at least one of them the GPU), after
+// the work queued before it. It returns once the source may be reused, and when the destination
+// is the host, once the data is there (CUDA's "API synchronization behavior" for cudaMemcpy).
+void copy(void* dst, Device dst_device, const void* src, Device src_device, std::size_t bytes);
+
+}  // namespace candor::cuda
