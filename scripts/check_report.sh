@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Opens a report written by `candor report` in headless Chromium at 1280x800 and fails on a
-# JavaScript console message, an element wider than the page (outside a scrolling box), a missing
-# or empty section, an EBM term selector that leaves more or less than one term shown, or a file
+# JavaScript console message, an element wider than the page (outside a scrolling box), text that
+# a plot cuts off at its edge (in every EBM term, the hidden ones shown in turn), a missing or empty
+# section, an EBM term selector that leaves more or less than one term shown, or a file
 # over the size limit. Writes a screenshot of the first screen, the page printed to PDF, and
 # check.json (load time, size, sections) to the artifact folder.
 # Usage: scripts/check_report.sh REPORT.html ARTIFACT_DIR [SECTION,SECTION,...] [MAX_BYTES]
@@ -48,14 +49,28 @@ cat >"$work/check.js" <<'JS'
       wide.push(name + ' spans ' + Math.round(r.left) + '..' + Math.round(r.right));
     }
   });
+  var shown = 0, selectors = document.querySelectorAll('select.terms').length;
+  document.querySelectorAll('.term').forEach(function (t) { if (!t.hidden) shown += 1; });
+  // Text an SVG cuts off at its own edge (an SVG clips what it draws outside itself), in every EBM
+  // term, the ones the selector hides included.
+  var hidden = [];
+  document.querySelectorAll('.term[hidden]').forEach(function (t) { hidden.push(t); t.hidden = false; });
+  var clipped = [];
+  document.querySelectorAll('svg text').forEach(function (t) {
+    var r = t.getBoundingClientRect(), box = t.ownerSVGElement.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return;
+    if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) {
+      var title = t.ownerSVGElement.querySelector('text');
+      clipped.push('"' + t.textContent.slice(0, 40) + '" in "' + (title ? title.textContent.slice(0, 40) : '?') + '"');
+    }
+  });
+  hidden.forEach(function (t) { t.hidden = true; });
   var sections = [];
   document.querySelectorAll('section[id]').forEach(function (s) {
     if (s.textContent.trim().length > s.querySelector('h2').textContent.length) sections.push(s.id);
   });
-  var shown = 0, selectors = document.querySelectorAll('select.terms').length;
-  document.querySelectorAll('.term').forEach(function (t) { if (!t.hidden) shown += 1; });
   var result = {
-    window_width: width, page_width: document.documentElement.scrollWidth, too_wide: wide.slice(0, 20),
+    window_width: width, page_width: document.documentElement.scrollWidth, too_wide: wide.slice(0, 20), clipped: clipped.slice(0, 40), clipped_count: clipped.length,
     sections: sections, terms_shown: shown, term_selectors: selectors,
     ms_to_laid_out: Math.round(performance.now())
   };
@@ -101,6 +116,7 @@ problems = []
 if check["page_width"] > check["window_width"]:
     problems.append(f"the page is {check['page_width']} px wide in a {check['window_width']} px window")
 problems += ["too wide: " + w for w in check["too_wide"]]
+problems += ["cut off by its plot's edge: " + c for c in check["clipped"]]
 problems += [f"section '{s}' is missing or empty" for s in wanted if s not in check["sections"]]
 if check["terms_shown"] != check["term_selectors"]:
     problems.append(f"{check['terms_shown']} EBM terms shown for {check['term_selectors']} selectors (one each expected)")

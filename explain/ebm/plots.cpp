@@ -159,7 +159,10 @@ std::string shape_svg(const Model& m, size_t t) {
         x0 - 7, kT, kStripT + kStripH, kL + 6 + (kMissingSlot - 20) / 2, kStripT + kStripH + 14);
   }
   if (nominal) {
-    const double slot = (kW - x0 - kR) / static_cast<double>(bins.size());
+    // The labels hang down and to the right at 45 degrees: the last one needs about 0.7 of its
+    // length (kCategoryChars at ~6.5 px) to the right of its slot's centre.
+    const double label_room = 0.7 * 6.5 * static_cast<double>(kCategoryChars);
+    const double slot = (kW - x0 - std::max(kR, label_room)) / static_cast<double>(bins.size());
     for (size_t k = 0; k < bins.size(); ++k) {
       const size_t b = bins[k];
       const double x = x0 + slot * static_cast<double>(k);
@@ -238,7 +241,9 @@ std::string pair_heatmap_svg(const Model& m, size_t t) {
   for (size_t a = 1; a + 1 < n0; ++a)
     for (size_t b = 1; b + 1 < n1; ++b) extent = std::max(extent, std::fabs(term.scores[a * n1 + b]));
   std::string out = header(term.name);
-  const double w = (kW - kL - kR) / static_cast<double>(n1 - 2);
+  // The right margin holds the last x label, which hangs to the right at 30 degrees (~9 characters).
+  const double right = 60;
+  const double w = (kW - kL - right) / static_cast<double>(n1 - 2);
   const double h = (kPlotB - kT) / static_cast<double>(n0 - 2);
   // 32 shades each side of white: finer steps than the eye separates, and neighbouring cells whose
   // scores differ by less than 1/32 of the extent share a shade (and a rectangle, below).
@@ -287,7 +292,7 @@ std::string pair_heatmap_svg(const Model& m, size_t t) {
   out += fmt::format(
       "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n"
       "<text x=\"9\" y=\"{:.1f}\" transform=\"rotate(-90 9 {:.1f})\" text-anchor=\"middle\">{}</text>\n",
-      (kL + kW - kR) / 2, kH - 4, xml_escape(f1.name), (kT + kPlotB) / 2, (kT + kPlotB) / 2, xml_escape(f0.name));
+      (kL + kW - right) / 2, kH - 4, xml_escape(f1.name), (kT + kPlotB) / 2, (kT + kPlotB) / 2, xml_escape(f0.name));
   return out + "</svg>\n";
 }
 

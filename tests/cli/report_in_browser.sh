@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The report in a real browser: runs the demo in its quick mode (every step, fewer epochs), opens
 # its report.html in headless Chromium through scripts/check_report.sh (console errors, overflow,
-# missing sections, the size limit; screenshot and PDF kept in ARTIFACT_DIR), then checks that the
-# checker itself fails on pages broken in each of those ways.
+# text cut off by a plot, missing sections, the size limit; screenshot and PDF kept in
+# ARTIFACT_DIR), then checks that the checker itself fails on pages broken in each of those ways.
 # Usage: tests/cli/report_in_browser.sh CANDOR_EXECUTABLE ARTIFACT_DIR
 set -euo pipefail
 candor=$(realpath "$1")
@@ -27,11 +27,13 @@ cases = {
     "console_error": page[:body] + "<script>console.error('broken on purpose')</script>" + page[body:],
     "too_wide": page[:body] + "<div style=\"width:3000px\">wide</div>" + page[body:],
     "missing_section": re.sub(r'<section id="ebm">.*?</section>', "", page, flags=re.S),
+    "clipped_text": page[:body] + "<svg width=\"100\" height=\"40\"><text x=\"60\" y=\"20\">"
+                    "cut off at the right</text></svg>" + page[body:],
 }
 for name, text in cases.items():
     open(f"{out}/{name}.html", "w", encoding="utf-8").write(text)
 PY
-for name in console_error too_wide missing_section; do
+for name in console_error too_wide missing_section clipped_text; do
   if bash "$root/scripts/check_report.sh" "$broken/$name.html" "$broken/$name" 2>"$broken/$name.err"; then
     echo "report_in_browser: the checker passed a page with a $name" >&2
     exit 1
@@ -43,4 +45,4 @@ if bash "$root/scripts/check_report.sh" "$artifacts/demo/report.html" "$broken/s
   exit 1
 fi
 echo "report_in_browser: the demo's report passed; pages with a console error, an overflowing element," \
-  "a missing section or too many bytes were refused"
+  "text cut off by its plot, a missing section or too many bytes were refused"
