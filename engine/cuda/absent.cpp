@@ -7,7 +7,12 @@ namespace candor::cuda {
 
 bool built_with_cuda() { return false; }
 bool is_available() { return false; }
-void require() { throw DeviceError("cuda: candor was built without CUDA (-DCANDOR_CUDA=OFF)"); }
+namespace {
+const char* const kBuiltWithout = "cuda: candor was built without CUDA (-DCANDOR_CUDA=OFF)";
+}
+
+void require() { throw DeviceError(kBuiltWithout); }
+Backend& backend() { throw DeviceError(kBuiltWithout); }
 
 void* allocate(std::size_t) {
   require();

@@ -11,6 +11,10 @@
 #include "engine/caching_allocator.h"
 #include "engine/dtype.h"
 
+namespace candor {
+class Backend;
+}
+
 namespace candor::cuda {
 
 bool built_with_cuda();
@@ -19,6 +23,9 @@ bool is_available();
 // Throws a DeviceError saying why CUDA cannot be used: "candor was built without CUDA
 // (-DCANDOR_CUDA=OFF)" or "no CUDA device: <the runtime's own words>".
 void require();
+
+// The kernel table on the GPU (engine/cuda/cuda_backend.h); throws as require() does.
+Backend& backend();
 
 // Device memory from the caching allocator (require() first).
 void* allocate(std::size_t bytes);

@@ -12,18 +12,12 @@
 
 #include "engine/engine.h"
 #include "tests/support/checks.h"
+#include "tests/support/gpu.h"
 
 using namespace candor;
 using namespace candor::testing;
 
 namespace {
-
-// True when there is a GPU; otherwise reports the skip as a doctest message.
-bool have_gpu() {
-  if (cuda::is_available()) return true;
-  MESSAGE("skipped, no GPU: " << message_of<DeviceError>([] { cuda::require(); }));
-  return false;
-}
 
 // Values whose bits a lossy copy would change: signed zero, subnormals, infinities, NaN payloads.
 template <typename T>
