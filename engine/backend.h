@@ -91,6 +91,30 @@ class Backend {
                                           bool causal, const Tensor& key_padding_mask, Tensor& dq,
                                           Tensor& dk) = 0;
 
+  // Optimizer updates over a list of parameters (each with its gradient and state), computed per
+  // element in double and stored in the parameter's dtype; the formulas are in nn/optim.h.
+  // Adam/AdamW: g = grad + l2 p;  p *= shrink;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+  // p -= step_size m / (sqrt(v) / bc2_sqrt + eps).
+  struct AdamSlot {
+    Tensor param, grad, m, v;
+    double step_size = 0, bc2_sqrt = 1;  // lr / (1 - b1^t) and sqrt(1 - b2^t) at this step
+  };
+  struct AdamCoefficients {
+    double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, l2 = 0, shrink = 1;
+  };
+  virtual void adam_update(const std::vector<AdamSlot>& slots, const AdamCoefficients& c) = 0;
+  // SGD: g = grad + wd p;  buf = g (first step) or momentum buf + (1 - dampening) g;
+  // g = g + momentum buf (Nesterov) or buf;  p -= lr g. buf is undefined without momentum.
+  struct SgdSlot {
+    Tensor param, grad, buf;
+    bool first = false;  // buf was just created
+  };
+  struct SgdCoefficients {
+    double lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
+    bool nesterov = false;
+  };
+  virtual void sgd_update(const std::vector<SgdSlot>& slots, const SgdCoefficients& c) = 0;
+
   // Fills out from Philox blocks starting at `counter` under gen's seed. Uniform: [a, b);
   // Normal: mean a, std b; Bernoulli: 1 with probability a; Integer: uniform in [a, b).
   virtual void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,

@@ -93,7 +93,8 @@ T Tensor::item() const {
     throw ValueError(fmt::format("item: tensor of shape {} has {} elements, not one",
                                  format_shape(shape()), numel()));
   }
-  return dispatch(dtype(), [&]<typename S>(S) { return static_cast<T>(data<S>()[0]); });
+  const Tensor host = device() == Device::CPU ? *this : detach().cpu();
+  return dispatch(dtype(), [&]<typename S>(S) { return static_cast<T>(host.data<S>()[0]); });
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
@@ -101,8 +102,9 @@ template int64_t Tensor::item<int64_t>() const;
 
 template <typename T>
 std::vector<T> Tensor::to_vector() const {
+  const Tensor host = device() == Device::CPU ? *this : detach().cpu();
   return dispatch(dtype(), [&]<typename S>(S) {
-    const S* p = data<S>();
+    const S* p = host.data<S>();
     std::vector<T> out(numel());
     for (int64_t i = 0; i < numel(); ++i) out[i] = static_cast<T>(p[i]);
     return out;

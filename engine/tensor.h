@@ -54,7 +54,9 @@ class Tensor {
   const T* data() const;
   void* raw_data();
   const void* raw_data() const;
-  // The single element of a one-element tensor, converted to T.
+  // The single element of a one-element tensor, converted to T. These two read a GPU tensor
+  // through a copy to the host (waiting for the work queued before it), as PyTorch's item()
+  // and tolist() do.
   template <typename T = double>
   T item() const;
   // All elements, converted to T.

@@ -60,6 +60,7 @@ FitResult train_classifier(Module& model, const datasets::Encoded& train, const 
                            const TrainOptions& options) {
   options.validate();
   check_trainable(train, validation);
+  model.to(options.device);  // before the optimizer, whose state follows its parameters
   auto optimizer = make_optimizer(options, model.parameters());
   datasets::DataLoader loader(train, options.batch_size, true, options.seed);
   TrainingHooks hooks;
@@ -68,8 +69,9 @@ FitResult train_classifier(Module& model, const datasets::Encoded& train, const 
   // The loss line: mean binary cross-entropy of the logits, weighted per row.
   hooks.batch_loss = [&](int64_t b) {
     datasets::Batch batch = loader.batch(b);
-    Tensor logits = reshape(model(batch.x), {-1});  // [B]
-    return binary_cross_entropy_with_logits(logits, batch.y, batch.weight);
+    const Device d = options.device;
+    Tensor logits = reshape(model(batch.x.to(d)), {-1});  // [B]
+    return binary_cross_entropy_with_logits(logits, batch.y.to(d), batch.weight.to(d));
   };
   hooks.validate = [&] { return task_metrics(score(model, validation)); };
   FitOptions fit_options;
@@ -81,6 +83,7 @@ FitResult train_classifier(Module& model, const datasets::Encoded& train, const 
   fit_options.progress = options.progress;
   FitResult result = fit(model, *optimizer, hooks, fit_options);
   model.load_state_dict(result.best_state, true);
+  model.to(Device::CPU);
   return result;
 }
 

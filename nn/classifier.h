@@ -27,6 +27,7 @@ struct TrainOptions {
   uint64_t seed = 0;                 // the order of the rows in each epoch
   std::string log_path;              // one JSON line per epoch, when set
   bool progress = true;              // progress bar on stderr (on a terminal only)
+  Device device = Device::CPU;       // where the model trains (it is back on the CPU after)
 
   // At most this many epochs: far more than any run needs, and it keeps epochs x steps in range.
   static constexpr int64_t kMaxEpochs = 1000000;
@@ -45,7 +46,8 @@ void check_trainable(const datasets::Encoded& train, const datasets::Encoded& va
 
 // Trains `model` (forward(x) -> logits [N, 1]) and leaves it holding the best epoch's weights.
 // options.validate() and check_trainable run first; DivergedError if the loss or a weight stops
-// being finite.
+// being finite. With options.device CUDA the model and each batch move to the GPU for training,
+// and the model, with the best weights, comes back to the CPU at the end.
 FitResult train_classifier(Module& model, const datasets::Encoded& train, const datasets::Encoded& validation,
                            const TrainOptions& options);
 

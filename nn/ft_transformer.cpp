@@ -159,7 +159,7 @@ Tensor FeatureTokenizer::forward(const Tensor& x) {
   check_features(x, num_columns_, "FeatureTokenizer");
   std::vector<Tensor> parts;
   if (n_numeric_ > 0) {
-    Tensor values = unsqueeze(index_select(x, 1, numeric_columns_), -1);  // [B, n_num, 1]
+    Tensor values = unsqueeze(index_select(x, 1, numeric_columns_.to(x.device())), -1);  // [B, n_num, 1]
     parts.push_back(values * numeric_weight + numeric_bias);              // [B, n_num, d]
   }
   for (size_t j = 0; j < categorical.size(); ++j) {

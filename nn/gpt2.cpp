@@ -185,7 +185,7 @@ Tensor Gpt2Transformer::forward(const Tensor& ids, const Tensor& key_padding_mas
       throw ValueError(fmt::format("Gpt2Model: token id {} is outside the vocabulary [0, {})", id, config.vocab_size));
     }
   }
-  Tensor positions = arange(static_cast<double>(past), static_cast<double>(past + T));  // [T]
+  Tensor positions = arange(static_cast<double>(past), static_cast<double>(past + T), 1, kInt64, ids.device());  // [T]
   if (position_ids.defined()) {
     if (position_ids.dtype() != kInt64 || position_ids.shape() != ids.shape()) {
       throw ValueError(fmt::format("Gpt2Model: position_ids must be int64 of the ids' shape {}, got {}",
@@ -217,7 +217,7 @@ Tensor Gpt2Transformer::forward_embeddings(const Tensor& token_embeddings, const
     throw ValueError(fmt::format("Gpt2Model: sequence length {} must be in [1, n_positions = {}]", T,
                                  config.n_positions));
   }
-  Tensor x = (*drop)(token_embeddings + (*wpe)(arange(T)));  // [B, T, C] + [T, C]
+  Tensor x = (*drop)(token_embeddings + (*wpe)(arange(T, kInt64, token_embeddings.device())));  // [B, T, C] + [T, C]
   for (auto& block : h) x = block->forward(x, key_padding_mask);
   return (*ln_f)(x);  // [B, T, C]
 }
@@ -282,7 +282,7 @@ std::pair<Tensor, Tensor> padding_and_last(const Tensor& ids, int64_t pad_token_
     }
     last[static_cast<size_t>(b)] = b * T + found;
   }
-  return {from_vector(pad, {B, T}), from_vector(last, {B})};
+  return {from_vector(pad, {B, T}, ids.device()), from_vector(last, {B}, ids.device())};
 }
 
 }  // namespace

@@ -78,7 +78,8 @@ int64_t sample_from(std::vector<double> logits, const GenerateOptions& o, Genera
 std::vector<double> uncached_logits(Gpt2Model& model, const std::vector<int64_t>& ids, GenerateStats& stats) {
   const auto T = std::min<int64_t>(static_cast<int64_t>(ids.size()), model.config().n_positions);
   ++stats.context_runs;
-  Tensor logits = model.forward(from_vector(std::vector<int64_t>(ids.end() - T, ids.end()), {1, T}));  // [1, T, V]
+  const Device device = model.transformer->wte->weight.device();
+  Tensor logits = model.forward(from_vector(std::vector<int64_t>(ids.end() - T, ids.end()), {1, T}, device));  // [1, T, V]
   return slice(logits, 1, T - 1, T).to_vector<double>();  // [V]
 }
 
@@ -98,6 +99,7 @@ Tensor cached_logits(Gpt2Model& model, const std::vector<std::vector<int64_t>>& 
                      GenerateStats& stats) {
   const int64_t n_positions = model.config().n_positions, B = static_cast<int64_t>(rows.size());
   const int64_t S = state.cache.length();
+  const Device device = model.transformer->wte->weight.device();  // the inputs go where the model is
   Tensor logits;
   if (S > 0 && S < n_positions) {
     std::vector<int64_t> last, position;
@@ -105,9 +107,9 @@ Tensor cached_logits(Gpt2Model& model, const std::vector<std::vector<int64_t>>& 
       last.push_back(rows[static_cast<size_t>(b)].back());
       position.push_back(S - state.pads[static_cast<size_t>(b)]);
     }
-    state.padding = concat({state.padding, zeros({B, 1})}, 1);  // [B, S + 1]
-    logits = model.next_token_logits(from_vector(last, {B, 1}), state.cache, state.padding,
-                                     from_vector(position, {B, 1}));
+    state.padding = concat({state.padding, zeros({B, 1}, kFloat32, device)}, 1);  // [B, S + 1]
+    logits = model.next_token_logits(from_vector(last, {B, 1}, device), state.cache, state.padding,
+                                     from_vector(position, {B, 1}, device));
   } else {
     int64_t P = 0;  // the longest window
     for (const auto& row : rows) P = std::max<int64_t>(P, std::min<int64_t>(static_cast<int64_t>(row.size()), n_positions));
@@ -126,10 +128,10 @@ Tensor cached_logits(Gpt2Model& model, const std::vector<std::vector<int64_t>>& 
       }
     }
     state.cache.clear();
-    state.padding = from_vector(padding, {B, P});
+    state.padding = from_vector(padding, {B, P}, device);
     ++stats.context_runs;
-    logits = model.next_token_logits(from_vector(ids, {B, P}), state.cache, state.padding,
-                                     from_vector(positions, {B, P}));
+    logits = model.next_token_logits(from_vector(ids, {B, P}, device), state.cache, state.padding,
+                                     from_vector(positions, {B, P}, device));
   }
   stats.peak_cache_bytes = std::max(stats.peak_cache_bytes, state.cache.bytes());
   return logits;  // [B, V]

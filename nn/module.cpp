@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "engine/autograd.h"
+#include "engine/cuda/runtime.h"
 #include "engine/ops/ops.h"
 
 namespace candor::nn {
@@ -225,8 +226,13 @@ Module::LoadReport Module::load_state_dict(const std::map<std::string, Tensor>& 
     throw StateDictError(message, std::move(report));
   }
   for (auto& [dst, src] : copies) {
-    // memmove: loading a module's own state_dict copies a buffer onto itself
-    std::memmove(dst.raw_data(), src.raw_data(), dst.numel() * dtype_size(dst.dtype()));
+    const std::size_t bytes = static_cast<std::size_t>(dst.numel()) * dtype_size(dst.dtype());
+    if (dst.device() == Device::CPU && src.device() == Device::CPU) {
+      // memmove: loading a module's own state_dict copies a buffer onto itself
+      std::memmove(dst.raw_data(), src.raw_data(), bytes);
+    } else if (dst.raw_data() != src.raw_data()) {  // a GPU on either side: the device copies it
+      cuda::copy(dst.raw_data(), dst.device(), src.raw_data(), src.device(), bytes);
+    }
   }
   return report;
 }
@@ -235,27 +241,47 @@ void Module::zero_grad() {
   visit_parameters("", [](const std::string&, Tensor& t) { t.zero_grad(); });
 }
 
+namespace {
+// Replaces t's data by `converted`'s inside the same TensorImpl, so every handle to t (the
+// module's members, tied weights) sees the new dtype or device; the gradient is dropped.
+void swap_data(Tensor& t, const Tensor& converted) {
+  TensorImpl& impl = *t.impl();
+  impl.storage = converted.impl()->storage;
+  impl.offset = converted.impl()->offset;
+  impl.dtype = converted.dtype();
+  impl.device = converted.device();
+  impl.grad = nullptr;
+}
+}  // namespace
+
 void Module::to(DType dtype) {
   if (!is_floating(dtype)) {
     throw DTypeError(fmt::format("Module::to: parameters must be floating point, not {}", dtype_name(dtype)));
   }
   std::unordered_set<const TensorImpl*> done;  // tied tensors are converted once; integer buffers stay
+  NoGradGuard no_grad;
   auto convert = [&](const std::string&, Tensor& t) {
     if (!t.is_floating_point() || t.dtype() == dtype || !done.insert(t.impl().get()).second) return;
-    Tensor converted;
-    {
-      NoGradGuard no_grad;
-      converted = cast(t.detach(), dtype);
-    }
-    // Swap the data inside the same TensorImpl, so every handle to it sees the new dtype.
-    TensorImpl& impl = *t.impl();
-    impl.storage = converted.impl()->storage;
-    impl.offset = converted.impl()->offset;
-    impl.dtype = dtype;
-    impl.grad = nullptr;
+    swap_data(t, cast(t.detach(), dtype));
   };
   visit_parameters("", convert);
   visit_buffers("", convert);
+}
+
+Device Module::device() const {
+  const auto named = named_parameters();
+  return named.empty() ? Device::CPU : named.front().second.device();
+}
+
+void Module::to(Device device) {
+  std::unordered_set<const TensorImpl*> done;  // tied tensors are moved once
+  NoGradGuard no_grad;
+  auto move = [&](const std::string&, Tensor& t) {
+    if (t.device() == device || !done.insert(t.impl().get()).second) return;
+    swap_data(t, t.detach().to(device));
+  };
+  visit_parameters("", move);
+  visit_buffers("", move);
 }
 
 }  // namespace candor::nn

@@ -84,6 +84,11 @@ class Module {
   // Converts every parameter and buffer to `dtype` in place (the handles stay the same tensors,
   // their gradients are dropped): model.to(kFloat64) for gradient checks.
   void to(DType dtype);
+  // Where the module's parameters are: the first one's device (the CPU for a module without any).
+  Device device() const;
+  // Moves every parameter and buffer (integer ones too) to `device` in place, the same way:
+  // model.to(Device::CUDA) before building its optimizer, as in PyTorch.
+  void to(Device device);
 
  protected:
   // Registers a floating-point tensor as a trainable parameter (requires_grad on; a tensor with

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/backend.h"
 #include "engine/tensor.h"
 
 namespace candor::nn {
@@ -27,15 +28,12 @@ class Optimizer {
   const std::vector<Tensor>& params() const { return params_; }
 
  protected:
-  // Calls update(i, p, g, n) for each parameter i that is trainable and has a gradient, with
-  // T = float or double the parameter's element type, p its data, g its gradient's, n elements.
+  // Calls update(i, g) for each parameter i that is trainable and has a gradient g.
   template <typename Update>
   void for_each_update(Update&& update) {
     for (size_t i = 0; i < params_.size(); ++i) {
       Tensor g = trainable_grad(i);
-      if (!g.defined()) continue;
-      Tensor& p = params_[i];
-      dispatch_floating(p.dtype(), [&]<typename T>(T) { update(i, p.data<T>(), g.data<T>(), p.numel()); });
+      if (g.defined()) update(i, g);
     }
   }
   // Parameter i's gradient when it is trainable and has one (else undefined); a gradient whose

@@ -6,6 +6,7 @@
 
 #include "engine/autograd.h"
 #include "engine/error.h"
+#include "engine/ops/ops.h"
 #include "nn/optim.h"
 
 namespace candor::nn {
@@ -55,6 +56,10 @@ Tensor Optimizer::trainable_grad(size_t i) const {
                                  dtype_name(p.dtype()), format_shape(p.shape()), dtype_name(g.dtype()),
                                  format_shape(g.shape())));
   }
+  if (g.device() != p.device()) {
+    throw DeviceError(fmt::format("optimizer: parameter {} is on {} but its gradient is on {}", i,
+                                  device_name(p.device()), device_name(g.device())));
+  }
   return g;
 }
 
@@ -65,6 +70,11 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
   for (const Tensor& p : params) {
     if (!p.defined() || !p.grad().defined()) continue;
     Tensor g = p.grad();
+    if (g.device() != Device::CPU) {  // on the device, in double, then one number back
+      Tensor g64 = cast(g, kFloat64);
+      sum_sq += sum(g64 * g64).item<double>();
+      continue;
+    }
     dispatch_floating(g.dtype(), [&]<typename T>(T) {
       const T* d = g.data<T>();
       for (int64_t i = 0; i < g.numel(); ++i) sum_sq += static_cast<double>(d[i]) * static_cast<double>(d[i]);
@@ -77,13 +87,17 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
   for (const Tensor& p : params) {
     if (!p.defined() || !p.grad().defined()) continue;
     Tensor g = p.grad();
+    Tensor handle = p;  // set_grad is not const; the handle shares the parameter
+    if (g.device() != Device::CPU) {  // the same arithmetic: scaled in double, stored in g's dtype
+      handle.set_grad(cast(cast(g, kFloat64) * coef, g.dtype()));
+      continue;
+    }
     Tensor scaled = Tensor::empty(g.shape(), g.dtype());
     dispatch_floating(g.dtype(), [&]<typename T>(T) {
       const T* src = g.data<T>();
       T* dst = scaled.data<T>();
       for (int64_t i = 0; i < g.numel(); ++i) dst[i] = static_cast<T>(static_cast<double>(src[i]) * coef);
     });
-    Tensor handle = p;  // set_grad is not const; the handle shares the parameter
     handle.set_grad(scaled);
   }
   return norm;

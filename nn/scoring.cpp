@@ -9,7 +9,8 @@ namespace candor::nn {
 
 std::vector<double> predict_proba(Module& model, const Tensor& x, int64_t chunk) {
   model.eval();
-  return predict_proba([&](const Tensor& rows) { return model(rows); }, x, chunk);
+  const Device device = model.device();  // each chunk of rows goes where the model is
+  return predict_proba([&](const Tensor& rows) { return model(rows.to(device)); }, x, chunk);
 }
 
 std::vector<double> predict_proba(const std::function<Tensor(const Tensor&)>& model, const Tensor& x, int64_t chunk) {

@@ -24,30 +24,24 @@ SGD::SGD(std::vector<Tensor> params, SgdOptions options)
   }
 }
 
+// The update itself is a backend kernel (engine/cpu/optim.cpp, engine/cuda/optim.cu), given every
+// parameter of one device at once.
 void SGD::step() {
   NoGradGuard no_grad;
   const SgdOptions& o = options_;
-  const double lr = lr_;
-  for_each_update([&]<typename T>(size_t k, T* p, const T* grad, int64_t n) {
-    T* buf = nullptr;
+  const Backend::SgdCoefficients c{lr_, o.momentum, o.dampening, o.weight_decay, o.nesterov};
+  std::vector<Backend::SgdSlot> on_cpu, on_cuda;
+  for_each_update([&](size_t k, const Tensor& grad) {
+    const Tensor& p = params_[k];
     bool first = false;
-    if (o.momentum != 0) {
-      first = !momentum_[k].defined();
-      if (first) momentum_[k] = zeros(params_[k].shape(), params_[k].dtype());
-      buf = momentum_[k].data<T>();
+    if (o.momentum != 0 && !momentum_[k].defined()) {
+      momentum_[k] = zeros(p.shape(), p.dtype(), p.device());
+      first = true;
     }
-#pragma omp parallel for schedule(static) if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) {
-      double g = grad[i];
-      if (o.weight_decay != 0) g += o.weight_decay * p[i];
-      if (buf != nullptr) {
-        double b = first ? g : o.momentum * buf[i] + (1 - o.dampening) * g;
-        buf[i] = static_cast<T>(b);
-        g = o.nesterov ? g + o.momentum * b : b;
-      }
-      p[i] = static_cast<T>(p[i] - lr * g);
-    }
+    (p.device() == Device::CPU ? on_cpu : on_cuda).push_back({p, grad, momentum_[k], first});
   });
+  if (!on_cpu.empty()) backend_for(Device::CPU).sgd_update(on_cpu, c);
+  if (!on_cuda.empty()) backend_for(Device::CUDA).sgd_update(on_cuda, c);
 }
 
 }  // namespace candor::nn

@@ -55,6 +55,9 @@ class CudaBackend final : public Backend {
   void attention_weights_backward(const Tensor& grad, const Tensor& weights, const Tensor& q,
                                   const Tensor& k, double scale, bool causal,
                                   const Tensor& key_padding_mask, Tensor& dq, Tensor& dk) override;
+  // optim.cu
+  void adam_update(const std::vector<AdamSlot>& slots, const AdamCoefficients& c) override;
+  void sgd_update(const std::vector<SgdSlot>& slots, const SgdCoefficients& c) override;
   // random.cu
   void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,
               Tensor& out) override;

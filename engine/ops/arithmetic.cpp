@@ -17,7 +17,7 @@ namespace candor {
 namespace {
 
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
-  Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), name), a.dtype());
+  Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), name), a.dtype(), a.device());
   backend(a).binary(op, a, b, out);
   return out;
 }
@@ -87,7 +87,7 @@ Tensor div(const Tensor& a_in, const Tensor& b_in) {
 // y = -x;  dy/dx = -1
 Tensor neg(const Tensor& x) {
   check_defined(x, "neg");
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend(x).unary(UnaryOp::Neg, x, out);
   record(out, "neg", {x}, [](const Tensor& g, const Tensor&) { return grads{neg(g)}; });
   return out;
@@ -97,7 +97,7 @@ Tensor neg(const Tensor& x) {
 Tensor pow(const Tensor& x, double p) {
   check_floating(x, "pow");
   Tensor out = p == 2 ? binary_forward(BinaryOp::Mul, x, x, "pow")
-                      : binary_forward(BinaryOp::Pow, x, scalar(p, x.dtype()), "pow");
+                      : binary_forward(BinaryOp::Pow, x, scalar(p, x.dtype(), x.device()), "pow");
   record(out, "pow", {x}, [x, p](const Tensor& g, const Tensor&) {
     if (p == 0) return grads{zeros_like(g)};
     return grads{p == 2 ? g * x * 2.0 : g * pow(x, p - 1) * p};
@@ -113,7 +113,7 @@ Tensor pow(const Tensor& a_in, const Tensor& b_in) {
   check_floating(a, "pow");
   Tensor out = binary_forward(BinaryOp::Pow, a, b, "pow");
   record(out, "pow", {a, b}, [a, b](const Tensor& g, const Tensor& y) {
-    Tensor zero = zeros({}, g.dtype());
+    Tensor zero = zeros({}, g.dtype(), g.device());
     Tensor ga = sum_to(where(eq(b, zero), zero, g * b * pow(a, b - 1.0)), a.shape());
     Tensor gb = sum_to(g * where(eq(a, zeros_like(a)), zeros_like(y), y * log(a)), b.shape());
     return grads{ga, gb};
@@ -136,7 +136,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 // Conversion; gradients flow back between floating types as a cast to the input's dtype.
 Tensor cast(const Tensor& x, DType dtype) {
   check_defined(x, "cast");
-  Tensor out = Tensor::empty(x.shape(), dtype);
+  Tensor out = Tensor::empty(x.shape(), dtype, x.device());
   backend(x).cast(x, out);
   if (is_floating(dtype)) {
     record(out, "cast", {x}, [from = x.dtype()](const Tensor& g, const Tensor&) {
@@ -157,7 +157,7 @@ Tensor logical_and(const Tensor& a, const Tensor& b) {
 }
 Tensor logical_not(const Tensor& x) {
   check_defined(x, "logical_not");
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend(x).unary(UnaryOp::Not, x, out);
   return out;
 }
@@ -168,10 +168,10 @@ Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
   check_same_device({cond, a_in, b_in}, "where");
   auto [a, b] = promote_pair(a_in, b_in, "where");
   Shape shape = broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
-  Tensor out = Tensor::empty(shape, a.dtype());
+  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
   backend(a).where(cond, a, b, out);
   record(out, "where", {a, b}, [cond, sa = a.shape(), sb = b.shape()](const Tensor& g, const Tensor&) {
-    Tensor zero = zeros({}, g.dtype());
+    Tensor zero = zeros({}, g.dtype(), g.device());
     return grads{sum_to(where(cond, g, zero), sa), sum_to(where(cond, zero, g), sb)};
   });
   return out;

@@ -21,13 +21,14 @@ namespace {
 
 // The combined mask as 0/1 in `dtype`, broadcastable to [B, H, T, S], or undefined for no mask.
 // `padding` is [B, S], already 0/1 in `dtype`.
-Tensor mask_tensor(int64_t B, int64_t T, int64_t S, bool causal, const Tensor& padding, DType dtype) {
+Tensor mask_tensor(int64_t B, int64_t T, int64_t S, bool causal, const Tensor& padding, DType dtype,
+                   Device device) {
   Tensor mask;
   if (causal) {
     std::vector<double> future(static_cast<size_t>(T * S), 0.0);  // 1 where key j > query i
     for (int64_t i = 0; i < T; ++i)
       for (int64_t j = i + 1; j < S; ++j) future[static_cast<size_t>(i * S + j)] = 1.0;
-    mask = cast(from_vector(future, {T, S}), dtype);  // [T, S]
+    mask = cast(from_vector(future, {T, S}).to(device), dtype);  // [T, S]
   }
   if (padding.defined()) {
     Tensor pad = reshape(padding, {B, 1, 1, S});
@@ -66,22 +67,23 @@ Tensor attention_weights(const Tensor& q, const Tensor& k, double scale, bool ca
                                    B, S, format_shape(key_padding_mask.shape())));
     }
     // 0/1 first, so that a fractional or huge mask value stays nonzero in any dtype.
-    Tensor nonzero = ne(key_padding_mask.detach(), zeros({}, key_padding_mask.dtype()));
+    Tensor nonzero = ne(key_padding_mask.detach(), zeros({}, key_padding_mask.dtype(), key_padding_mask.device()));
     padding = nonzero.dtype() == q.dtype() ? nonzero : cast(nonzero, q.dtype()).detach();
   }
-  Tensor out = Tensor::empty({B, H, T, S}, q.dtype());  // [B, H, T, S]
+  Tensor out = Tensor::empty({B, H, T, S}, q.dtype(), q.device());  // [B, H, T, S]
   backend(q).attention_weights(q, k, scale, causal, padding, out);
 
   record(out, "attention_weights", {q, k},
          [q, k, scale, causal, padding](const Tensor& g, const Tensor& p) {
            if (!grad_mode_enabled()) {
-             Tensor dq = Tensor::empty(q.shape(), q.dtype()), dk = Tensor::empty(k.shape(), k.dtype());
+             Tensor dq = Tensor::empty(q.shape(), q.dtype(), q.device()),
+                    dk = Tensor::empty(k.shape(), k.dtype(), k.device());
              backend(q).attention_weights_backward(g, p, q, k, scale, causal, padding, dq, dk);
              return grads{dq, dk};
            }
            Tensor ds = p * (g - sum(g * p, {-1}, true)) * scale;  // [B, H, T, S]
-           Tensor mask = mask_tensor(q.size(0), q.size(2), k.size(2), causal, padding, q.dtype());
-           if (mask.defined()) ds = where(mask, zeros({}, ds.dtype()), ds);
+           Tensor mask = mask_tensor(q.size(0), q.size(2), k.size(2), causal, padding, q.dtype(), q.device());
+           if (mask.defined()) ds = where(mask, zeros({}, ds.dtype(), ds.device()), ds);
            return grads{matmul(ds, k), matmul(transpose(ds, -1, -2), q)};  // [B, H, T, D], [B, H, S, D]
          },
          true);

@@ -12,8 +12,11 @@ namespace candor {
 
 namespace {
 
+// On the host: a GPU index is copied back for the check first (PyTorch checks on the device and
+// reports the fault later, asynchronously; a clear error at the call is worth the copy).
 void check_range(const Tensor& index, int64_t size, int64_t axis, const char* op) {
-  const int64_t* p = index.data<int64_t>();
+  const Tensor host = index.cpu();
+  const int64_t* p = host.data<int64_t>();
   for (int64_t i = 0; i < index.numel(); ++i) {
     if (p[i] < 0 || p[i] >= size) {
       throw IndexError(fmt::format("{}: index {} (at position {}) is out of range for axis {} of "
@@ -47,10 +50,10 @@ Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index) {
   check_range(index, x.shape()[a], a, "index_select");
   Shape shape = x.shape();
   shape[a] = index.numel();
-  Tensor out = Tensor::empty(shape, x.dtype());
+  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
   backend(x).index_select(x, a, index, out);
   record(out, "index_select", {x}, [in_shape = x.shape(), a, index](const Tensor& g, const Tensor&) {
-    return grads{index_add(zeros(in_shape, g.dtype()), a, index, g)};
+    return grads{index_add(zeros(in_shape, g.dtype(), g.device()), a, index, g)};
   });
   return out;
 }
@@ -86,10 +89,10 @@ Tensor gather(const Tensor& x, int64_t axis, const Tensor& index) {
   int64_t a = normalize_axis(axis, x.dim(), "gather");
   check_gather_shape(x, index, a, "gather");
   check_range(index, x.shape()[a], a, "gather");
-  Tensor out = Tensor::empty(index.shape(), x.dtype());
+  Tensor out = Tensor::empty(index.shape(), x.dtype(), x.device());
   backend(x).gather(x, a, index, out);
   record(out, "gather", {x}, [in_shape = x.shape(), a, index](const Tensor& g, const Tensor&) {
-    return grads{scatter_add(zeros(in_shape, g.dtype()), a, index, g)};
+    return grads{scatter_add(zeros(in_shape, g.dtype(), g.device()), a, index, g)};
   });
   return out;
 }

@@ -32,9 +32,9 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   }
   int64_t cols = numel(normalized_shape);
   int64_t rows = cols == 0 ? 0 : x.numel() / cols;
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
-  Tensor mean = Tensor::empty({rows}, x.dtype());  // [R]
-  Tensor rstd = Tensor::empty({rows}, x.dtype());  // [R], 1 / sqrt(var + eps)
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  Tensor mean = Tensor::empty({rows}, x.dtype(), x.device());  // [R]
+  Tensor rstd = Tensor::empty({rows}, x.dtype(), x.device());  // [R], 1 / sqrt(var + eps)
   backend(x).layer_norm(x, weight, bias, eps, out, mean, rstd);
 
   std::vector<int64_t> axes;
@@ -43,9 +43,9 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
          [x, weight, has_bias = bias.defined(), mean, rstd, eps, axes, normalized_shape](
              const Tensor& g, const Tensor&) {
            if (!grad_mode_enabled()) {
-             Tensor dx = Tensor::empty(x.shape(), x.dtype());
-             Tensor dw = weight.defined() ? Tensor::empty(normalized_shape, x.dtype()) : Tensor();
-             Tensor db = has_bias ? Tensor::empty(normalized_shape, x.dtype()) : Tensor();
+             Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
+             Tensor dw = weight.defined() ? Tensor::empty(normalized_shape, x.dtype(), x.device()) : Tensor();
+             Tensor db = has_bias ? Tensor::empty(normalized_shape, x.dtype(), x.device()) : Tensor();
              backend(x).layer_norm_backward(g, x, weight, mean, rstd, dx, dw, db);
              return grads{dx, dw, db};
            }

@@ -29,7 +29,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& axes_in) {
   }
   Shape shape(axes.size());
   for (size_t i = 0; i < axes.size(); ++i) shape[i] = x.shape()[axes[i]];
-  Tensor out = Tensor::empty(shape, x.dtype());
+  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
   backend(x).permute(x, axes, out);
   record(out, "permute", {x}, [inverse](const Tensor& g, const Tensor&) {
     return grads{permute(g, inverse)};
@@ -49,7 +49,7 @@ namespace {
 // The gradient of a slice: zeros of the input's shape with g written at the sliced positions.
 // It is linear in g, and its own gradient is the slice again.
 Tensor unslice(const Tensor& g, const Shape& in_shape, int64_t axis, int64_t start, int64_t step) {
-  Tensor out = zeros(in_shape, g.dtype());
+  Tensor out = zeros(in_shape, g.dtype(), g.device());
   backend(g).write_slice(g, axis, start, step, out);
   record(out, "unslice", {g}, [axis, start, step, length = g.shape()[axis]](const Tensor& gg, const Tensor&) {
     return grads{slice(gg, axis, start, start + length * step, step)};
@@ -69,7 +69,7 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end, int64_t 
   int64_t length = e > s ? (e - s + step - 1) / step : 0;
   Shape shape = x.shape();
   shape[a] = length;
-  Tensor out = Tensor::empty(shape, x.dtype());
+  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
   backend(x).read_slice(x, a, s, step, out);
   record(out, "slice", {x}, [in_shape = x.shape(), a, s, step](const Tensor& g, const Tensor&) {
     return grads{unslice(g, in_shape, a, s, step)};
@@ -99,7 +99,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
     }
     shape[a] += s[a];
   }
-  Tensor out = Tensor::empty(shape, first.dtype());
+  Tensor out = Tensor::empty(shape, first.dtype(), first.device());
   std::vector<int64_t> starts, lengths;
   int64_t offset = 0;
   for (const Tensor& t : xs) {

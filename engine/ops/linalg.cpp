@@ -54,7 +54,7 @@ Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
-  Tensor out = Tensor::empty(out_shape, a.dtype());
+  Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
   backend(a).gemm(g, a, b, out);
 
   // With C = op(A) op(B) and upstream G:

@@ -34,15 +34,16 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
     throw ShapeError(fmt::format("cross_entropy: class weight must be [{}], got {}", classes,
                                  format_shape(weight.shape())));
   }
-  const int64_t* t = target.data<int64_t>();
+  const Tensor host_target = target.cpu();  // checked on the host, as index ranges are
+  const int64_t* t = host_target.data<int64_t>();
   for (int64_t i = 0; i < target.numel(); ++i) {
     if (t[i] != ignore_index && (t[i] < 0 || t[i] >= classes)) {
       throw IndexError(fmt::format("cross_entropy: target {} at position {} is not a class in [0, {})",
                                    t[i], i, classes));
     }
   }
-  Tensor counted = ne(target, scalar(static_cast<double>(ignore_index), kInt64));  // [N], 0/1
-  Tensor safe_target = where(counted, target, zeros({}, kInt64));                   // [N]
+  Tensor counted = ne(target, scalar(static_cast<double>(ignore_index), kInt64, target.device()));  // [N], 0/1
+  Tensor safe_target = where(counted, target, zeros({}, kInt64, target.device()));                   // [N]
   // float32 stays accurate for a 50257-way vocabulary: the log-softmax sums its exponentials in
   // double (cpu/nn.cpp), and the sums over samples below accumulate in double (cpu/reduce.cpp).
   Tensor log_probs = log_softmax(logits, 1);                                         // [N, C]

@@ -22,24 +22,31 @@ Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, double value);
 // A 0-dimensional tensor.
 Tensor scalar(double value, DType dtype = kFloat32, Device device = Device::CPU);
-Tensor arange(double start, double end, double step = 1, DType dtype = kInt64);
-Tensor arange(int64_t end, DType dtype = kInt64);
-Tensor eye(int64_t n, DType dtype = kFloat32);
-Tensor from_vector(const std::vector<float>& values, const Shape& shape);
-Tensor from_vector(const std::vector<double>& values, const Shape& shape);
-Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape);
+// The ones below take a device too: ranges, identities, data and permutations are made on the host
+// and copied there; random draws are computed on the device, with the same numbers.
+Tensor arange(double start, double end, double step = 1, DType dtype = kInt64,
+              Device device = Device::CPU);
+Tensor arange(int64_t end, DType dtype = kInt64, Device device = Device::CPU);
+Tensor eye(int64_t n, DType dtype = kFloat32, Device device = Device::CPU);
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, Device device = Device::CPU);
+Tensor from_vector(const std::vector<double>& values, const Shape& shape, Device device = Device::CPU);
+Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape, Device device = Device::CPU);
 Tensor tensor(std::initializer_list<double> values, DType dtype = kFloat32);  // 1-D
 // Random tensors: uniform [low, high), standard normal (times std plus mean), integers in
 // [low, high), Bernoulli(p), and a permutation of 0..n-1. `gen` defaults to the global generator.
-Tensor rand(const Shape& shape, DType dtype = kFloat32, Generator* gen = nullptr);
+Tensor rand(const Shape& shape, DType dtype = kFloat32, Generator* gen = nullptr,
+            Device device = Device::CPU);
 Tensor uniform(const Shape& shape, double low, double high, DType dtype = kFloat32,
-               Generator* gen = nullptr);
-Tensor randn(const Shape& shape, DType dtype = kFloat32, Generator* gen = nullptr);
+               Generator* gen = nullptr, Device device = Device::CPU);
+Tensor randn(const Shape& shape, DType dtype = kFloat32, Generator* gen = nullptr,
+             Device device = Device::CPU);
 Tensor normal(const Shape& shape, double mean, double std, DType dtype = kFloat32,
-              Generator* gen = nullptr);
-Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator* gen = nullptr);
-Tensor bernoulli(const Shape& shape, double p, DType dtype = kFloat32, Generator* gen = nullptr);
-Tensor permutation(int64_t n, Generator* gen = nullptr);
+              Generator* gen = nullptr, Device device = Device::CPU);
+Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator* gen = nullptr,
+               Device device = Device::CPU);
+Tensor bernoulli(const Shape& shape, double p, DType dtype = kFloat32, Generator* gen = nullptr,
+                 Device device = Device::CPU);
+Tensor permutation(int64_t n, Generator* gen = nullptr, Device device = Device::CPU);
 
 // ---- elementwise arithmetic, broadcasting by NumPy rules (arithmetic.cpp) ----
 Tensor add(const Tensor& a, const Tensor& b);

@@ -36,7 +36,7 @@ Tensor reduce_axes(ReduceOp op, const Tensor& x, const std::vector<int64_t>& axe
   for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
     Shape shape = r.shape();
     shape[*it] = 1;
-    Tensor next = Tensor::empty(shape, r.dtype());
+    Tensor next = Tensor::empty(shape, r.dtype(), r.device());
     backend(r).reduce(op, r, *it, next);
     r = next;
   }
@@ -120,7 +120,7 @@ Tensor arg_extreme(bool is_max, const Tensor& x, int64_t axis, bool keepdim, con
   }
   Shape shape = x.shape();
   shape[a] = 1;
-  Tensor out = Tensor::empty(shape, kInt64);
+  Tensor out = Tensor::empty(shape, kInt64, x.device());
   backend(x).arg_reduce(is_max, x, a, out);
   return keepdim ? out : finish_shape(out, x.shape(), {a}, false);
 }
@@ -139,7 +139,7 @@ Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& axes_in, bool keep
   check_floating(x, "logsumexp");
   auto axes = normalize_axes(axes_in, x.dim(), "logsumexp");
   Tensor m = max(x.detach(), axes, true);
-  m = where(eq(abs(m), scalar(std::numeric_limits<double>::infinity(), m.dtype())), zeros_like(m), m);
+  m = where(eq(abs(m), scalar(std::numeric_limits<double>::infinity(), m.dtype(), m.device())), zeros_like(m), m);
   Tensor out = log(sum(exp(x - m), axes, true)) + m;
   return keepdim ? out : reshape(out, dropped_shape(x.shape(), axes));
 }

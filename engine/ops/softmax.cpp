@@ -12,7 +12,7 @@ namespace candor {
 Tensor softmax(const Tensor& x, int64_t axis) {
   check_floating(x, "softmax");
   int64_t a = normalize_axis(axis, x.dim() == 0 ? 1 : x.dim(), "softmax");
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend(x).softmax(x, x.dim() == 0 ? 0 : a, false, out);
   record(out, "softmax", {x}, [a, scalar_input = x.dim() == 0](const Tensor& g, const Tensor& y) {
     if (scalar_input) return grads{zeros_like(g)};
@@ -25,7 +25,7 @@ Tensor softmax(const Tensor& x, int64_t axis) {
 Tensor log_softmax(const Tensor& x, int64_t axis) {
   check_floating(x, "log_softmax");
   int64_t a = normalize_axis(axis, x.dim() == 0 ? 1 : x.dim(), "log_softmax");
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend(x).softmax(x, x.dim() == 0 ? 0 : a, true, out);
   record(out, "log_softmax", {x}, [a, scalar_input = x.dim() == 0](const Tensor& g, const Tensor& y) {
     if (scalar_input) return grads{zeros_like(g)};

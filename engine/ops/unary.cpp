@@ -20,7 +20,7 @@ Tensor unary_forward(UnaryOp op, const Tensor& x, const char* name, bool floatin
   } else {
     check_defined(x, name);
   }
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend(x).unary(op, x, out);
   return out;
 }
@@ -75,7 +75,7 @@ Tensor sigmoid(const Tensor& x) {
 Tensor relu(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::Relu, x, "relu", false);
   record(out, "relu", {x}, [](const Tensor& g, const Tensor& y) {
-    return grads{g * gt(y, zeros({}, y.dtype()))};
+    return grads{g * gt(y, zeros({}, y.dtype(), y.device()))};
   }, true);
   return out;
 }
@@ -98,11 +98,11 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
   check_floating(x, "gelu");
   if (approximate == "none") return x * 0.5 * (1.0 + erf(x * std::numbers::sqrt2 / 2.0));
   if (approximate == "tanh") {
-    Tensor out = Tensor::empty(x.shape(), x.dtype());
+    Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
     backend(x).gelu_tanh(x, out);
     record(out, "gelu", {x}, [x](const Tensor& g, const Tensor&) {
       if (!grad_mode_enabled()) {
-        Tensor dx = Tensor::empty(x.shape(), x.dtype());
+        Tensor dx = Tensor::empty(x.shape(), x.dtype(), x.device());
         backend(x).gelu_tanh_backward(g, x, dx);
         return grads{dx};
       }
@@ -135,12 +135,12 @@ Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi
   if (lo && hi && *lo > *hi) {
     throw ValueError(fmt::format("clamp: min {} is greater than max {}", *lo, *hi));
   }
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend(x).clamp(x, lo, hi, out);
   record(out, "clamp", {x}, [x, lo, hi](const Tensor& g, const Tensor&) {
     Tensor inside = ones_like(x);
-    if (lo) inside = inside * ge(x, scalar(*lo, x.dtype()));
-    if (hi) inside = inside * le(x, scalar(*hi, x.dtype()));
+    if (lo) inside = inside * ge(x, scalar(*lo, x.dtype(), x.device()));
+    if (hi) inside = inside * le(x, scalar(*hi, x.dtype(), x.device()));
     return grads{g * inside};
   });
   return out;

@@ -102,9 +102,9 @@ Tensor narrow(const Tensor& x, int64_t axis, int64_t start, int64_t length) {
     Shape before = in_shape, after = in_shape;
     before[0] = start;
     after[0] = in_shape[0] - start - length;
-    if (before[0] > 0) parts.push_back(zeros(before, g.dtype()));
+    if (before[0] > 0) parts.push_back(zeros(before, g.dtype(), g.device()));
     parts.push_back(g);
-    if (after[0] > 0) parts.push_back(zeros(after, g.dtype()));
+    if (after[0] > 0) parts.push_back(zeros(after, g.dtype(), g.device()));
     return grads{parts.size() == 1 ? g : concat(parts, 0)};
   });
   return out;
@@ -117,7 +117,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     throw ShapeError(fmt::format("expand: shape {} cannot be broadcast to {}",
                                  format_shape(x.shape()), format_shape(shape)));
   }
-  Tensor out = Tensor::empty(shape, x.dtype());
+  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
   backend(x).expand(x, out);
   record(out, "expand", {x}, [in_shape = x.shape()](const Tensor& g, const Tensor&) {
     return grads{sum_to(g, in_shape)};
