@@ -144,6 +144,8 @@ void CudaBackend::attention_weights_backward(const Tensor& grad, const Tensor& w
   }
   dispatch_floating(q.dtype(), [&](auto tag) {
     using V = decltype(tag);
+    // Freed on return, maybe before the GEMMs below have run: safe, as the caching allocator
+    // hands the block on only to work queued after them on the one stream.
     Tensor ds = Tensor::empty({E, T, S}, q.dtype(), Device::CUDA);
     attention_rows_backward<V><<<row_blocks(E * T), kThreads>>>(
         device_ptr<V>(grad), device_ptr<V>(weights), device_ptr<V>(ds), E * T, T, S, H, causal,

@@ -9,7 +9,8 @@
 // GPU model and toolkit, on one stream, with atomics not allowed (CUBLAS_ATOMICS_NOT_ALLOWED, the
 // default, which rules out split-K reductions through atomics). Everything here runs on the
 // default stream. TF32 (10-bit mantissa products) is off unless set_allow_tf32(true), as
-// torch.backends.cuda.matmul.allow_tf32.
+// torch.backends.cuda.matmul.allow_tf32: the compute type decides (CUBLAS_COMPUTE_32F never uses
+// TF32, whatever the handle's math mode; CUBLAS_COMPUTE_32F_FAST_TF32 may).
 #include <fmt/format.h>
 
 #include <limits>
