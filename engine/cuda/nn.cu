@@ -141,24 +141,39 @@ __global__ void layer_norm_dx(const T* grad, const T* x, const T* weight, const 
 // Rows per partial sum of dweight and dbias, as on the CPU.
 constexpr int64_t kBlockRows = 64;
 
-// dweight = sum over rows of grad * xhat, dbias = sum over rows of grad: one thread per column
-// (neighbouring threads read neighbouring columns), summing each block of kBlockRows rows in T
-// and then the blocks in order, as the CPU does. Either output may be null.
+// dweight = sum over rows of grad * xhat, dbias = sum over rows of grad, in two passes as on the
+// CPU: each block of kBlockRows rows is summed in T, then the blocks in order. Pass one: one
+// thread per (block, column), neighbouring threads on neighbouring columns; partial [2, blocks,
+// cols] holds the dweight partials, then the dbias ones.
 template <typename T>
-__global__ void layer_norm_param_grads(const T* grad, const T* x, const T* mean, const T* rstd,
-                                       T* dweight, T* dbias, int64_t rows, int64_t cols) {
+__global__ void layer_norm_param_partials(const T* grad, const T* x, const T* mean, const T* rstd,
+                                          T* partial, int64_t rows, int64_t cols) {
+  const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+  for (int64_t e = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; e < blocks * cols;
+       e += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t start = e / cols * kBlockRows, c = e % cols;
+    T sum_w = 0, sum_b = 0;
+    for (int64_t r = start; r < rows && r < start + kBlockRows; ++r) {
+      const T g = grad[r * cols + c];
+      sum_w += g * ((x[r * cols + c] - mean[r]) * rstd[r]);
+      sum_b += g;
+    }
+    partial[e] = sum_w;
+    partial[blocks * cols + e] = sum_b;
+  }
+}
+
+// Pass two: one thread per column adds its blocks' partials in block order. Either output may be
+// null.
+template <typename T>
+__global__ void layer_norm_param_totals(const T* partial, T* dweight, T* dbias, int64_t blocks,
+                                        int64_t cols) {
   for (int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; c < cols;
        c += int64_t{gridDim.x} * blockDim.x) {
     T total_w = 0, total_b = 0;
-    for (int64_t start = 0; start < rows; start += kBlockRows) {
-      T partial_w = 0, partial_b = 0;
-      for (int64_t r = start; r < rows && r < start + kBlockRows; ++r) {
-        const T g = grad[r * cols + c];
-        partial_w += g * ((x[r * cols + c] - mean[r]) * rstd[r]);
-        partial_b += g;
-      }
-      total_w += partial_w;
-      total_b += partial_b;
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      total_w += partial[blk * cols + c];
+      total_b += partial[(blocks + blk) * cols + c];
     }
     if (dweight) dweight[c] = total_w;
     if (dbias) dbias[c] = total_b;
@@ -243,10 +258,17 @@ void CudaBackend::layer_norm_backward(const Tensor& grad, const Tensor& x, const
     if ((dweight.defined() || dbias.defined()) && cols > 0) {
       T* dw = dweight.defined() ? device_ptr<T>(dweight) : nullptr;
       T* db = dbias.defined() ? device_ptr<T>(dbias) : nullptr;
-      layer_norm_param_grads<T><<<blocks_for(cols), kThreads>>>(
-          device_ptr<T>(grad), device_ptr<T>(x), device_ptr<T>(mean), device_ptr<T>(rstd), dw, db,
-          rows, cols);
-      check_launch("layer_norm_param_grads");
+      const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+      // Freed on return, before the kernels may have run: safe on the one stream (see
+      // caching_allocator.h).
+      Tensor partial = Tensor::empty({2, blocks, cols}, x.dtype(), Device::CUDA);
+      layer_norm_param_partials<T><<<blocks_for(blocks * cols), kThreads>>>(
+          device_ptr<T>(grad), device_ptr<T>(x), device_ptr<T>(mean), device_ptr<T>(rstd),
+          device_ptr<T>(partial), rows, cols);
+      check_launch("layer_norm_param_partials");
+      layer_norm_param_totals<T><<<blocks_for(cols), kThreads>>>(device_ptr<T>(partial), dw, db,
+                                                                 blocks, cols);
+      check_launch("layer_norm_param_totals");
     }
   });
 }
