@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 
+#include "engine/philox.h"
+
 namespace candor {
 
 class Generator {
@@ -33,22 +35,22 @@ class Generator {
   uint64_t offset_ = 0;
 };
 
-// The raw bijection: 10 rounds of Philox4x32 on a 128-bit counter under a 64-bit key.
-std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key);
+// The raw bijection: 10 rounds of Philox4x32 on a 128-bit counter under a 64-bit key
+// (engine/philox.h, shared with the GPU).
+inline std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter,
+                                             std::array<uint32_t, 2> key) {
+  const philox::Words c =
+      philox::rounds10({{counter[0], counter[1], counter[2], counter[3]}}, key[0], key[1]);
+  return {c.w[0], c.w[1], c.w[2], c.w[3]};
+}
 
 // Word -> uniform in [0, 1): 24 bits for float, 53 bits (two words) for double.
 inline float uniform_float(uint32_t word) { return static_cast<float>(word >> 8) * 0x1.0p-24f; }
-inline double uniform_double(uint32_t hi, uint32_t lo) {
-  uint64_t bits = (static_cast<uint64_t>(hi) << 21) ^ (lo >> 11);
-  return static_cast<double>(bits & ((uint64_t{1} << 53) - 1)) * 0x1.0p-53;
-}
+inline double uniform_double(uint32_t hi, uint32_t lo) { return philox::uniform_double(hi, lo); }
 
-// Multiply-shift maps a block's first 64 bits onto [0, range) (Lemire, "Fast random integer
-// generation in an interval", 2019).
+// A block's first 64 bits mapped onto [0, range) (philox::random_below).
 inline int64_t random_below(const std::array<uint32_t, 4>& w, int64_t range) {
-  uint64_t bits = (static_cast<uint64_t>(w[0]) << 32) | w[1];
-  auto product = static_cast<unsigned __int128>(bits) * static_cast<uint64_t>(range);
-  return static_cast<int64_t>(product >> 64);
+  return philox::random_below(w[0], w[1], range);
 }
 
 // The process-wide generator used when an op is given none.

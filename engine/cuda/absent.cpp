@@ -14,6 +14,9 @@ const char* const kBuiltWithout = "cuda: candor was built without CUDA (-DCANDOR
 void require() { throw DeviceError(kBuiltWithout); }
 Backend& backend() { throw DeviceError(kBuiltWithout); }
 
+void set_allow_tf32(bool) { require(); }
+bool allow_tf32() { return false; }
+
 void* allocate(std::size_t) {
   require();
   return nullptr;

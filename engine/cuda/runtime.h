@@ -27,6 +27,13 @@ void require();
 // The kernel table on the GPU (engine/cuda/cuda_backend.h); throws as require() does.
 Backend& backend();
 
+// Whether float32 GEMMs (matmul, attention scores) may use TF32 tensor cores: 10-bit mantissa
+// products, several times faster, about 1e-3 relative error. Off by default, as
+// torch.backends.cuda.matmul.allow_tf32. set_allow_tf32 throws as require() does in a build
+// without CUDA.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
 // Device memory from the caching allocator (require() first).
 void* allocate(std::size_t bytes);
 void free(void* p);
