@@ -189,6 +189,7 @@ fairness::FinetuneOptions finetune_options(const FinetuneConfig& c) {
   o.schedule = c.schedule;
   o.seed = c.seed;
   o.progress = !c.quiet;
+  o.device = parse_device(c.device);
   try {
     o.validate();
   } catch (const ValueError& e) {
@@ -229,6 +230,8 @@ void add_finetune_options(CLI::App& cmd, FinetuneConfig& config) {
       ->check(CLI::Range(int64_t{0}, int64_t{fairness::BootstrapOptions::kMaxReplicates}));
   cmd.add_option("--seed", config.seed, "seed for the row order and the adapters");
   cmd.add_flag("--quiet", config.quiet, "no progress bar or summary");
+  cmd.add_option("--device", config.device, "where the model trains: cpu or cuda")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
 }
 
 nlohmann::json run_finetune(const FinetuneConfig& c) {

@@ -49,6 +49,7 @@ struct FinetuneConfig {
   int64_t bootstrap = 200;             // resamples for the fairness intervals (0: none)
   uint64_t seed = 0;
   std::string out;
+  std::string device = "cpu";          // where the model trains; not saved (the run is the same)
   bool quiet = false;
 };
 

@@ -25,6 +25,7 @@ namespace {
 struct LmArgs {
   std::string model, prompt, text_file;
   std::vector<int64_t> tokens;
+  std::string device = "cpu";
   int64_t max_new_tokens = 20;
   bool greedy = false, ids = false, json = false, no_cache = false, stats = false;
   nn::GenerateOptions sampling;
@@ -46,6 +47,7 @@ std::optional<nn::Gpt2Tokenizer> tokenizer_if_present(const std::string& dir) {
 void run_generate(const LmArgs& args) {
   if (args.prompt.empty() == args.tokens.empty()) throw ValueError("generate: give exactly one of --prompt and --tokens");
   auto model = nn::from_pretrained(args.model);
+  model->to(parse_device(args.device));
   auto tokenizer = tokenizer_if_present(args.model);
   nn::GenerateOptions options = args.sampling;
   options.greedy = args.greedy;
@@ -70,6 +72,8 @@ void run_generate(const LmArgs& args) {
 void run_perplexity(const LmArgs& args) {
   if (args.text_file.empty() == args.tokens.empty()) throw ValueError("perplexity: give exactly one of --text and --tokens");
   auto model = nn::from_pretrained(args.model);
+  const Device device = parse_device(args.device);
+  model->to(device);
   model->eval();
   std::vector<int64_t> ids = args.tokens;
   if (!args.text_file.empty()) {
@@ -91,9 +95,9 @@ void run_perplexity(const LmArgs& args) {
     std::vector<int64_t> chunk(ids.begin() + static_cast<std::ptrdiff_t>(start), ids.begin() + static_cast<std::ptrdiff_t>(end));
     auto t = static_cast<int64_t>(chunk.size());
     if (t < 2) break;
-    Tensor logits = (*model)(from_vector(chunk, {1, t}));                       // [1, T, V]
+    Tensor logits = (*model)(from_vector(chunk, {1, t}, device));               // [1, T, V]
     Tensor inputs = reshape(narrow(squeeze(logits, 0), 0, 0, t - 1), {t - 1, -1});  // [T-1, V]
-    Tensor targets = from_vector(std::vector<int64_t>(chunk.begin() + 1, chunk.end()), {t - 1});
+    Tensor targets = from_vector(std::vector<int64_t>(chunk.begin() + 1, chunk.end()), {t - 1}, device);
     total += cross_entropy(inputs, targets, Tensor(), -100, Reduction::Sum).item();
     predicted += t - 1;
   }
@@ -120,6 +124,7 @@ void add_language_model_commands(CLI::App& app) {
   gen->add_option("--top-p", args->sampling.top_p, "sample among the most likely tokens covering p")->check(CLI::Range(0.0, 1.0));
   gen->add_option("--temperature", args->sampling.temperature, "divide the logits by this")->check(CLI::PositiveNumber);
   gen->add_option("--seed", args->sampling.seed, "seed for sampling");
+  gen->add_option("--device", args->device, "where the model runs: cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   gen->add_flag("--ids", args->ids, "also print the token ids");
   gen->add_flag("--no-cache", args->no_cache, "rerun the whole context for every token (no KV cache; slower, to compare)");
   gen->add_flag("--stats", args->stats, "print time, tokens/s and the KV cache's memory to stderr");
@@ -129,6 +134,7 @@ void add_language_model_commands(CLI::App& app) {
   ppl->add_option("--model", args->model, "Hugging Face GPT-2 directory")->required();
   ppl->add_option("--text", args->text_file, "a text file (needs vocab.json and merges.txt)");
   ppl->add_option("--tokens", args->tokens, "token ids, e.g. 464,3290,318")->delimiter(',');
+  ppl->add_option("--device", args->device, "where the model runs: cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   ppl->add_flag("--json", args->json, "print JSON");
   ppl->callback([args] { run_perplexity(*args); });
 }

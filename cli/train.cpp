@@ -24,6 +24,7 @@ namespace {
 struct TrainArgs {
   nn::RunConfig config;
   std::string out;
+  std::string device = "cpu";
   bool quiet = false;
 };
 }  // namespace
@@ -135,7 +136,12 @@ void add_train_command(CLI::App& app) {
   add_training_options(*cmd, args->config);
   cmd->add_option("--out", args->out, "run folder to write")->required();
   cmd->add_flag("--quiet", args->quiet, "no progress bar or summary");
-  cmd->callback([args] { run_train(args->config, args->out, args->quiet); });
+  cmd->add_option("--device", args->device, "where the MLP or FT-Transformer trains: cpu or cuda (the run "
+                  "folder is the same either way)")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->callback([args] {
+    args->config.train.device = parse_device(args->device);
+    run_train(args->config, args->out, args->quiet);
+  });
 }
 
 }  // namespace candor::cli

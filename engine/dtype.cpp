@@ -1,5 +1,9 @@
 #include "engine/dtype.h"
 
+#include <fmt/format.h>
+
+#include "engine/error.h"
+
 namespace candor {
 
 std::size_t dtype_size(DType dtype) {
@@ -28,5 +32,11 @@ DType promote(DType a, DType b) {
 }
 
 std::string device_name(Device device) { return device == Device::CUDA ? "cuda" : "cpu"; }
+
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::CPU;
+  if (name == "cuda") return Device::CUDA;
+  throw ValueError(fmt::format("unknown device \"{}\": expected cpu or cuda", name));
+}
 
 }  // namespace candor

@@ -49,5 +49,7 @@ decltype(auto) dispatch_floating(DType dtype, F&& f) {
 // Where a tensor's storage lives. CUDA is one device (device 0) for now.
 enum class Device { CPU, CUDA };
 std::string device_name(Device device);  // "cpu", "cuda"
+// The device a name gives ("cpu" or "cuda", as device_name writes them); ValueError otherwise.
+Device parse_device(const std::string& name);
 
 }  // namespace candor

@@ -193,7 +193,13 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
     rows.x = cached_features(t, train.x);
     validation_x = cached_features(t, validation.x);
   }
-  auto forward = [&](const Tensor& x) { return o.cache_features ? t.head_forward(x) : model(x); };
+  // Training runs on o.device: the model moves there (after the features were cached on the
+  // host), and each batch or chunk of rows moves there as it is used.
+  model.to(o.device);
+  auto forward = [&](const Tensor& x) {
+    const Tensor on_device = x.to(o.device);
+    return o.cache_features ? t.head_forward(on_device) : model(on_device);
+  };
   auto scores_of = [&](const Tensor& x, const datasets::Encoded& data) {
     model.eval();
     nn::Scores s{data.y.to_vector<double>(), nn::predict_proba(forward, x), data.weight.to_vector<double>()};
@@ -259,9 +265,10 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
       optimizer.zero_grad();
       datasets::Batch batch = loader.batch(b);
       Tensor logits = reshape(forward(batch.x), {-1});  // [B]
+      const Tensor y = batch.y.to(o.device), weight = batch.weight.to(o.device);
       // The loss line: the task loss plus lambda times the penalty, both differentiable in the weights.
-      Tensor task = binary_cross_entropy_with_logits(logits, batch.y, batch.weight);
-      Tensor fair = surrogate_penalty(logits, batch.y, batch.sensitive[0].ids, groups, batch.weight, penalty, o.surrogate);
+      Tensor task = binary_cross_entropy_with_logits(logits, y, weight);
+      Tensor fair = surrogate_penalty(logits, y, batch.sensitive[0].ids.to(o.device), groups, weight, penalty, o.surrogate);
       Tensor loss = task + fair * lambda;
       const double value = loss.item();
       nn::check_finite_loss(value, epoch, b, loader.batches());  // before the step can spread it
@@ -304,6 +311,7 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
   }
   warn_collapse(scores_of(validation_x, validation), r.warnings);
   model.eval();
+  model.to(Device::CPU);
   return r;
 }
 

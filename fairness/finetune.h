@@ -79,6 +79,7 @@ struct FinetuneOptions {
   std::string schedule = "cosine";  // constant | cosine | linear (decaying to 0 at the end)
   uint64_t seed = 0;                // row order, and the adapters' initialisation
   bool progress = false;            // a progress bar per epoch on stderr (on a terminal)
+  Device device = Device::CPU;      // where the model trains (it is back on the CPU after)
   std::function<void(const EpochRecord&)> on_epoch;  // called after each epoch (e.g. to log it)
 
   // The surrogate's quantile levels at most: each level reads two rows of a batch, so more than

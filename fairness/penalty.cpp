@@ -17,19 +17,19 @@ Tensor gap_over(const Tensor& p, const Tensor& members, const Tensor& w, const T
                 GroupReduction reduction) {
   Tensor ws = w * in_set;                                           // [B] weight inside the set
   Tensor mass = matmul(ws, members);                                // [G] weight per group
-  Tensor present = gt(mass, zeros({}, mass.dtype()));               // [G] 0/1
+  Tensor present = gt(mass, zeros({}, mass.dtype(), mass.device()));               // [G] 0/1
   int64_t groups_present = static_cast<int64_t>(sum(present).item());
-  if (groups_present < 2) return zeros({}, p.dtype());
-  Tensor safe_mass = where(present, mass, ones({}, mass.dtype()));  // [G] no division by zero
+  if (groups_present < 2) return zeros({}, p.dtype(), p.device());
+  Tensor safe_mass = where(present, mass, ones({}, mass.dtype(), mass.device()));  // [G] no division by zero
   Tensor rate = matmul(ws * p, members) / safe_mass;                // [G] soft rate per group
   if (reduction == GroupReduction::MaxMinusMin) {
     const double inf = std::numeric_limits<double>::infinity();
-    Tensor high = max(where(present, rate, scalar(-inf, rate.dtype())));
-    Tensor low = min(where(present, rate, scalar(inf, rate.dtype())));
+    Tensor high = max(where(present, rate, scalar(-inf, rate.dtype(), rate.device())));
+    Tensor low = min(where(present, rate, scalar(inf, rate.dtype(), rate.device())));
     return high - low;
   }
   Tensor overall = sum(ws * p) / sum(ws);                           // [] rate of the whole set
-  Tensor deviation = where(present, abs(rate - overall), zeros({}, rate.dtype()));
+  Tensor deviation = where(present, abs(rate - overall), zeros({}, rate.dtype(), rate.device()));
   return sum(deviation) / static_cast<double>(groups_present);
 }
 
@@ -60,8 +60,8 @@ Tensor apply_form(const Tensor& gap, const PenaltyOptions& options) {
 Tensor fairness_gap(const Tensor& p, const Tensor& y, const Tensor& group, int64_t groups,
                     const Tensor& weight, const PenaltyOptions& options) {
   check_penalty_inputs(p, y, group, groups, weight);
-  Tensor members = cast(eq(unsqueeze(group, 1), unsqueeze(arange(groups), 0)), p.dtype());  // [B, G]
-  Tensor w = weight.defined() ? cast(weight, p.dtype()) : ones(p.shape(), p.dtype());      // [B]
+  Tensor members = cast(eq(unsqueeze(group, 1), unsqueeze(arange(groups, kInt64, p.device()), 0)), p.dtype());  // [B, G]
+  Tensor w = weight.defined() ? cast(weight, p.dtype()) : ones(p.shape(), p.dtype(), p.device());      // [B]
   if (options.gap == Gap::DemographicParity) return gap_over(p, members, w, ones_like(w), options.reduction);
   if (!y.defined()) throw ValueError("fairness penalty: the odds-based gaps need labels y");
   Tensor positives = cast(y, p.dtype());

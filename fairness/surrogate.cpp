@@ -58,8 +58,8 @@ Tensor quantiles(const Tensor& p, const std::vector<double>& score, const std::v
       a[k] = (u - mid[j - 1]) / (mid[j] - mid[j - 1]);
     }
   }
-  Tensor alpha = cast(from_vector(a, {K}), p.dtype());
-  return index_select(p, 0, from_vector(lo, {K})) * (1.0 - alpha) + index_select(p, 0, from_vector(hi, {K})) * alpha;
+  Tensor alpha = cast(from_vector(a, {K}, p.device()), p.dtype());
+  return index_select(p, 0, from_vector(lo, {K}, p.device())) * (1.0 - alpha) + index_select(p, 0, from_vector(hi, {K}, p.device())) * alpha;
 }
 
 // W1 gap among the groups over the rows with in_set[i] != 0 (the reductions of the header).
@@ -77,7 +77,7 @@ Tensor wasserstein_over(const Tensor& p, const std::vector<int64_t>& group, cons
   for (const std::vector<int64_t>& rows : members) {
     if (!rows.empty()) q.push_back(quantiles(p, score, w, rows, K));
   }
-  if (q.size() < 2) return zeros({}, p.dtype());
+  if (q.size() < 2) return zeros({}, p.dtype(), p.device());
   std::vector<Tensor> distances;
   if (reduction == GroupReduction::MaxMinusMin) {
     for (size_t g = 0; g < q.size(); ++g) {

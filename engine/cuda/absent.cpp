@@ -26,6 +26,7 @@ void free(void*) {}
 CachingAllocator::Stats memory_stats() { return {}; }
 void reset_peak_memory_stats() {}
 void empty_cache() {}
+void synchronize() { require(); }
 void copy(void*, Device, const void*, Device, std::size_t) { require(); }
 
 }  // namespace candor::cuda

@@ -69,6 +69,12 @@ CachingAllocator::Stats memory_stats() { return allocator().stats(); }
 void reset_peak_memory_stats() { allocator().reset_peak(); }
 void empty_cache() { allocator().empty_cache(); }
 
+void synchronize() {
+  require();
+  cudaError_t e = cudaDeviceSynchronize();
+  if (e != cudaSuccess) throw DeviceError("cuda: synchronize failed: " + describe(e));
+}
+
 void copy(void* dst, Device dst_device, const void* src, Device src_device, std::size_t bytes) {
   require();
   cudaMemcpyKind kind = src_device == Device::CPU

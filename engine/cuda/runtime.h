@@ -41,6 +41,10 @@ CachingAllocator::Stats memory_stats();
 void reset_peak_memory_stats();
 void empty_cache();
 
+// Waits until every kernel and copy queued on the GPU has finished (cudaDeviceSynchronize): for
+// timing, since kernels run asynchronously to the host.
+void synchronize();
+
 // Copies `bytes` between two buffers on the given devices (at least one of them the GPU), after
 // the work queued before it. It returns once the source may be reused, and when the destination
 // is the host, once the data is there (CUDA's "API synchronization behavior" for cudaMemcpy).

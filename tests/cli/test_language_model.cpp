@@ -83,3 +83,24 @@ TEST_CASE("language model: bad input is one clear error line") {
   CHECK(out_of_range.code == 1);
   CHECK(out_of_range.out.find("500") != std::string::npos);
 }
+
+TEST_CASE("language model: --device cuda runs on the GPU, or says why there is none") {
+  const std::string tokens = " --tokens 5,17,42";
+  Result cpu_ppl = run_candor("perplexity --model " + kFixture.string() + tokens + " --json");
+  Result cuda_ppl = run_candor("perplexity --model " + kFixture.string() + tokens + " --json --device cuda");
+  Result cuda_gen = run_candor("generate --model " + kFixture.string() + tokens + " --greedy --device cuda");
+  REQUIRE(cpu_ppl.code == 0);
+  if (cuda_ppl.code == 0) {  // a GPU: the same loss
+    CHECK(nlohmann::json::parse(cuda_ppl.out)["loss"].get<double>() ==
+          doctest::Approx(nlohmann::json::parse(cpu_ppl.out)["loss"].get<double>()).epsilon(1e-5));
+    CHECK(cuda_gen.code == 0);
+  } else {
+    INFO(cuda_ppl.out);
+    CHECK(cuda_ppl.out.find("cuda: ") != std::string::npos);
+    CHECK(cuda_gen.code != 0);
+    CHECK(cuda_gen.out.find("cuda: ") != std::string::npos);
+  }
+  Result bad = run_candor("perplexity --model " + kFixture.string() + tokens + " --device tpu");
+  CHECK(bad.code != 0);
+  CHECK(bad.out.find("--device") != std::string::npos);
+}

@@ -112,3 +112,10 @@ TEST_CASE("devices: without a GPU, asking for CUDA says why it is not there") {
   check_throws<DeviceError>([] { permutation(4, nullptr, Device::CUDA); }, {why});
   CHECK(cuda::memory_stats().in_use == 0);
 }
+
+TEST_CASE("devices: a device named on a command line is parsed, an unknown one refused") {
+  CHECK(parse_device("cpu") == Device::CPU);
+  CHECK(parse_device("cuda") == Device::CUDA);
+  CHECK(parse_device(device_name(Device::CUDA)) == Device::CUDA);
+  check_throws<ValueError>([] { parse_device("gpu"); }, {"unknown device \"gpu\": expected cpu or cuda"});
+}

@@ -21,24 +21,31 @@ inline bool have_gpu() {
   return false;
 }
 
-// The GPU tensor `gpu` equals the CPU tensor `cpu` in shape, dtype and every element within
-// `rel` relative to max(1, |cpu|) (NaN where the CPU has NaN, the same infinities).
+// `got` equals `want` in shape, dtype and every element within `rel` relative to max(1, |want|)
+// (NaN where `want` has NaN, the same infinities), wherever each is.
+inline void check_close_values(const Tensor& got, const Tensor& want, double rel,
+                               const std::string& what = "") {
+  INFO(what);
+  REQUIRE(got.shape() == want.shape());
+  REQUIRE(got.dtype() == want.dtype());
+  const std::vector<double> g = got.to_vector<double>(), w = want.to_vector<double>();
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    INFO("element " << i << ": got " << g[i] << ", want " << w[i]);
+    if (std::isnan(w[i]) || std::isinf(w[i])) {
+      CHECK((std::isnan(w[i]) ? std::isnan(g[i]) : g[i] == w[i]));
+    } else {
+      CHECK(std::abs(g[i] - w[i]) <= rel * std::max(1.0, std::abs(w[i])));
+    }
+  }
+}
+
+// The GPU tensor `gpu` equals the CPU tensor `cpu` as check_close_values says.
 inline void check_matches_cpu(const Tensor& gpu, const Tensor& cpu, double rel = 1e-5,
                               const std::string& what = "") {
   INFO(what);
   REQUIRE(gpu.device() == Device::CUDA);
   REQUIRE(cpu.device() == Device::CPU);
-  REQUIRE(gpu.shape() == cpu.shape());
-  REQUIRE(gpu.dtype() == cpu.dtype());
-  const std::vector<double> g = gpu.cpu().to_vector<double>(), c = cpu.to_vector<double>();
-  for (std::size_t i = 0; i < c.size(); ++i) {
-    INFO("element " << i << ": gpu " << g[i] << ", cpu " << c[i]);
-    if (std::isnan(c[i]) || std::isinf(c[i])) {
-      CHECK((std::isnan(c[i]) ? std::isnan(g[i]) : g[i] == c[i]));
-    } else {
-      CHECK(std::abs(g[i] - c[i]) <= rel * std::max(1.0, std::abs(c[i])));
-    }
-  }
+  check_close_values(gpu, cpu, rel, what);
 }
 
 }  // namespace candor::testing
