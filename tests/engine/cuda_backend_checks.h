@@ -29,12 +29,13 @@ inline Tensor sample(const Shape& shape, DType dtype, uint64_t seed) {
   return normal(shape, 0.0, 3.0, dtype, &gen);
 }
 
-// A copy of `t` (CPU) with each flat element `at` below numel set to `value`.
+// A copy of `t` (CPU) with each flat element `at` in [0, numel) set to `value` (others ignored,
+// so callers may name positions such as n - 1 without checking that the tensor is non-empty).
 inline Tensor with_value(const Tensor& t, const std::vector<int64_t>& at, double value) {
   Tensor out = t.clone();
   dispatch(out.dtype(), [&]<typename T>(T) {
     for (int64_t i : at) {
-      if (i < out.numel()) out.data<T>()[i] = static_cast<T>(value);
+      if (i >= 0 && i < out.numel()) out.data<T>()[i] = static_cast<T>(value);
     }
   });
   return out;
