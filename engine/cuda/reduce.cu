@@ -2,13 +2,14 @@
 // output is combined in an order fixed by the shape alone, without atomics. Two kernels:
 // - one block per output (a block-stride loop over outputs): thread t combines k = t, t + 256, ...
 //   in order, then the 256 partial results meet in a fixed shared-memory tree; used when the axis
-//   is contiguous and longer than a warp, or when there are too few outputs to fill the GPU;
+//   is contiguous and longer than a warp, or when there are too few outputs to fill the GPU. A
+//   long axis with very few outputs is cut into fixed chunks of kChunk: one block per (output,
+//   chunk) writes a partial result, and a second pass combines each output's partials in chunk
+//   order (the CPU cuts one long sum the same way, into blocks of 2^16);
 // - one thread per output, combining k = 0, 1, ... in order (the CPU's order for a middle axis);
 //   used for many outputs, where neighbouring threads read neighbouring elements.
 // float32 sums accumulate in double and are rounded once, as on the CPU; the result equals the
 // CPU's to rounding (its lanes are grouped differently), max/min/argmax exactly.
-// Not done yet: a single very long reduction runs in one block; splitting it into fixed chunks
-// (as the CPU does beyond 2^16 elements) would use the whole GPU.
 #include <limits>
 #include <type_traits>
 
@@ -21,6 +22,10 @@ namespace {
 
 // Outputs from which one thread per output fills the GPU well enough.
 constexpr int64_t kManyOutputs = 16384;
+// Below this many outputs (about the blocks an H200 runs at once), an axis longer than kChunk is
+// reduced in chunks of kChunk by separate blocks.
+constexpr int64_t kFewOutputs = 1024;
+constexpr int64_t kChunk = 1 << 16;
 
 template <typename T>
 __device__ bool is_nan(T v) {
@@ -58,14 +63,19 @@ bool block_per_output(const AxisView& v) {
   return v.inner == 1 ? v.n > 32 : v.outer * v.inner < kManyOutputs;
 }
 
-template <typename T, typename Acc>
-__global__ void reduce_block_kernel(ReduceOp op, const T* x, AxisView v, Acc init, T* out) {
+// out[j * chunks + c] = op over k in [c * chunk, min(n, (c + 1) * chunk)) of x[o, k, i], for
+// each output j = (o, i) and chunk c; with one chunk of n, out[j] is the whole reduction.
+template <typename In, typename Acc, typename Out>
+__global__ void reduce_block_kernel(ReduceOp op, const In* x, AxisView v, int64_t chunk,
+                                    int64_t chunks, Acc init, Out* out) {
   __shared__ Acc partial[kThreads];
-  const int64_t outputs = v.outer * v.inner;
-  for (int64_t j = blockIdx.x; j < outputs; j += gridDim.x) {
-    const T* base = x + (j / v.inner) * v.n * v.inner + j % v.inner;
+  const int64_t blocks = v.outer * v.inner * chunks;
+  for (int64_t b = blockIdx.x; b < blocks; b += gridDim.x) {
+    const int64_t j = b / chunks, begin = (b % chunks) * chunk;
+    const int64_t end = begin + chunk < v.n ? begin + chunk : v.n;
+    const In* base = x + (j / v.inner) * v.n * v.inner + j % v.inner;
     Acc acc = init;
-    for (int64_t k = threadIdx.x; k < v.n; k += blockDim.x) {
+    for (int64_t k = begin + threadIdx.x; k < end; k += blockDim.x) {
       acc = combine(op, acc, static_cast<Acc>(base[k * v.inner]));
     }
     partial[threadIdx.x] = acc;
@@ -76,9 +86,18 @@ __global__ void reduce_block_kernel(ReduceOp op, const T* x, AxisView v, Acc ini
       }
       __syncthreads();
     }
-    if (threadIdx.x == 0) out[j] = static_cast<T>(partial[0]);
+    if (threadIdx.x == 0) out[b] = static_cast<Out>(partial[0]);
     __syncthreads();  // partial[0] is read before the next output overwrites it
   }
+}
+
+template <typename In, typename Acc, typename Out>
+void launch_block(ReduceOp op, const In* x, const AxisView& v, int64_t chunk, int64_t chunks,
+                  Out* out) {
+  const int64_t blocks = v.outer * v.inner * chunks;
+  reduce_block_kernel<In, Acc, Out><<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535),
+                                      kThreads>>>(op, x, v, chunk, chunks, identity<Acc>(op), out);
+  check_launch("reduce_block_kernel");
 }
 
 template <typename T, typename Acc>
@@ -96,15 +115,19 @@ __global__ void reduce_thread_kernel(ReduceOp op, const T* x, AxisView v, Acc in
 template <typename T, typename Acc>
 void reduce_typed(ReduceOp op, const Tensor& x, const AxisView& v, Tensor& out) {
   const int64_t outputs = v.outer * v.inner;
-  if (block_per_output(v)) {
-    reduce_block_kernel<T, Acc><<<static_cast<unsigned>(outputs < 65535 ? outputs : 65535),
-                                  kThreads>>>(op, device_ptr<T>(x), v, identity<Acc>(op),
-                                              device_ptr<T>(out));
-    check_launch("reduce_block_kernel");
-  } else {
+  if (!block_per_output(v)) {
     reduce_thread_kernel<T, Acc><<<blocks_for(outputs), kThreads>>>(
         op, device_ptr<T>(x), v, identity<Acc>(op), device_ptr<T>(out));
     check_launch("reduce_thread_kernel");
+  } else if (v.n > kChunk && outputs < kFewOutputs) {
+    const int64_t chunks = (v.n + kChunk - 1) / kChunk;
+    // Freed on return, before the kernels run: safe, as all work queues on one stream.
+    Tensor partial = Tensor::empty({outputs, chunks}, dtype_of<Acc>(), Device::CUDA);
+    launch_block<T, Acc, Acc>(op, device_ptr<T>(x), v, kChunk, chunks, device_ptr<Acc>(partial));
+    launch_block<Acc, Acc, T>(op, device_ptr<Acc>(partial), AxisView{outputs, chunks, 1}, chunks,
+                              1, device_ptr<T>(out));
+  } else {
+    launch_block<T, Acc, T>(op, device_ptr<T>(x), v, v.n, 1, device_ptr<T>(out));
   }
 }
 

@@ -26,13 +26,16 @@ struct AxisCase {
   int64_t axis;
 };
 // reduce.cu's variants: one block per output for a contiguous axis longer than a warp, or for a
-// middle axis with few outputs; one thread per output otherwise.
+// middle axis with few outputs, in chunks of 2^16 when the axis is longer than that and there are
+// few outputs; one thread per output otherwise.
 const std::vector<AxisCase> kAxisCases = {
     {{6, 1000}, 1},    // contiguous, long: blocks
     {{50, 7}, 1},      // contiguous, short: threads
     {{3, 100, 4}, 1},  // middle axis, 12 outputs: blocks
     {{40, 20000}, 0},  // first axis, 20000 outputs: threads
-    {{100000}, 0},     // one long reduction: one block
+    {{100000}, 0},     // one long reduction: two chunks, then a second pass
+    {{3, 300000}, 1},  // long contiguous rows, few outputs: five chunks each
+    {{140000, 3}, 0},  // a long strided axis, few outputs: three chunks each
     {{70000, 33}, 1},  // more outputs than blocks in a grid: the block-stride loop
     {{4, 0}, 1},       // empty axis: the identity (0, -inf, +inf)
     {{0, 5}, 1},       // no outputs
