@@ -9,7 +9,8 @@
 // - one thread per output, combining k = 0, 1, ... in order (the CPU's order for a middle axis);
 //   used for many outputs, where neighbouring threads read neighbouring elements.
 // float32 sums accumulate in double and are rounded once, as on the CPU; the result equals the
-// CPU's to rounding (its lanes are grouped differently), max/min/argmax exactly.
+// CPU's to rounding (its lanes are grouped differently), max/min/argmax exactly. arg_reduce uses
+// the same two layouts without chunks (one block for one long axis: correct, not fast).
 #include <limits>
 #include <type_traits>
 
