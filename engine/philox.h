@@ -7,12 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-// Marks a function callable from host and device code when nvcc compiles the file.
-#ifdef __CUDACC__
-#define CANDOR_HOST_DEVICE __host__ __device__
-#else
-#define CANDOR_HOST_DEVICE
-#endif
+#include "engine/host_device.h"
 
 namespace candor::philox {
 

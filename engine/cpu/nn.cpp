@@ -177,7 +177,7 @@ void CpuBackend::layer_norm_backward(const Tensor& grad, const Tensor& x, const 
     auto total = [&](const std::vector<T>& partial, Tensor& result) {
       if (!result.defined()) return;
       T* out = result.data<T>();
-      std::fill(out, out + cols, T(0));
+      std::fill(out, out + result.numel(), T(0));  // all of it: no rows means a zero gradient
       for (int64_t blk = 0; blk < blocks; ++blk) {
         for (int64_t c = 0; c < cols; ++c) out[c] += partial[blk * cols + c];
       }

@@ -3,10 +3,10 @@
 // parameters do not run alone. Each element's update is the same arithmetic whichever thread does
 // it, so a dynamic schedule (chunks differ in size) keeps results independent of the thread count.
 #include <algorithm>
-#include <cmath>
 #include <functional>
 
 #include "engine/cpu/cpu_backend.h"
+#include "engine/optim_update.h"
 
 namespace candor::cpu {
 
@@ -21,14 +21,11 @@ void adam_chunk(T* __restrict p, const T* __restrict grad, T* __restrict m, T* _
                 int64_t n, double beta1, double beta2, double eps, double l2, double shrink,
                 double step_size, double bc2_sqrt) {
   for (int64_t i = 0; i < n; ++i) {
-    double w = p[i];
-    double g = grad[i] + l2 * w;
-    w *= shrink;
-    double mi = beta1 * m[i] + (1 - beta1) * g;
-    double vi = beta2 * v[i] + (1 - beta2) * g * g;
+    double w = p[i], mi = m[i], vi = v[i];
+    adam_element(w, grad[i], mi, vi, beta1, beta2, eps, l2, shrink, step_size, bc2_sqrt);
     m[i] = static_cast<T>(mi);
     v[i] = static_cast<T>(vi);
-    p[i] = static_cast<T>(w - step_size * mi / (std::sqrt(vi) / bc2_sqrt + eps));
+    p[i] = static_cast<T>(w);
   }
 }
 
@@ -36,14 +33,10 @@ template <typename T>
 void sgd_chunk(T* p, const T* grad, T* buf, int64_t n, bool first,
                const Backend::SgdCoefficients& c) {
   for (int64_t i = 0; i < n; ++i) {
-    double g = grad[i];
-    if (c.weight_decay != 0) g += c.weight_decay * p[i];
-    if (buf != nullptr) {
-      double b = first ? g : c.momentum * buf[i] + (1 - c.dampening) * g;
-      buf[i] = static_cast<T>(b);
-      g = c.nesterov ? g + c.momentum * b : b;
-    }
-    p[i] = static_cast<T>(p[i] - c.lr * g);
+    double b = buf != nullptr ? static_cast<double>(buf[i]) : 0.0;
+    p[i] = static_cast<T>(sgd_element(p[i], grad[i], buf != nullptr, b, first, c.lr, c.momentum,
+                                      c.dampening, c.weight_decay, c.nesterov));
+    if (buf != nullptr) buf[i] = static_cast<T>(b);
   }
 }
 

@@ -9,13 +9,8 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/host_device.h"
 #include "engine/shape.h"
-
-#ifdef __CUDACC__
-#define CANDOR_HOST_DEVICE __host__ __device__
-#else
-#define CANDOR_HOST_DEVICE
-#endif
 
 namespace candor::cuda {
 

@@ -247,7 +247,15 @@ void CudaBackend::layer_norm_backward(const Tensor& grad, const Tensor& x, const
                                       const Tensor& mean, const Tensor& rstd, Tensor& dx,
                                       Tensor& dweight, Tensor& dbias) {
   const int64_t rows = mean.numel();
-  if (rows == 0) return;
+  if (rows == 0) {  // no rows: the weight and bias gradients are zero
+    for (Tensor* g : {&dweight, &dbias}) {
+      if (g->defined() && g->numel() > 0) {
+        check(cudaMemset(g->raw_data(), 0, static_cast<std::size_t>(g->numel()) * dtype_size(g->dtype())),
+              "layer_norm_backward");
+      }
+    }
+    return;
+  }
   const int64_t cols = x.numel() / rows;
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);

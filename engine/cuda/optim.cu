@@ -1,8 +1,9 @@
-// The optimizer updates on the GPU: one elementwise kernel per parameter, the same arithmetic in
-// double as the CPU's (engine/cpu/optim.cpp), so each element's result differs from the CPU's at
-// most by the GPU's fused multiply-adds and its sqrt and division rounding.
+// The optimizer updates on the GPU: one elementwise kernel per parameter, each element computed by
+// the CPU's own formula (engine/optim_update.h), in double; results may differ from the CPU's in
+// the last bit where nvcc fuses a multiply-add that g++ does not.
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/launch.h"
+#include "engine/optim_update.h"
 
 namespace candor::cuda {
 
@@ -13,14 +14,11 @@ __global__ void adam_kernel(T* p, const T* grad, T* m, T* v, int64_t n,
                             Backend::AdamCoefficients c, double step_size, double bc2_sqrt) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x) {
-    double w = p[i];
-    double g = grad[i] + c.l2 * w;
-    w *= c.shrink;
-    double mi = c.beta1 * m[i] + (1 - c.beta1) * g;
-    double vi = c.beta2 * v[i] + (1 - c.beta2) * g * g;
+    double w = p[i], mi = m[i], vi = v[i];
+    adam_element(w, grad[i], mi, vi, c.beta1, c.beta2, c.eps, c.l2, c.shrink, step_size, bc2_sqrt);
     m[i] = static_cast<T>(mi);
     v[i] = static_cast<T>(vi);
-    p[i] = static_cast<T>(w - step_size * mi / (sqrt(vi) / bc2_sqrt + c.eps));
+    p[i] = static_cast<T>(w);
   }
 }
 
@@ -29,14 +27,10 @@ __global__ void sgd_kernel(T* p, const T* grad, T* buf, int64_t n, bool first,
                            Backend::SgdCoefficients c) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
        i += int64_t{gridDim.x} * blockDim.x) {
-    double g = grad[i];
-    if (c.weight_decay != 0) g += c.weight_decay * p[i];
-    if (buf != nullptr) {
-      double b = first ? g : c.momentum * buf[i] + (1 - c.dampening) * g;
-      buf[i] = static_cast<T>(b);
-      g = c.nesterov ? g + c.momentum * b : b;
-    }
-    p[i] = static_cast<T>(p[i] - c.lr * g);
+    double b = buf != nullptr ? static_cast<double>(buf[i]) : 0.0;
+    p[i] = static_cast<T>(sgd_element(p[i], grad[i], buf != nullptr, b, first, c.lr, c.momentum,
+                                      c.dampening, c.weight_decay, c.nesterov));
+    if (buf != nullptr) buf[i] = static_cast<T>(b);
   }
 }
 

@@ -738,3 +738,15 @@ TEST_CASE("nn_ops: dropout gradient is the mask / (1 - p)") {
   };
   CHECK(gradcheck("dropout", f, {random_input({6, 7}, 1)}));
 }
+
+TEST_CASE("nn_ops: layer_norm of an empty batch gives zero weight and bias gradients") {
+  Tensor x = zeros({0, 4}).requires_grad_();
+  Tensor w = ones({4}).requires_grad_(), b = zeros({4}).requires_grad_();
+  Tensor y = layer_norm(x, {4}, w, b);
+  CHECK(y.shape() == Shape{0, 4});
+  sum(y).backward();
+  REQUIRE(w.grad().defined());
+  REQUIRE(b.grad().defined());
+  CHECK(w.grad().to_vector<double>() == std::vector<double>(4, 0.0));
+  CHECK(b.grad().to_vector<double>() == std::vector<double>(4, 0.0));
+}
