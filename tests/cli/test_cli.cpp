@@ -180,3 +180,27 @@ TEST_CASE("cli: --version names the version, and exits 0") {
   CHECK(r.code == 0);
   CHECK(r.out.rfind("candor 0.", 0) == 0);
 }
+
+TEST_CASE("cli: train and finetune --device cuda train on the GPU, or fail saying why and write no run") {
+  fs::path dir = scratch("device");
+  Result cpu = run_candor(kSmallTrain + " --out " + (dir / "cpu").string());
+  Result gpu = run_candor(kSmallTrain + " --device cuda --out " + (dir / "gpu").string());
+  REQUIRE(cpu.code == 0);
+  if (gpu.code == 0) {  // a GPU: the same metrics (the run folders differ only in timings)
+    auto a = nlohmann::json::parse(slurp(dir / "cpu" / "metrics.json"));
+    auto b = nlohmann::json::parse(slurp(dir / "gpu" / "metrics.json"));
+    CHECK(b["test"]["accuracy"].get<double>() == doctest::Approx(a["test"]["accuracy"].get<double>()).epsilon(1e-4));
+    return;
+  }
+  INFO(gpu.out);
+  CHECK(gpu.code == 1);
+  CHECK(gpu.out.find("cuda: ") != std::string::npos);
+  CHECK(!fs::exists(dir / "gpu"));
+  Result fine = run_candor("finetune --init " + (dir / "cpu" / "model.safetensors").string() + " --penalty dp --lambda 1 --epochs 1 --quiet --device cuda --out " +
+                           (dir / "fine").string());
+  INFO(fine.out);
+  CHECK(fine.code == 1);
+  CHECK(fine.out.find("cuda: ") != std::string::npos);
+  CHECK(!fs::exists(dir / "fine"));
+  CHECK(run_candor(kSmallTrain + " --device tpu --out " + (dir / "tpu").string()).code == 2);
+}
