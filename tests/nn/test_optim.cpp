@@ -324,3 +324,19 @@ TEST_CASE("clip_grad_norm: gradients that share storage are each scaled once") {
     CHECK(t.grad().to_vector<double>()[1] == doctest::Approx(4 * scale).epsilon(1e-6));
   }
 }
+
+TEST_CASE("optimizers: a gradient on another device than its parameter is refused, naming both") {
+  Tensor p = ones({3}).requires_grad_();
+  // A gradient whose device field says CUDA (its data stays on the host; no kernel reads it).
+  auto impl = std::make_shared<TensorImpl>(*zeros({3}).impl());
+  impl->device = Device::CUDA;
+  p.set_grad(Tensor(impl));
+  for (int adam = 0; adam < 2; ++adam) {
+    std::unique_ptr<Optimizer> opt;
+    if (adam) opt = std::make_unique<Adam>(std::vector<Tensor>{p});
+    else opt = std::make_unique<SGD>(std::vector<Tensor>{p});
+    candor::testing::check_throws<DeviceError>([&] { opt->step(); },
+                                               {"optimizer: parameter 0 is on cpu but its gradient is on cuda"});
+  }
+  CHECK(p.to_vector<double>() == std::vector<double>{1, 1, 1});
+}
