@@ -6,6 +6,7 @@
 
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cpu/parallel.h"
+#include "engine/integer_pow.h"
 
 namespace candor::cpu {
 
@@ -97,7 +98,11 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
     case BinaryOp::Mul: return binary_loop<T>(a, b, out, [](T x, T y) { return x * y; });
     case BinaryOp::Div: return binary_loop<T>(a, b, out, [](T x, T y) { return x / y; });
     case BinaryOp::Pow:
-      return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(std::pow(x, y)); });
+      if constexpr (std::is_floating_point_v<T>) {
+        return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(std::pow(x, y)); });
+      } else {
+        return binary_loop<T>(a, b, out, [](T x, T y) { return integer_pow(x, y); });
+      }
     case BinaryOp::Max: return binary_loop<T>(a, b, out, [](T x, T y) { return x >= y ? x : y; });
     case BinaryOp::Min: return binary_loop<T>(a, b, out, [](T x, T y) { return x <= y ? x : y; });
     case BinaryOp::Eq: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x == y); });

@@ -7,6 +7,7 @@
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/index.h"
 #include "engine/cuda/launch.h"
+#include "engine/integer_pow.h"
 
 namespace candor::cuda {
 
@@ -81,12 +82,11 @@ __device__ T binary_value(BinaryOp op, T x, T y) {
     case BinaryOp::Sub: return x - y;
     case BinaryOp::Mul: return x * y;
     case BinaryOp::Div: return x / y;
-    // int64 goes through double, as std::pow(int64, int64) does on the CPU.
     case BinaryOp::Pow:
       if constexpr (std::is_floating_point_v<T>) {
         return pow(x, y);
       } else {
-        return static_cast<T>(pow(static_cast<double>(x), static_cast<double>(y)));
+        return integer_pow(x, y);
       }
     case BinaryOp::Max: return x >= y ? x : y;
     case BinaryOp::Min: return x <= y ? x : y;

@@ -147,7 +147,7 @@ TEST_CASE("cuda backend: binary ops match the CPU on every broadcast shape") {
     for (const Broadcast& s : kBroadcasts) {
       Tensor a = sample(s.a, dtype, ++seed), b = sample(s.b, dtype, ++seed);
       if (dtype == kInt64) {
-        // Nonzero divisors (integer division by 0 is undefined); exponents in [0, 3] for Pow.
+        // Nonzero divisors (integer division by 0 is undefined); int64 Pow is checked below.
         b = add(abs(b), scalar(1, kInt64));
         b = with_value(b, {0}, 3);
       } else {
@@ -158,7 +158,7 @@ TEST_CASE("cuda backend: binary ops match the CPU on every broadcast shape") {
         a = with_value(a, {4}, 0.0);
       }
       for (BinaryOp op : all) {
-        if (dtype == kInt64 && op == BinaryOp::Pow) continue;  // below, with small exponents
+        if (dtype == kInt64 && op == BinaryOp::Pow) continue;  // below, with chosen exponents
         const std::string what = "binary " + std::to_string(static_cast<int>(op)) + " " +
                                  dtype_name(dtype) + " " + format_shape(s.a) + " " + format_shape(s.b);
         compare({a, b}, s.out, dtype, tolerance(dtype), [op](Backend& be, const std::vector<Tensor>& in, Tensor& out) {
@@ -167,9 +167,10 @@ TEST_CASE("cuda backend: binary ops match the CPU on every broadcast shape") {
       }
     }
   }
-  Tensor base = sample({6, 5}, kInt64, 30);
-  Tensor exponent = from_vector(std::vector<int64_t>{0, 1, 2, 3, 4}, {5});
-  compare({base, exponent}, {6, 5}, kInt64, 0.0, [](Backend& b, const std::vector<Tensor>& in, Tensor& out) {
+  // Small, negative and overflowing exponents (5^28 wraps modulo 2^64).
+  Tensor base = sample({6, 8}, kInt64, 30);
+  Tensor exponent = from_vector(std::vector<int64_t>{0, 1, 2, 3, 4, -1, -2, 28}, {8});
+  compare({base, exponent}, {6, 8}, kInt64, 0.0, [](Backend& b, const std::vector<Tensor>& in, Tensor& out) {
     b.binary(BinaryOp::Pow, in[0], in[1], out);
   }, "pow int64");
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/backend.h"
 #include "tests/support/checks.h"
 #include "tests/support/gradcheck.h"
 
@@ -297,6 +298,20 @@ TEST_CASE("elementwise: pow with a scalar exponent") {
     CHECK(gradgradcheck(name, f, {random_input({3, 4}, seed++, 0.3, 2)}));
   }
   CHECK_THROWS_AS(pow(from_vector(std::vector<int64_t>{1, 2}, {2}), 2.0), DTypeError);
+}
+
+// The public pow refuses int64 (above), but the backend table's Pow has an int64 kernel; it must be
+// exact beyond a double's 53 bits and the same on every backend (engine/integer_pow.h).
+TEST_CASE("elementwise: the backend's int64 power is exact, wraps on overflow, and follows PyTorch for negative exponents") {
+  Tensor base = from_vector(std::vector<int64_t>{3, -3, 3, 7, 2, -2, 3, 5, 0, 0, 1, -1, -1, 2}, {14});
+  Tensor exponent = from_vector(std::vector<int64_t>{1, 1, 39, 22, 62, 63, 41, 0, 0, -1, -5, -3, -4, -2}, {14});
+  Tensor out = Tensor::empty({14}, kInt64);
+  backend_for(Device::CPU).binary(BinaryOp::Pow, base, exponent, out);
+  const std::vector<int64_t> expected = {3, -3, 4052555153018976267, 3909821048582988049, int64_t{1} << 62,
+                                         std::numeric_limits<int64_t>::min(),
+                                         -420491770248316829,  // 3^41 modulo 2^64, as a signed value
+                                         1, 1, 0, 1, -1, 1, 0};
+  CHECK(out.to_vector<int64_t>() == expected);
 }
 
 TEST_CASE("elementwise: pow with a tensor exponent") {
