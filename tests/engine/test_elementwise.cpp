@@ -914,9 +914,12 @@ TEST_CASE("elementwise: errors name the op and the values") {
 TEST_CASE("elementwise: exp is exact at the bottom of the range: subnormals, and 0 at -inf") {
   // Eigen's vectorised exp clamps its argument near -709 (double) on some instruction sets.
   const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<double> x = {-inf, -800, -745.0, -720, -708.5, -1, 0};
-  const std::vector<double> y = exp(from_vector(x, {7})).to_vector<double>();
+  const std::vector<double> x = {-inf, -800, -745.0, -720, -708.5, 0};
+  const std::vector<double> y = exp(from_vector(x, {6})).to_vector<double>();
   for (size_t i = 0; i < x.size(); ++i) CHECK_MESSAGE(y[i] == std::exp(x[i]), x[i]);
+  // Inside the range the vectorised exp may differ from std::exp in the last bit (it does with
+  // SSE2 alone, a build without CANDOR_NATIVE).
+  CHECK(std::abs(exp(f64({-1})).item<double>() - std::exp(-1.0)) <= 0x1p-52 * std::exp(-1.0));
   const std::vector<float> xf = {-std::numeric_limits<float>::infinity(), -110.0f, -100.0f, -90.0f, -1.0f};
   const std::vector<float> yf = exp(from_vector(xf, {5})).to_vector<float>();
   CHECK(yf[0] == 0.0f);
