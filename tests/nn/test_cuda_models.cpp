@@ -1,7 +1,7 @@
 // Models on the GPU against the same models on the CPU: the GPT-2 test checkpoint's loss and
-// gradients, a generation, and training a classifier with options.device. Without a GPU these
-// skip with the reason; what moving a model does there (nothing for the CPU, a clear error and
-// an unchanged model for CUDA) is checked either way.
+// gradients, a generation, training a classifier with options.device, and the same bits when
+// GPT-2 training runs twice. Without a GPU these skip with the reason; what moving a model does
+// there (nothing for the CPU, a clear error and an unchanged model for CUDA) is checked either way.
 #include <filesystem>
 #include <map>
 #include <string>
@@ -14,6 +14,7 @@
 #include "nn/classifier.h"
 #include "nn/gpt2.h"
 #include "nn/layers.h"
+#include "nn/optim.h"
 #include "tests/support/checks.h"
 #include "tests/support/gpu.h"
 
@@ -79,6 +80,43 @@ TEST_CASE("cuda models: greedy generation on the GPU gives the CPU's tokens, wit
   CHECK(generate(*model, {5, 17, 42}, 12, o) == cpu_tokens);
   o.use_cache = false;
   CHECK(generate(*model, {5, 17, 42}, 12, o) == cpu_tokens);
+}
+
+// Same seed, same bits: no float atomics, fixed-order reductions, Philox dropout. A model big
+// enough that the reductions span several blocks (rows of 256, 8 x 64 tokens, a 1000-word
+// vocabulary) and dropout on, trained twice from scratch for three AdamW steps.
+TEST_CASE("cuda models: GPT-2 training on the GPU gives the same bits run to run") {
+  if (!have_gpu()) return;
+  Gpt2Config config;
+  config.vocab_size = 1000;
+  config.n_positions = 64;
+  config.n_embd = 256;
+  config.n_layer = 2;
+  config.n_head = 4;
+  std::map<std::string, Tensor> weights[2];
+  double losses[2] = {0, 0};
+  for (int run = 0; run < 2; ++run) {
+    Generator gen(11);
+    Gpt2Model model(config, gen);
+    model.to(Device::CUDA);
+    AdamW optimizer(model.parameters());
+    Tensor ids = randint(0, config.vocab_size, {8, 65}, &gen, Device::CUDA);
+    for (int step = 0; step < 3; ++step) {
+      optimizer.zero_grad();
+      Tensor logits = reshape(model.forward(narrow(ids, 1, 0, 64)), {8 * 64, config.vocab_size});
+      Tensor loss = cross_entropy(logits, reshape(narrow(ids, 1, 1, 64), {-1}));
+      loss.backward();
+      optimizer.step();
+      losses[run] += loss.item();
+    }
+    model.to(Device::CPU);
+    weights[run] = model.state_dict();
+  }
+  CHECK(losses[0] == losses[1]);
+  for (const auto& [name, w] : weights[0]) {
+    CAPTURE(name);
+    CHECK(weights[1].at(name).to_vector<float>() == w.to_vector<float>());
+  }
 }
 
 TEST_CASE("cuda models: training a classifier on the GPU gives the CPU's weights and metrics") {
