@@ -13,9 +13,9 @@ from timing import median_seconds, peak_rss_mb
 
 
 class Block(torch.nn.Module):
-    def __init__(self, c, h):
+    def __init__(self, c, h, fused_attention=False):
         super().__init__()
-        self.h = h
+        self.h, self.fused_attention = h, fused_attention
         self.ln_1, self.ln_2 = torch.nn.LayerNorm(c), torch.nn.LayerNorm(c)
         self.c_attn, self.c_proj = torch.nn.Linear(c, 3 * c), torch.nn.Linear(c, c)
         self.c_fc, self.mlp_proj = torch.nn.Linear(c, 4 * c), torch.nn.Linear(4 * c, c)
@@ -24,22 +24,25 @@ class Block(torch.nn.Module):
         b, t, c = x.shape
         q, k, v = self.c_attn(self.ln_1(x)).split(c, dim=2)
         q, k, v = (z.view(b, t, self.h, c // self.h).transpose(1, 2) for z in (q, k, v))
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(c // self.h)
-        mask = torch.ones(t, t, dtype=torch.bool).tril()
-        att = att.masked_fill(~mask, float("-inf")).softmax(-1)
-        x = x + self.c_proj((att @ v).transpose(1, 2).reshape(b, t, c))
+        if self.fused_attention:
+            y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(c // self.h)
+            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
+            y = att.masked_fill(~mask, float("-inf")).softmax(-1) @ v
+        x = x + self.c_proj(y.transpose(1, 2).reshape(b, t, c))
         return x + self.mlp_proj(torch.nn.functional.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
 
 
 class Gpt(torch.nn.Module):
-    def __init__(self, vocab, ctx, c, layers, heads):
+    def __init__(self, vocab, ctx, c, layers, heads, fused_attention=False):
         super().__init__()
         self.wte, self.wpe = torch.nn.Embedding(vocab, c), torch.nn.Embedding(ctx, c)
-        self.blocks = torch.nn.ModuleList(Block(c, heads) for _ in range(layers))
+        self.blocks = torch.nn.ModuleList(Block(c, heads, fused_attention) for _ in range(layers))
         self.ln_f = torch.nn.LayerNorm(c)
 
     def forward(self, ids):
-        x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1]))
+        x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1], device=ids.device))
         for block in self.blocks:
             x = block(x)
         return self.ln_f(x) @ self.wte.weight.T
