@@ -1,4 +1,7 @@
-"""The bench/gpt_bench cases in PyTorch: a small GPT's training step and a GPT-2 124M forward.
+"""The bench/gpt_bench cases in PyTorch: a small GPT's training step, a GPT-2 124M forward, greedy
+generation with a KV cache (the past_key_values loop, in plain torch) and without, and the GPT-2
+124M training step on 4 x 128 tokens with AdamW. Same JSON lines as gpt_bench; an optional argument
+names one case, as there.
 
 GPT-2 is written out in plain torch (transformers is not a dependency); run as engine_bench_torch.py
 explains (OpenMP OpenBLAS first on LD_LIBRARY_PATH, OPENBLAS_CORETYPE/L2_SIZE unset).
@@ -6,6 +9,7 @@ explains (OpenMP OpenBLAS first on LD_LIBRARY_PATH, OPENBLAS_CORETYPE/L2_SIZE un
 import json
 import math
 import os
+import sys
 
 import torch
 
@@ -20,15 +24,22 @@ class Block(torch.nn.Module):
         self.c_attn, self.c_proj = torch.nn.Linear(c, 3 * c), torch.nn.Linear(c, c)
         self.c_fc, self.mlp_proj = torch.nn.Linear(c, 4 * c), torch.nn.Linear(4 * c, c)
 
-    def forward(self, x):
+    def forward(self, x, cache=None):
+        """With `cache` (a dict, empty at first) the keys and values of earlier positions are read
+        from it and this call's appended: x holds only the new positions."""
         b, t, c = x.shape
         q, k, v = self.c_attn(self.ln_1(x)).split(c, dim=2)
         q, k, v = (z.view(b, t, self.h, c // self.h).transpose(1, 2) for z in (q, k, v))
+        if cache is not None:
+            if cache:
+                k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
+            cache["k"], cache["v"] = k, v
         if self.fused_attention:
             y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
         else:
             att = (q @ k.transpose(-2, -1)) / math.sqrt(c // self.h)
-            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
+            # Query i (of t new ones) sees keys up to its own position among all k.shape[2].
+            mask = torch.ones(t, k.shape[2], dtype=torch.bool, device=x.device).tril(k.shape[2] - t)
             y = att.masked_fill(~mask, float("-inf")).softmax(-1) @ v
         x = x + self.c_proj(y.transpose(1, 2).reshape(b, t, c))
         return x + self.mlp_proj(torch.nn.functional.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
@@ -41,15 +52,41 @@ class Gpt(torch.nn.Module):
         self.blocks = torch.nn.ModuleList(Block(c, heads, fused_attention) for _ in range(layers))
         self.ln_f = torch.nn.LayerNorm(c)
 
-    def forward(self, ids):
-        x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1], device=ids.device))
-        for block in self.blocks:
-            x = block(x)
+    def forward(self, ids, caches=None, start=0):
+        """Logits of every position of ids, which start at position `start` (after the cached ones)."""
+        positions = torch.arange(start, start + ids.shape[1], device=ids.device)
+        x = self.wte(ids) + self.wpe(positions)
+        for i, block in enumerate(self.blocks):
+            x = block(x, None if caches is None else caches[i])
         return self.ln_f(x) @ self.wte.weight.T
 
 
-def main():
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+def generate(model, prompt, new_tokens, use_cache):
+    """Greedy decoding: with the cache the prompt runs once and then one token per step; without
+    it every step reruns the whole context."""
+    ids = prompt
+    with torch.no_grad():
+        caches = [{} for _ in model.blocks] if use_cache else None
+        logits = model(ids, caches)
+        for step in range(new_tokens):
+            token = logits[:, -1].argmax(-1, keepdim=True)
+            ids = torch.cat([ids, token], 1)
+            if step + 1 < new_tokens:
+                logits = model(token, caches, ids.shape[1] - 1) if use_cache else model(ids)
+    return ids[:, prompt.shape[1]:]
+
+
+def gpt2_124m():
+    torch.manual_seed(0)
+    return Gpt(50257, 1024, 768, 12, 12)
+
+
+def report(name, **fields):
+    print(json.dumps({"name": name, "threads": torch.get_num_threads(), **fields,
+                      "peak_rss_mb": round(peak_rss_mb(), 1), "torch": torch.__version__}), flush=True)
+
+
+def small_gpt_step():
     torch.manual_seed(0)
     model = Gpt(512, 64, 128, 4, 4)
     opt = torch.optim.AdamW(model.parameters())
@@ -61,17 +98,55 @@ def main():
         torch.nn.functional.cross_entropy(logits, ids[:, 1:].reshape(-1)).backward()
         opt.step()
 
-    s = median_seconds(step, 3, 20)
-    peak = peak_rss_mb()
-    print(json.dumps({"name": "small_gpt_step", "threads": torch.get_num_threads(),
-                      "median_ms": round(s * 1e3, 2), "peak_rss_mb": round(peak, 1)}))
-    big = Gpt(50257, 1024, 768, 12, 12).eval()
+    report("small_gpt_step", median_ms=round(median_seconds(step, 3, 20) * 1e3, 2))
+
+
+def gpt2_forward():
+    model = gpt2_124m().eval()
     ids = torch.randint(0, 50257, (1, 128))
     with torch.no_grad():
-        s = median_seconds(lambda: big(ids), 2, 10)
-    peak = peak_rss_mb()
-    print(json.dumps({"name": "gpt2_forward", "threads": torch.get_num_threads(),
-                      "median_ms": round(s * 1e3, 2), "peak_rss_mb": round(peak, 1)}))
+        s = median_seconds(lambda: model(ids), 2, 10)
+    report("gpt2_forward", shape="124M, 1x128 tokens", median_ms=round(s * 1e3, 2))
+
+
+def gpt2_generate():
+    model = gpt2_124m().eval()
+    prompt = torch.randint(0, 50257, (1, 10))
+    new_tokens = 100
+    tokens = {}
+    for use_cache in (True, False):
+        def run():
+            tokens[use_cache] = generate(model, prompt, new_tokens, use_cache)
+        # The uncached loop takes seconds: one timed run after a warm-up, three with the cache.
+        s = median_seconds(run, 1, 3 if use_cache else 1)
+        report("gpt2_generate", shape=f"124M, 10-token prompt + {new_tokens} greedy tokens", kv_cache=use_cache,
+               median_s=round(s, 3), tokens_per_s=round(new_tokens / s, 2))
+    if not torch.equal(tokens[True], tokens[False]):
+        raise SystemExit("gpt2_generate: the cached and uncached loops chose different tokens")
+
+
+def gpt2_train_step():
+    model = gpt2_124m()
+    opt = torch.optim.AdamW(model.parameters())
+    ids = torch.randint(0, 50257, (4, 129))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits = model(ids[:, :128]).reshape(-1, 50257)
+        torch.nn.functional.cross_entropy(logits, ids[:, 1:].reshape(-1)).backward()
+        opt.step()
+
+    s = median_seconds(step, 1, 5)
+    report("gpt2_train_step", shape="124M, 4x128 tokens, AdamW", median_ms=round(s * 1e3, 1))
+
+
+def main():
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    cases = {"small_gpt_step": small_gpt_step, "gpt2_forward": gpt2_forward, "gpt2_generate": gpt2_generate,
+             "gpt2_train_step": gpt2_train_step}
+    wanted = sys.argv[1:] or list(cases)
+    for name in wanted:
+        cases[name]()
 
 
 if __name__ == "__main__":
