@@ -7,8 +7,8 @@
 # gpt2_train_step and gpt2_generate (bench/gpt_bench and gpt_bench_torch.py), mlp_step
 # (engine_bench and engine_bench_torch.py). One JSON line per measurement on stdout, each with
 # "engine" and "round" added. Needs python3 with torch, and a Release build in BUILD.
-# OpenBLAS picks its kernels from the CPU's model, which a virtual machine may hide: the candor
-# process runs with OPENBLAS_VERBOSE=2, so stderr names the kernels chosen ("Core: ..."); set
+# OpenBLAS picks its kernels from the CPU's model, which a virtual machine may hide: both processes
+# run with OPENBLAS_VERBOSE=2, so candor's stderr names the kernels chosen ("Core: ..."); set
 # OPENBLAS_CORETYPE where they are not the machine's.
 #
 #   bench/versus_torch.sh [BUILD (default build)] [ROUNDS (default 2)] [CASE ...]
