@@ -52,6 +52,13 @@ def gpt2(attention):
     return Gpt(50257, 1024, 768, 12, 12, fused_attention=attention == "sdpa").cuda()
 
 
+def report_gpt2(name, attention, shape, seconds):
+    print(json.dumps({"name": name, "device": "cuda", "attention": attention, "shape": shape,
+                      "median_ms": round(seconds * 1e3, 1), "tokens_per_s": round(8 * 1024 / seconds),
+                      "peak_device_mib": round(torch.cuda.max_memory_allocated() / (1 << 20)),
+                      "torch": torch.__version__}))
+
+
 def gpt2_forward(attention):
     model = gpt2(attention).eval()
     ids = torch.randint(0, 50257, (8, 1024), device="cuda")
@@ -60,12 +67,7 @@ def gpt2_forward(attention):
     def run():
         with torch.no_grad():
             model(ids)
-    s = device_seconds(run, 2, 10)
-    print(json.dumps({"name": "gpt2_forward", "device": "cuda", "attention": attention,
-                      "shape": "124M, 8x1024 tokens", "median_ms": round(s * 1e3, 1),
-                      "tokens_per_s": round(8 * 1024 / s),
-                      "peak_device_mib": round(torch.cuda.max_memory_allocated() / (1 << 20)),
-                      "torch": torch.__version__}))
+    report_gpt2("gpt2_forward", attention, "124M, 8x1024 tokens", device_seconds(run, 2, 10))
 
 
 def gpt2_train_step(attention):
@@ -79,12 +81,7 @@ def gpt2_train_step(attention):
         logits = model(ids[:, :1024]).reshape(-1, 50257)
         torch.nn.functional.cross_entropy(logits, ids[:, 1:].reshape(-1)).backward()
         opt.step()
-    s = device_seconds(step, 1, 5)
-    print(json.dumps({"name": "gpt2_train_step", "device": "cuda", "attention": attention,
-                      "shape": "124M, 8x1024 tokens, AdamW", "median_ms": round(s * 1e3, 1),
-                      "tokens_per_s": round(8 * 1024 / s),
-                      "peak_device_mib": round(torch.cuda.max_memory_allocated() / (1 << 20)),
-                      "torch": torch.__version__}))
+    report_gpt2("gpt2_train_step", attention, "124M, 8x1024 tokens, AdamW", device_seconds(step, 1, 5))
 
 
 if __name__ == "__main__":
