@@ -14,7 +14,7 @@ import sys
 
 import torch
 
-from gpt_bench_torch import Gpt
+from gpt_bench_torch import Gpt, training_step
 from timing import median_seconds
 
 
@@ -72,15 +72,8 @@ def gpt2_forward(attention):
 
 def gpt2_train_step(attention):
     model = gpt2(attention)
-    opt = torch.optim.AdamW(model.parameters())
-    ids = torch.randint(0, 50257, (8, 1025), device="cuda")
+    step = training_step(model, torch.randint(0, 50257, (8, 1025), device="cuda"))
     torch.cuda.reset_peak_memory_stats()
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        logits = model(ids[:, :1024]).reshape(-1, 50257)
-        torch.nn.functional.cross_entropy(logits, ids[:, 1:].reshape(-1)).backward()
-        opt.step()
     report_gpt2("gpt2_train_step", attention, "124M, 8x1024 tokens, AdamW", device_seconds(step, 1, 5))
 
 

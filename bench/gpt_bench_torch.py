@@ -86,18 +86,23 @@ def report(name, **fields):
                       "peak_rss_mb": round(peak_rss_mb(), 1), "torch": torch.__version__}), flush=True)
 
 
-def small_gpt_step():
-    torch.manual_seed(0)
-    model = Gpt(512, 64, 128, 4, 4)
+def training_step(model, ids):
+    """One AdamW step of `model` predicting each next token of ids [B, T + 1] from the T before it."""
     opt = torch.optim.AdamW(model.parameters())
-    ids = torch.randint(0, 512, (16, 65))
+    vocab = model.wte.num_embeddings
 
     def step():
         opt.zero_grad(set_to_none=True)
-        logits = model(ids[:, :64]).reshape(-1, 512)
+        logits = model(ids[:, :-1]).reshape(-1, vocab)
         torch.nn.functional.cross_entropy(logits, ids[:, 1:].reshape(-1)).backward()
         opt.step()
+    return step
 
+
+def small_gpt_step():
+    torch.manual_seed(0)
+    model = Gpt(512, 64, 128, 4, 4)
+    step = training_step(model, torch.randint(0, 512, (16, 65)))
     report("small_gpt_step", median_ms=round(median_seconds(step, 3, 20) * 1e3, 2))
 
 
@@ -127,16 +132,7 @@ def gpt2_generate():
 
 def gpt2_train_step():
     model = gpt2_124m()
-    opt = torch.optim.AdamW(model.parameters())
-    ids = torch.randint(0, 50257, (4, 129))
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        logits = model(ids[:, :128]).reshape(-1, 50257)
-        torch.nn.functional.cross_entropy(logits, ids[:, 1:].reshape(-1)).backward()
-        opt.step()
-
-    s = median_seconds(step, 1, 5)
+    s = median_seconds(training_step(model, torch.randint(0, 50257, (4, 129))), 1, 5)
     report("gpt2_train_step", shape="124M, 4x128 tokens, AdamW", median_ms=round(s * 1e3, 1))
 
 
