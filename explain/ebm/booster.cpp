@@ -97,7 +97,8 @@ BagBooster::BagBooster(const TrainingData& data, std::vector<size_t> train,
   base_val_.assign(val_.size(), intercept_);
   s_train_.resize(train_.size());
   a_train_.resize(train_.size());
-  gh_.resize(2 * train_.size());
+  g_.resize(train_.size());
+  h_.resize(train_.size());
   s_val_.resize(val_.size());
   a_val_.resize(val_.size());
 }
@@ -124,16 +125,16 @@ void BagBooster::reset_rows() {
 
 RowBlock BagBooster::train_block() {
   return {y_train_.data(), w_train_.empty() ? nullptr : w_train_.data(), s_train_.data(),
-          a_train_.data(), gh_.data(), n_negative_train_};
+          a_train_.data(), g_.data(), h_.data(), n_negative_train_};
 }
 
 RowBlock BagBooster::val_block() {
   return {y_val_.data(), w_val_.empty() ? nullptr : w_val_.data(), s_val_.data(), a_val_.data(),
-          nullptr, n_negative_val_};
+          nullptr, nullptr, n_negative_val_};
 }
 
 void BagBooster::histogram(const CellIndex& cells, double* out) {
-  gh_histogram(cells, gh_.data(), train_.size(), out, scratch_);
+  gh_histogram(cells, g_.data(), h_.data(), train_.size(), out, scratch_);
 }
 
 struct BagBooster::Stage {
@@ -197,7 +198,7 @@ double BagBooster::apply(Stage& st, size_t t, const std::vector<double>& update,
         const size_t e = std::min(train_.size(), b + kFuseRows);
         apply_train(data_.objective, st.train_cells[t], update.data(), st.ea.data(),
                     st.ea_neg.data(), rows, b, e);
-        acc.add(gh_.data(), b, e);
+        acc.add(g_.data(), h_.data(), b, e);
       }
       st.prefetched.resize(2 * st.current[next].size());
       acc.finish(st.prefetched.data());

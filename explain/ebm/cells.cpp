@@ -22,22 +22,15 @@ CellIndex::CellIndex(const std::vector<uint32_t>& cells, size_t cell_count)
 namespace {
 
 using Pair = double __attribute__((vector_size(16)));  // (g, h), added with one instruction
-using GradPair = Grad __attribute__((vector_size(2 * sizeof(Grad))));
-
-inline Pair load(const Grad* p) {
-  GradPair x;
-  std::memcpy(&x, p, sizeof x);
-  return __builtin_convertvector(x, Pair);
-}
 
 // Rows [begin, end) into partial i % K (begin a multiple of K, or the rows run to the end).
 template <int K, class T>
-void add_rows(const T* __restrict cells, const Grad* __restrict gh, size_t begin, size_t end,
-              size_t n_cells, Pair* __restrict part) {
+void add_rows(const T* __restrict cells, const Grad* __restrict g, const Grad* __restrict h,
+              size_t begin, size_t end, size_t n_cells, Pair* __restrict part) {
   size_t i = begin;
   for (; i + K <= end; i += K)
-    for (int k = 0; k < K; ++k) part[k * n_cells + cells[i + k]] += load(gh + 2 * (i + k));
-  for (; i < end; ++i) part[(i % K) * n_cells + cells[i]] += load(gh + 2 * i);
+    for (int k = 0; k < K; ++k) part[k * n_cells + cells[i + k]] += Pair{g[i + k], h[i + k]};
+  for (; i < end; ++i) part[(i % K) * n_cells + cells[i]] += Pair{g[i], h[i]};
 }
 
 Pair* aligned(std::vector<double>& scratch, size_t pairs) {
@@ -58,12 +51,12 @@ GhAccumulator::GhAccumulator(const CellIndex& cells, std::vector<double>& scratc
   part_ = reinterpret_cast<double*>(part);
 }
 
-void GhAccumulator::add(const Grad* gh, size_t begin, size_t end) {
+void GhAccumulator::add(const Grad* g, const Grad* h, size_t begin, size_t end) {
   auto* part = reinterpret_cast<Pair*>(part_);
   cells_.visit([&](const auto* c) {
-    if (partials_ == 8) add_rows<8>(c, gh, begin, end, n_cells_, part);
-    else if (partials_ == 4) add_rows<4>(c, gh, begin, end, n_cells_, part);
-    else add_rows<1>(c, gh, begin, end, n_cells_, part);
+    if (partials_ == 8) add_rows<8>(c, g, h, begin, end, n_cells_, part);
+    else if (partials_ == 4) add_rows<4>(c, g, h, begin, end, n_cells_, part);
+    else add_rows<1>(c, g, h, begin, end, n_cells_, part);
   });
 }
 
@@ -76,10 +69,10 @@ void GhAccumulator::finish(double* hist) {
   std::memcpy(hist, part, n * sizeof(Pair));
 }
 
-void gh_histogram(const CellIndex& cells, const Grad* gh, size_t rows, double* hist,
+void gh_histogram(const CellIndex& cells, const Grad* g, const Grad* h, size_t rows, double* hist,
                   std::vector<double>& scratch) {
   GhAccumulator acc(cells, scratch);
-  acc.add(gh, 0, rows);
+  acc.add(g, h, 0, rows);
   acc.finish(hist);
 }
 

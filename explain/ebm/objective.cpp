@@ -27,8 +27,8 @@ constexpr double kMax = 1e300;  // keeps 1 + a finite
 // a *= factor[cell]; g = sign * a / (1 + a), h = a / (1 + a)^2 (times the weight).
 template <class T, bool kWeighted, bool kPositive>
 void logloss_train(const T* __restrict cells, const double* __restrict factor,
-                   double* __restrict a, const double* __restrict w, Grad* __restrict gh,
-                   size_t begin, size_t end) {
+                   double* __restrict a, const double* __restrict w, Grad* __restrict gs,
+                   Grad* __restrict hs, size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) {
     double ai = a[i] * factor[cells[i]];
     ai = ai < kMax ? ai : kMax;
@@ -41,8 +41,8 @@ void logloss_train(const T* __restrict cells, const double* __restrict factor,
       g *= w[i];
       h *= w[i];
     }
-    gh[2 * i] = static_cast<Grad>(g);
-    gh[2 * i + 1] = static_cast<Grad>(h);
+    gs[i] = static_cast<Grad>(g);
+    hs[i] = static_cast<Grad>(h);
   }
 }
 
@@ -52,8 +52,8 @@ void rmse_train(const T* __restrict cells, const double* __restrict u, const Row
   for (size_t i = begin; i < end; ++i) {
     r.s[i] += u[cells[i]];
     const double w = r.w ? r.w[i] : 1.0;
-    r.gh[2 * i] = static_cast<Grad>((r.s[i] - r.y[i]) * w);
-    r.gh[2 * i + 1] = static_cast<Grad>(w);
+    r.g[i] = static_cast<Grad>((r.s[i] - r.y[i]) * w);
+    r.h[i] = static_cast<Grad>(w);
   }
 }
 
@@ -159,11 +159,11 @@ void apply_train(Objective objective, const CellIndex& cells, const double* u, c
     if (objective == Objective::Rmse) {
       rmse_train<T>(c, u, r, begin, end);
     } else if (r.w) {
-      logloss_train<T, true, false>(c, ea, r.a, r.w, r.gh, begin, mid);
-      logloss_train<T, true, true>(c, ea_neg, r.a, r.w, r.gh, mid, end);
+      logloss_train<T, true, false>(c, ea, r.a, r.w, r.g, r.h, begin, mid);
+      logloss_train<T, true, true>(c, ea_neg, r.a, r.w, r.g, r.h, mid, end);
     } else {
-      logloss_train<T, false, false>(c, ea, r.a, r.w, r.gh, begin, mid);
-      logloss_train<T, false, true>(c, ea_neg, r.a, r.w, r.gh, mid, end);
+      logloss_train<T, false, false>(c, ea, r.a, r.w, r.g, r.h, begin, mid);
+      logloss_train<T, false, true>(c, ea_neg, r.a, r.w, r.g, r.h, mid, end);
     }
   });
 }
@@ -196,9 +196,9 @@ double refresh(Objective objective, const RowBlock& r, size_t begin, size_t end)
     const double w = r.w ? r.w[i] : 1.0;
     if (objective == Objective::Rmse) {
       const double d = r.s[i] - r.y[i];
-      if (r.gh) {
-        r.gh[2 * i] = static_cast<Grad>(d * w);
-        r.gh[2 * i + 1] = static_cast<Grad>(w);
+      if (r.g) {
+        r.g[i] = static_cast<Grad>(d * w);
+        r.h[i] = static_cast<Grad>(w);
       } else {
         total += w * d * d;
       }
@@ -208,10 +208,10 @@ double refresh(Objective objective, const RowBlock& r, size_t begin, size_t end)
     double ai = std::exp(positive ? -r.s[i] : r.s[i]);
     ai = ai < kMax ? ai : kMax;
     r.a[i] = ai;
-    if (r.gh) {
+    if (r.g) {
       const double inv = 1.0 / (1.0 + ai), t = ai * inv;
-      r.gh[2 * i] = static_cast<Grad>((positive ? -t : t) * w);
-      r.gh[2 * i + 1] = static_cast<Grad>(t * inv * w);
+      r.g[i] = static_cast<Grad>((positive ? -t : t) * w);
+      r.h[i] = static_cast<Grad>(t * inv * w);
     } else {
       total += w * std::log1p(ai);
     }

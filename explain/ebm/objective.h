@@ -33,7 +33,8 @@ struct RowBlock {
   const double* w = nullptr;  // null: every weight 1
   double* s = nullptr;        // scores
   double* a = nullptr;        // log loss: exp(s) (y = 0) or exp(-s) (y = 1)
-  Grad* gh = nullptr;         // g, h per row (training rows only)
+  Grad* g = nullptr;          // gradient per row (training rows only)
+  Grad* h = nullptr;          // hessian per row (training rows only)
   size_t n_negative = 0;      // log loss: rows with y = 0 come first
 };
 
@@ -45,8 +46,8 @@ void apply_train(Objective objective, const CellIndex& cells, const double* u, c
 double apply_validation(Objective objective, const CellIndex& cells, const double* u,
                         const double* ea, const double* ea_neg, const RowBlock& rows,
                         size_t begin, size_t end);
-// From the scores: a and g, h (training rows, gh non-null), or a and the summed loss (returned;
-// validation rows, gh null).
+// From the scores: a and g, h (training rows, g and h non-null), or a and the summed loss
+// (returned; validation rows, g and h null).
 double refresh(Objective objective, const RowBlock& rows, size_t begin, size_t end);
 
 }  // namespace candor::explain::ebm

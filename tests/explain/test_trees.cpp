@@ -268,23 +268,23 @@ TEST_CASE("trees: a histogram accumulated over row blocks equals the one-pass hi
     Generator gen(cells);
     const size_t n = 5003;
     std::vector<uint32_t> index(n);
-    std::vector<double> gh(2 * n);
+    std::vector<double> g(n), h(n);
     for (size_t i = 0; i < n; ++i) {
       auto w = gen.block(gen.reserve(1));
       index[i] = w[0] % cells;
-      gh[2 * i] = (static_cast<double>(w[1] % 10000) - 5000) / 997.0;
-      gh[2 * i + 1] = static_cast<double>(w[2] % 10000) / 991.0;
+      g[i] = (static_cast<double>(w[1] % 10000) - 5000) / 997.0;
+      h[i] = static_cast<double>(w[2] % 10000) / 991.0;
     }
     const CellIndex ci(index, cells);
     std::vector<double> whole(2 * cells), blocks(2 * cells), scratch, reference(2 * cells, 0.0);
-    gh_histogram(ci, gh.data(), n, whole.data(), scratch);
+    gh_histogram(ci, g.data(), h.data(), n, whole.data(), scratch);
     GhAccumulator acc(ci, scratch);
-    for (size_t b = 0; b < n; b += 1024) acc.add(gh.data(), b, std::min(n, b + 1024));
+    for (size_t b = 0; b < n; b += 1024) acc.add(g.data(), h.data(), b, std::min(n, b + 1024));
     acc.finish(blocks.data());
     CHECK(blocks == whole);  // bit for bit
     for (size_t i = 0; i < n; ++i) {
-      reference[2 * index[i]] += gh[2 * i];
-      reference[2 * index[i] + 1] += gh[2 * i + 1];
+      reference[2 * index[i]] += g[i];
+      reference[2 * index[i] + 1] += h[i];
     }
     for (size_t c = 0; c < 2 * cells; ++c) CHECK(whole[c] == doctest::Approx(reference[c]));
   }
