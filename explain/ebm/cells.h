@@ -9,9 +9,9 @@
 
 namespace candor::explain::ebm {
 
-// Per-row gradients and hessians, in two arrays (interleaving them cost the vectorised row kernel
-// more shuffles than it saved the histogram loads). (float was measured: the conversions cost more than the halved
-// bytes saved, 53 against 34 us per boosting step on Adult.)
+// Per-row gradients and hessians, kept in two arrays: interleaving them cost the vectorised row
+// kernel more shuffles than it saved the histogram loads. (float was measured: the conversions cost
+// more than the halved bytes saved, 53 against 34 us per boosting step on Adult.)
 using Grad = double;
 
 class CellIndex {

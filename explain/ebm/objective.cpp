@@ -27,8 +27,8 @@ constexpr double kMax = 1e300;  // keeps 1 + a finite
 // a *= factor[cell]; g = sign * a / (1 + a), h = a / (1 + a)^2 (times the weight).
 template <class T, bool kWeighted, bool kPositive>
 void logloss_train(const T* __restrict cells, const double* __restrict factor,
-                   double* __restrict a, const double* __restrict w, Grad* __restrict gs,
-                   Grad* __restrict hs, size_t begin, size_t end) {
+                   double* __restrict a, const double* __restrict w, Grad* __restrict g_out,
+                   Grad* __restrict h_out, size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) {
     double ai = a[i] * factor[cells[i]];
     ai = ai < kMax ? ai : kMax;
@@ -41,8 +41,8 @@ void logloss_train(const T* __restrict cells, const double* __restrict factor,
       g *= w[i];
       h *= w[i];
     }
-    gs[i] = static_cast<Grad>(g);
-    hs[i] = static_cast<Grad>(h);
+    g_out[i] = static_cast<Grad>(g);
+    h_out[i] = static_cast<Grad>(h);
   }
 }
 
