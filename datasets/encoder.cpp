@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "datasets/errors.h"
+#include "datasets/quantile_edges.h"
 #include "engine/ops/ops.h"
 
 namespace candor::datasets {
@@ -87,6 +88,10 @@ std::unordered_map<std::string, int64_t> index_of(const std::vector<std::string>
 
 Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOptions& options) {
   if (schema.label.empty()) throw DataError("encoder: the schema names no label column");
+  if (options.numeric_bins < 0 || options.numeric_bins > EncoderOptions::kMaxNumericBins) {
+    throw ValueError(fmt::format("encoder: numeric_bins must be in [0, {}], got {}", EncoderOptions::kMaxNumericBins,
+                                 options.numeric_bins));
+  }
   Encoder e;
   e.options_ = options;
   e.label_ = schema.label;
@@ -99,7 +104,7 @@ Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOpti
     bool input = c.name != schema.label && c.name != schema.weight &&
                  !contains(schema.drop, c.name) &&
                  (schema.sensitive_as_features || !contains(schema.sensitive, c.name));
-    if (input) e.features_.push_back(Feature{c.name, c.type, 0, 1, 0, {}, ""});
+    if (input) e.features_.push_back(Feature{c.name, c.type, 0, 1, 0, {}, {}, ""});
   }
   if (e.features_.empty() && !options.allow_no_features) {
     throw DataError(
@@ -143,6 +148,20 @@ Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOpti
       auto [mean, std] = mean_std(c, rows);
       f.fill = mean;
       if (options.standardize) f.mean = mean, f.scale = std > 0 ? std : 1.0;
+      if (options.numeric_bins > 0) {
+        std::vector<double> values;
+        for (size_t r : rows) {
+          if (!c.missing[r]) values.push_back(c.numbers[r]);
+        }
+        // In encoded units; an edge too close to the last to differ from it in float32 (the
+        // model's precision) is dropped, so every bin has a finite slope there.
+        for (double edge : quantile_edges(std::move(values), options.numeric_bins)) {
+          const double encoded = (edge - f.mean) / f.scale;
+          const auto low = static_cast<float>(f.edges.empty() ? 0.0 : f.edges.back());
+          const float high = static_cast<float>(encoded);
+          if (f.edges.empty() || (high > low && std::isfinite(1.0f / (high - low)))) f.edges.push_back(encoded);
+        }
+      }
     } else {
       std::tie(f.categories, f.fill_category) = categories_of(c, rows);
       if (f.categories.empty()) {
@@ -317,6 +336,14 @@ Encoded Encoder::encode(const Table& table, bool labelled) const {
   }
   out.weight = from_vector(weight, {n});
   return out;
+}
+
+int64_t Encoder::numeric_bin_count() const {
+  int64_t bins = 0;
+  for (const Feature& f : features_) {
+    if (f.edges.size() > 1) bins += static_cast<int64_t>(f.edges.size()) - 1;
+  }
+  return bins;
 }
 
 std::vector<double> Encoder::sensitive_bins(size_t sensitive_index) const {

@@ -11,6 +11,9 @@
 //   (Unseen::Ignore) or a DataError (Unseen::Error).
 // - categorical, ordinal (`one_hot` false): the category's index in the sorted list, -1 for an
 //   unseen one under Ignore; never standardised. Name: the column name.
+// - numeric_bins > 0: each numeric feature also keeps the edges of up to that many quantile bins
+//   of its training values (datasets/quantile_edges.h), in encoded units, for a model that encodes
+//   the number piecewise-linearly (nn/piecewise_linear.h). x itself is the same either way.
 // Missing values: Missing::Drop drops the row (kept_rows lists the survivors); Missing::Impute
 // fills features with the training mean (numeric) or most frequent category (ties: the first in
 // sorted order). Rows whose label, sensitive value or weight is missing are dropped either way.
@@ -25,6 +28,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -43,6 +47,8 @@ struct EncoderOptions {
   enum class Unseen { Ignore, Error } unseen = Unseen::Ignore;
   bool standardize = true;
   bool one_hot = true;  // false: ordinal codes
+  int64_t numeric_bins = 0;  // > 0: fit quantile bin edges for each numeric feature (see above)
+  static constexpr int64_t kMaxNumericBins = 1024;
   // A schema that leaves no feature column is a DataError (usually a mistake), unless this is
   // set: then x is [N, 0] and the encoder serves the label, group ids and weights only (a text
   // model builds its x from token ids).
@@ -65,6 +71,7 @@ class Encoder {
     ColumnType type = ColumnType::Numeric;
     double mean = 0, scale = 1;           // numeric: (x - mean) / scale
     double fill = 0;                      // numeric: imputed value (training mean)
+    std::vector<double> edges;            // numeric, numeric_bins > 0: bin edges, encoded units
     std::vector<std::string> categories;  // categorical: sorted training values
     std::string fill_category;            // categorical: imputed value (most frequent)
   };
@@ -93,6 +100,8 @@ class Encoder {
   // Group id -> value for sensitive column `sensitive_index`, e.g. {"Female", "Male"}.
   const std::vector<std::string>& group_names(size_t sensitive_index) const;
   const EncoderOptions& options() const { return options_; }
+  // The piecewise-linear bins of all numeric features together: sum of (edges - 1).
+  int64_t numeric_bin_count() const;
 
   // Everything transform needs, as JSON (stored in checkpoint metadata); from_json(to_json())
   // encodes exactly as the original. Bad JSON throws DataError.

@@ -38,6 +38,11 @@ E parse_enum(const std::string& s, const char* what,
   throw DataError(fmt::format("encoder json: unknown {} \"{}\" ({})", what, s, known));
 }
 
+bool increasing_finite(const std::vector<double>& v) {
+  return std::adjacent_find(v.begin(), v.end(), [](double a, double b) { return !(b > a); }) == v.end() &&
+         std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+}
+
 }  // namespace
 
 nlohmann::json Encoder::to_json() const {
@@ -49,7 +54,8 @@ nlohmann::json Encoder::to_json() const {
   j["options"] = {{"missing", options_.missing == Missing::Drop ? "drop" : "impute"},
                   {"unseen", options_.unseen == Unseen::Ignore ? "ignore" : "error"},
                   {"standardize", options_.standardize},
-                  {"one_hot", options_.one_hot}};
+                  {"one_hot", options_.one_hot},
+                  {"numeric_bins", options_.numeric_bins}};
   j["label"] = {
       {"column", label_}, {"type", type_string(label_type_)}, {"positive", positive_labels_}};
   j["sensitive"] = nlohmann::json::array();
@@ -65,6 +71,7 @@ nlohmann::json Encoder::to_json() const {
       jf["mean"] = f.mean;
       jf["scale"] = f.scale;
       jf["fill"] = f.fill;
+      if (!f.edges.empty()) jf["edges"] = f.edges;
     } else {
       jf["categories"] = f.categories;
       jf["fill"] = f.fill_category;
@@ -96,6 +103,7 @@ Encoder Encoder::from_json(const nlohmann::json& j) {
                                            {{"ignore", Unseen::Ignore}, {"error", Unseen::Error}});
     e.options_.standardize = o.at("standardize").get<bool>();
     e.options_.one_hot = o.at("one_hot").get<bool>();
+    e.options_.numeric_bins = o.contains("numeric_bins") ? json_integer<int64_t>(o.at("numeric_bins")) : 0;  // absent before
     const nlohmann::json& label = j.at("label");
     e.label_ = label.at("column").get<std::string>();
     e.label_type_ = parse_type(label.at("type").get<std::string>());
@@ -105,9 +113,7 @@ Encoder Encoder::from_json(const nlohmann::json& j) {
       e.groups_.push_back(s.at("groups").get<std::vector<std::string>>());
       if (s.contains("bins")) {
         std::vector<double> cuts = s.at("bins").get<std::vector<double>>();
-        bool increasing = std::adjacent_find(cuts.begin(), cuts.end(), [](double a, double b) { return !(b > a); }) == cuts.end();
-        bool finite = std::all_of(cuts.begin(), cuts.end(), [](double v) { return std::isfinite(v); });
-        if (cuts.empty() || !increasing || !finite || cuts.size() + 1 != e.groups_.back().size()) {
+        if (cuts.empty() || !increasing_finite(cuts) || cuts.size() + 1 != e.groups_.back().size()) {
           throw DataError(fmt::format("encoder json: sensitive column \"{}\" has bad bins", e.sensitive_.back()));
         }
         e.bins_[e.sensitive_.back()] = cuts;
@@ -122,6 +128,11 @@ Encoder Encoder::from_json(const nlohmann::json& j) {
         f.mean = jf.at("mean").get<double>();
         f.scale = jf.at("scale").get<double>();
         f.fill = jf.at("fill").get<double>();
+        if (jf.contains("edges")) f.edges = jf.at("edges").get<std::vector<double>>();
+        if (!increasing_finite(f.edges)) {
+          throw DataError(fmt::format("encoder json: feature \"{}\" has bin edges that are not finite and increasing",
+                                      f.column));
+        }
         if (!(f.scale > 0)) {
           throw DataError(fmt::format("encoder json: feature \"{}\" has scale {} (must be > 0)",
                                       f.column, f.scale));

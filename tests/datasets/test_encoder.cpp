@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -333,4 +334,57 @@ TEST_CASE("encoder: no feature column is an error unless allow_no_features, whic
   CHECK(e.y.to_vector<float>() == std::vector<float>{0, 1, 1, 0});
   CHECK(e.sensitive.at(0).ids.to_vector<int64_t>() == std::vector<int64_t>{0, 1, 1, 0});
   CHECK(Encoder::from_json(enc.to_json()).transform(train).y.to_vector<float>() == e.y.to_vector<float>());
+}
+
+TEST_CASE("encoder: numeric_bins keeps quantile edges per number, in encoded units, and x unchanged") {
+  const char* csv =
+      "age,gain,job,sex,label\n"
+      "20,0,clerk,F,no\n"
+      "30,0,smith,M,yes\n"
+      "40,0,clerk,M,yes\n"
+      "50,100,baker,F,no\n"
+      "60,0,baker,M,yes\n";
+  Table train = table(csv, credit_schema());
+  EncoderOptions binned;
+  binned.numeric_bins = 2;
+  const Encoder plain = Encoder::fit(train, credit_schema());
+  const Encoder enc = Encoder::fit(train, credit_schema(), binned);
+  CHECK(enc.transform(train).x.to_vector<float>() == plain.transform(train).x.to_vector<float>());
+  // age: 20..60, mean 40, std sqrt(200); quantiles at floor(i * 4 / 2) = 20, 40, 60.
+  const double age_sd = std::sqrt(200.0);
+  const Encoder::Feature& age = enc.features()[0];
+  REQUIRE(age.edges.size() == 3);
+  CHECK(age.edges[0] == doctest::Approx(-20 / age_sd));
+  CHECK(age.edges[1] == doctest::Approx(0.0));
+  CHECK(age.edges[2] == doctest::Approx(20 / age_sd));
+  // gain: 0 is an atom (4 of 5 rows); 100 the only other value: edges 0 and 100.
+  const Encoder::Feature& gain = enc.features()[1];
+  REQUIRE(gain.edges.size() == 2);
+  CHECK(gain.edges[0] == doctest::Approx((0 - 20) / 40.0));
+  CHECK(gain.edges[1] == doctest::Approx((100 - 20) / 40.0));
+  CHECK(enc.features()[2].edges.empty());  // categorical
+  CHECK(enc.numeric_bin_count() == 3);
+  CHECK(plain.numeric_bin_count() == 0);
+
+  const Encoder back = Encoder::from_json(nlohmann::json::parse(enc.to_json().dump()));
+  CHECK(back.options().numeric_bins == 2);
+  CHECK(back.features()[0].edges == age.edges);
+  CHECK(back.to_json() == enc.to_json());
+
+  // An encoder saved before numeric_bins existed reads as 0 bins.
+  nlohmann::json old = plain.to_json();
+  old["options"].erase("numeric_bins");
+  CHECK(Encoder::from_json(old).options().numeric_bins == 0);
+
+  nlohmann::json bad = enc.to_json();
+  bad["features"][0]["edges"] = {1.0, 0.5};
+  testing::check_throws<DataError>([&] { Encoder::from_json(bad); }, {"\"age\"", "bin edges", "increasing"});
+  bad["features"][0]["edges"] = {0.0, std::numeric_limits<double>::infinity()};
+  testing::check_throws<DataError>([&] { Encoder::from_json(bad); }, {"\"age\"", "finite"});
+
+  for (int64_t bins : {int64_t{-1}, EncoderOptions::kMaxNumericBins + 1}) {
+    EncoderOptions wrong;
+    wrong.numeric_bins = bins;
+    testing::check_throws<ValueError>([&] { Encoder::fit(train, credit_schema(), wrong); }, {"numeric_bins", "[0, 1024]"});
+  }
 }
