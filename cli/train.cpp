@@ -31,6 +31,9 @@ struct TrainArgs {
 
 void run_train(nn::RunConfig config, const std::string& out_path, bool quiet) {
   check_data_options(config.data);
+  if (config.model.numeric_bins > 0 && config.model.kind != "mlp") {
+    throw UsageError(fmt::format("--numeric-bins is for the MLP, not --model {}", config.model.kind));
+  }
   try {
     config.train.validate();
   } catch (const ValueError& e) {
@@ -41,7 +44,9 @@ void run_train(nn::RunConfig config, const std::string& out_path, bool quiet) {
   const std::filesystem::path out = folder.path();
   datasets::Splits splits = datasets::load_splits(config.data, config.seed);
   print_warnings(splits.warnings);
-  datasets::Encoder encoder = datasets::Encoder::fit(splits.train, splits.schema);
+  datasets::EncoderOptions encoding;
+  encoding.numeric_bins = config.model.numeric_bins;
+  datasets::Encoder encoder = datasets::Encoder::fit(splits.train, splits.schema, encoding);
   datasets::Encoded train = encoder.transform(splits.train);
   datasets::Encoded validation = encoder.transform(splits.validation);
   datasets::Encoded test = encoder.transform(splits.test);
@@ -97,6 +102,10 @@ void add_model_options(CLI::App& cmd, nn::RunConfig& config) {
   cmd.add_option("--hidden", config.model.mlp.hidden, "MLP hidden widths, e.g. 64,64")->delimiter(',');
   cmd.add_option("--activation", config.model.mlp.activation, "MLP activation: relu, gelu or tanh");
   cmd.add_option("--dropout", config.model.mlp.dropout, "MLP dropout probability")->check(CLI::Range(0.0, 0.99));
+  cmd.add_option("--numeric-bins", config.model.numeric_bins,
+                 "MLP: also encode each number piecewise-linearly over up to this many quantile bins of its training "
+                 "values (Gorishniy et al. 2022); 0: off")
+      ->check(CLI::Range(int64_t{0}, datasets::EncoderOptions::kMaxNumericBins));
   cmd.add_option("--d-token", config.model.ft.d_token, "FT-Transformer token width")->check(CLI::PositiveNumber);
   cmd.add_option("--blocks", config.model.ft.n_blocks, "FT-Transformer blocks")->check(CLI::PositiveNumber);
   cmd.add_option("--heads", config.model.ft.n_heads, "FT-Transformer attention heads")->check(CLI::PositiveNumber);

@@ -20,7 +20,7 @@ nlohmann::json to_json(const RunConfig& c) {
                      {"dropout", c.model.mlp.dropout}, {"d_token", ft.d_token}, {"n_blocks", ft.n_blocks},
                      {"n_heads", ft.n_heads}, {"ffn_factor", ft.ffn_factor}, {"attention_dropout", ft.attention_dropout},
                      {"ffn_dropout", ft.ffn_dropout}, {"residual_dropout", ft.residual_dropout},
-                     {"C", c.model.logistic.C}}},
+                     {"C", c.model.logistic.C}, {"numeric_bins", c.model.numeric_bins}}},
           {"train", {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"optimizer", t.optimizer}, {"lr", t.lr},
                      {"weight_decay", t.weight_decay}, {"momentum", t.momentum}, {"patience", t.patience},
                      {"monitor", t.monitor}}},
@@ -37,6 +37,7 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
     c.model.mlp.activation = m.at("activation");
     c.model.mlp.dropout = m.at("dropout");
     c.model.kind = m.value("kind", "mlp");
+    c.model.numeric_bins = m.contains("numeric_bins") ? datasets::json_integer<int64_t>(m.at("numeric_bins")) : 0;
     if (c.model.kind == "ft_transformer") {
       FtTransformerConfig& ft = c.model.ft;
       ft.d_token = datasets::json_integer<int64_t>(m.at("d_token"));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "nn/piecewise_linear.h"
 
 namespace candor::nn {
 
@@ -22,10 +23,29 @@ std::vector<TabularToken> tabular_tokens(const datasets::Encoder& encoder) {
   return tokens;
 }
 
+namespace {
+
+void check_piecewise(const TabularModelSpec& spec, const datasets::Encoder& encoder) {
+  if (encoder.options().numeric_bins > 0 && spec.kind != "mlp") {
+    throw ValueError(fmt::format("the piecewise-linear encoding of numbers (numeric_bins) is for MLPs, not {}", spec.kind));
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<Module> build_tabular_model(const TabularModelSpec& spec, const datasets::Encoder& encoder,
                                             uint64_t seed) {
   Generator gen(seed);
   const auto features = static_cast<int64_t>(encoder.num_features());
+  check_piecewise(spec, encoder);
+  if (encoder.options().numeric_bins > 0) {
+    // PiecewiseLinear, then the MLP's layers: "0" has no parameters, the first Linear is "1".
+    auto encoding = std::make_shared<PiecewiseLinear>(encoder);
+    auto mlp = make_mlp(encoding->out_features(), 1, spec.mlp, gen);
+    auto model = std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{encoding});
+    for (size_t i = 0; i < mlp->size(); ++i) model->append((*mlp)[i]);
+    return model;
+  }
   if (spec.kind == "ft_transformer") return std::make_shared<FtTransformer>(tabular_tokens(encoder), features, spec.ft, gen);
   if (spec.kind == "logistic") return make_mlp(features, 1, MlpOptions{.hidden = {}}, gen);
   if (spec.kind != "mlp") throw ValueError(fmt::format("unknown model kind \"{}\" (mlp, ft_transformer, logistic)", spec.kind));
@@ -74,11 +94,19 @@ int64_t ft_transformer_parameters(const FtTransformerConfig& c, const std::vecto
 }  // namespace
 
 int64_t tabular_parameter_count(const TabularModelSpec& spec, const datasets::Encoder& encoder) {
+  check_piecewise(spec, encoder);
   if (spec.kind == "ft_transformer") return ft_transformer_parameters(spec.ft, tabular_tokens(encoder));
   if (spec.kind != "mlp" && spec.kind != "logistic") {
     throw ValueError(fmt::format("unknown model kind \"{}\" (mlp, ft_transformer, logistic)", spec.kind));
   }
   int64_t n = 0, in = static_cast<int64_t>(encoder.num_features());
+  if (encoder.options().numeric_bins > 0) {
+    // PiecewiseLinear's buffers (a column, a lower edge and an inverse width per bin) and its
+    // wider output.
+    const int64_t bins = encoder.numeric_bin_count();
+    n = mul_add(3, bins);
+    in = mul_add(1, in, bins);
+  }
   std::vector<int64_t> widths = spec.kind == "logistic" ? std::vector<int64_t>{} : spec.mlp.hidden;
   widths.push_back(1);
   for (int64_t out : widths) {

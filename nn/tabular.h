@@ -19,6 +19,9 @@ struct TabularModelSpec {
   MlpOptions mlp;             // kind mlp
   FtTransformerConfig ft;     // kind ft_transformer
   LogisticOptions logistic;   // kind logistic: a linear layer fitted by fit_logistic, not by epochs
+  // kind mlp: encode each number piecewise-linearly over up to this many quantile bins as well
+  // (nn/piecewise_linear.h); 0: off. What the encoder is fitted with (EncoderOptions::numeric_bins).
+  int64_t numeric_bins = 0;
 };
 
 // The FT-Transformer's feature tokens for the encoder's columns: a numeric (or ordinal) feature is
@@ -27,7 +30,9 @@ std::vector<TabularToken> tabular_tokens(const datasets::Encoder& encoder);
 
 // forward(x [N, F]) -> logits [N, 1] over the encoder's F features, initialised from
 // Generator(seed). ValueError for an unknown kind. A logistic model is make_mlp with no hidden
-// layer (one Linear, "0.weight" [1, F] and "0.bias" [1]).
+// layer (one Linear, "0.weight" [1, F] and "0.bias" [1]). An encoder fitted with numeric_bins > 0
+// puts a PiecewiseLinear layer (nn/piecewise_linear.h) in front of the MLP, as child "0"; other
+// kinds refuse it (ValueError).
 std::shared_ptr<Module> build_tabular_model(const TabularModelSpec& spec, const datasets::Encoder& encoder,
                                             uint64_t seed);
 

@@ -94,6 +94,33 @@ TEST_CASE("cli: train --model logistic solves the regression and writes a run ev
   CHECK(bad.code == 2);
 }
 
+TEST_CASE("cli: train --numeric-bins puts the piecewise-linear layer in front of the MLP; finetune and explain read it") {
+  fs::path dir = scratch("numeric_bins");
+  const std::string run = (dir / "run").string();
+  Result r = run_candor(kSmallTrain + " --numeric-bins 8 --out " + run);
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  auto config = candor::testing::read_json(dir / "run" / "config.json");
+  CHECK(config["model"]["numeric_bins"].get<int>() == 8);
+  CHECK(candor::testing::read_json(dir / "run" / "metrics.json")["test"]["roc_auc"].get<double>() > 0.7);
+  for (const std::string& next :
+       {"eval --run " + run + " --split test --bootstrap 0",
+        "finetune --init " + run + "/model.safetensors --penalty dp --lambda 0.5 --epochs 1 --quiet --out " +
+            (dir / "tuned").string(),
+        "finetune --init " + run + "/model.safetensors --mode lora --penalty dp --lambda 0.5 --epochs 1 --quiet --out " +
+            (dir / "lora").string(),
+        "explain --run " + run + " --method ig --rows 3 --out " + (dir / "ig").string()}) {
+    Result n = run_candor(next);
+    INFO(next << "\n" << n.out);
+    CHECK(n.code == 0);
+  }
+  Result bad = run_candor("train --data synthetic --model logistic --numeric-bins 8 --out " + (dir / "bad").string());
+  CHECK(bad.code == 2);
+  CHECK(candor::testing::has(bad.out, "--numeric-bins is for the MLP, not --model logistic"));
+  CHECK_FALSE(fs::exists(dir / "bad"));
+  CHECK(run_candor(kSmallTrain + " --numeric-bins -1 --out " + (dir / "neg").string()).code == 2);
+}
+
 TEST_CASE("cli: the same seed gives a byte-identical model, for 1 and 2 threads") {
   fs::path dir = scratch("determinism");
   Result a = run_candor(kSmallTrain + " --out " + (dir / "a").string(), "OMP_NUM_THREADS=1");
