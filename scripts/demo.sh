@@ -22,8 +22,9 @@ if [ "${DEMO_QUICK:-0}" = 1 ]; then
   ebm_bags=2 ebm_rounds=200 ft_epochs=1 lora_epochs=1
 fi
 
-echo "== 1. train: MLP 64,64 on Adult (train adult.data, test adult.test)"
-"$candor" train --data adult --model mlp --hidden 64,64 --epochs "$train_epochs" --seed 0 --out "$out/train"
+echo "== 1. train: MLP 64,64 on Adult (train adult.data, test adult.test), numbers also piecewise-linear in 16 quantile bins"
+"$candor" train --data adult --model mlp --hidden 64,64 --numeric-bins 16 --epochs "$train_epochs" --seed 0 \
+  --out "$out/train"
 
 echo
 echo "== 2. fine-tune with loss = bce + 0.7 * demographic-parity gap (sex)"
