@@ -288,6 +288,7 @@ nlohmann::json run_finetune(const FinetuneConfig& c) {
       if (it.step == r.chosen_step) chosen = &it;
     }
     metrics["constraint"] = {{"constraint", fairness::to_string(*options.constraint)}, {"met", r.bound_met},
+                             {"validation_gap_standard_error", r.validation_gap_standard_error},
                              {"chosen", to_json(*chosen)}, {"iterates", iterates}};
   }
   metrics["warnings"] = r.warnings;

@@ -309,7 +309,19 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
           to_string(*o.constraint), best.step, best.train_gap, best.validation_gap));
     }
   }
-  warn_collapse(scores_of(validation_x, validation), r.warnings);
+  const nn::Scores final_validation = scores_of(validation_x, validation);
+  if (dual) {
+    // A bound finer than the validation rows can measure is met or missed there by chance.
+    const GapPrecision precision = measured_gap_precision(penalty.gap, final_validation, validation_group);
+    r.validation_gap_standard_error = precision.standard_error;
+    if (precision.standard_error > o.constraint->bound) {
+      r.warnings.push_back(fmt::format(
+          "the validation rows measure this gap with a standard error of {:.4f} (smaller group: {}), more than the "
+          "bound {}: whether it holds cannot be seen on them; hold out more rows or ask for a looser bound",
+          precision.standard_error, precision.smallest, o.constraint->bound));
+    }
+  }
+  warn_collapse(final_validation, r.warnings);
   model.eval();
   model.to(Device::CPU);
   return r;

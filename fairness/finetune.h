@@ -20,9 +20,11 @@
 // against a validation sample that happens to look fair. A candidate that has collapsed (it
 // predicts a class for fewer than a tenth of the validation rows the labels give that class) is
 // never feasible: it reaches a small gap by no longer classifying. If no candidate is feasible, the
-// closest one that still classifies is returned and bound_met is false. Returning the best iterate rather
-// than the last is the practical choice Cotter, Jiang and Sridharan (ALT 2019) give beside their
-// exact answer, a random choice between at most m + 1 iterates for m constraints.
+// closest one that still classifies is returned and bound_met is false. When the validation rows
+// are too few to see the bound at all (the standard error of the returned model's validation gap
+// is larger than the bound), a warning says so. Returning the best iterate rather than the last
+// is the practical choice Cotter, Jiang and Sridharan (ALT 2019) give beside their exact answer,
+// a random choice between at most m + 1 iterates for m constraints.
 //
 //   fairness::FinetuneOptions o;
 //   o.sensitive = {"sex"};
@@ -32,6 +34,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -107,6 +110,9 @@ struct FinetuneResult {
   int64_t chosen_step = 0;            // the returned weights are the model's after this many steps
   int64_t steps = 0;                  // steps run
   bool bound_met = true;              // constrained mode: the returned model is feasible
+  // Constrained mode: the binomial standard error of the returned model's validation gap
+  // (fairness/evaluation.h); a warning says when it exceeds the bound. NaN otherwise.
+  double validation_gap_standard_error = std::numeric_limits<double>::quiet_NaN();
   double final_lambda = 0;
   std::vector<std::string> penalised;  // the features whose intersection was penalised
   std::vector<std::string> adapted_layers;  // lora mode

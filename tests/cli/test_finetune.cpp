@@ -132,8 +132,11 @@ TEST_CASE("finetune: a bound that cannot be met is said on stderr and in metrics
   CHECK(r.out.find("warning: constraint dp<=0.001 not met") != std::string::npos);
   nlohmann::json m = read_json(dir / "unmet" / "metrics.json");
   CHECK(m["constraint"]["met"] == false);
-  REQUIRE(m["warnings"].size() == 1);
+  // ... and that the validation rows are too few to see a gap of 0.001.
+  REQUIRE(m["warnings"].size() == 2);
   CHECK(m["warnings"][0].get<std::string>().find("returned the closest") != std::string::npos);
+  CHECK(m["warnings"][1].get<std::string>().find("more than the bound 0.001") != std::string::npos);
+  CHECK(m["constraint"]["validation_gap_standard_error"].get<double>() > 0.001);
   // Without --quiet the summary says it too.
   Result loud = candor::testing::run_candor("finetune --init " + (dir / "base" / "model.safetensors").string() +
                                             " --constraint 'dp<=0.001' --lr 1e-7 --epochs 1 --bootstrap 0 --out " +

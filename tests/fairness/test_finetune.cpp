@@ -1,6 +1,7 @@
 // The fine-tuning recipe as a library (fairness/finetune.h) and its constraint machinery
 // (fairness/constraint.h): the dual ascent's arithmetic, the choice of the returned iterate, the
 // modes, determinism and bad options, on the synthetic biased data (datasets/builtin.h).
+#include <algorithm>
 #include <cmath>
 
 #include <doctest/doctest.h>
@@ -134,7 +135,9 @@ TEST_CASE("finetune: constrained mode returns the most accurate iterate within t
   CHECK(r.iterates.front().step == 0);  // the starting model is a candidate
   CHECK(r.iterates.back().step == r.steps);
   CHECK(r.bound_met);
-  CHECK(r.warnings.empty());
+  CHECK(r.warnings.empty());  // among them, none saying the validation rows are too few for the bound
+  CHECK(r.validation_gap_standard_error > 0);
+  CHECK(r.validation_gap_standard_error < 0.1);
   const Iterate* chosen = nullptr;
   double best = -1;
   for (const Iterate& it : r.iterates) {
@@ -162,6 +165,12 @@ TEST_CASE("finetune: an unreachable bound is reported, and the closest iterate r
   CHECK(!r.bound_met);
   REQUIRE(r.warnings.size() >= 1);
   CHECK(r.warnings[0].find("constraint dp<=0.001 not met") != std::string::npos);
+  // A bound of 0.001 is finer than the validation rows can measure, and the run says so.
+  CHECK(r.validation_gap_standard_error > 0.001);
+  CHECK(std::any_of(r.warnings.begin(), r.warnings.end(), [](const std::string& w) {
+    return w.find("the validation rows measure this gap with a standard error of") != std::string::npos &&
+           w.find("more than the bound 0.001") != std::string::npos;
+  }));
   double smallest = INFINITY, chosen = NAN;
   for (const Iterate& it : r.iterates) {
     const double v = std::max(it.train_gap, it.validation_gap);
@@ -355,4 +364,23 @@ TEST_CASE("evaluation: metric_frame and measured_gap read the scores at the 0.5 
   // TPR: a 1/2, b 1/1; FPR: a 1/1, b 1/2: both differences 0.5.
   CHECK(measured_gap(Gap::EqualOpportunity, s, g) == doctest::Approx(0.5));
   CHECK(measured_gap(Gap::EqualizedOdds, s, g) == doctest::Approx(0.5));
+}
+
+TEST_CASE("evaluation: measured_gap_precision is the binomial error of the difference that sets the gap") {
+  nn::Scores s{{1, 0, 1, 0, 1, 0}, {0.9, 0.6, 0.4, 0.2, 0.7, 0.5}, {1, 1, 1, 1, 1, 1}};
+  datasets::SensitiveFeature g{"g", {"a", "b"}, from_vector(std::vector<int64_t>{0, 0, 0, 1, 1, 1}, {6})};
+  // DP: both groups select 2/3 of 3 rows: sqrt(2 * (2/3)(1/3) / 3).
+  GapPrecision dp = measured_gap_precision(Gap::DemographicParity, s, g);
+  CHECK(dp.standard_error == doctest::Approx(std::sqrt(4.0 / 27)));
+  CHECK(dp.smallest == "a (3 rows)");
+  // TPR: a 1/2 of 2, b 1/1 of 1, taken as 1/2 (a rate of 1 from one row is not exact): sqrt(0.25/2 +
+  // 0.25/1). FPR is as precise, so equalized odds keeps the TPR part.
+  GapPrecision eo = measured_gap_precision(Gap::EqualizedOdds, s, g);
+  CHECK(eo.standard_error == doctest::Approx(std::sqrt(0.375)));
+  CHECK(eo.smallest == "b (1 row with label 1)");
+  // Weights: Kish's effective size. Group a's rows weighed 1, 1, 4: n = 36 / 18 = 2, rate (1 + 1) / 6.
+  s.weight = {1, 1, 4, 1, 1, 1};
+  const double ra = 2.0 / 6, rb = 2.0 / 3;
+  CHECK(measured_gap_precision(Gap::DemographicParity, s, g).standard_error ==
+        doctest::Approx(std::sqrt(ra * (1 - ra) / 2 + rb * (1 - rb) / 3)));
 }
