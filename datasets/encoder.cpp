@@ -157,9 +157,7 @@ Encoder Encoder::fit(const Table& train, const Schema& schema, const EncoderOpti
         // model's precision) is dropped, so every bin has a finite slope there.
         for (double edge : quantile_edges(std::move(values), options.numeric_bins)) {
           const double encoded = (edge - f.mean) / f.scale;
-          const auto low = static_cast<float>(f.edges.empty() ? 0.0 : f.edges.back());
-          const float high = static_cast<float>(encoded);
-          if (f.edges.empty() || (high > low && std::isfinite(1.0f / (high - low)))) f.edges.push_back(encoded);
+          if (f.edges.empty() || distinct_in_float32(f.edges.back(), encoded)) f.edges.push_back(encoded);
         }
       }
     } else {

@@ -104,6 +104,10 @@ Encoder Encoder::from_json(const nlohmann::json& j) {
     e.options_.standardize = o.at("standardize").get<bool>();
     e.options_.one_hot = o.at("one_hot").get<bool>();
     e.options_.numeric_bins = o.contains("numeric_bins") ? json_integer<int64_t>(o.at("numeric_bins")) : 0;  // absent before
+    if (e.options_.numeric_bins < 0 || e.options_.numeric_bins > EncoderOptions::kMaxNumericBins) {
+      throw DataError(fmt::format("encoder json: numeric_bins {} is outside [0, {}]", e.options_.numeric_bins,
+                                  EncoderOptions::kMaxNumericBins));
+    }
     const nlohmann::json& label = j.at("label");
     e.label_ = label.at("column").get<std::string>();
     e.label_type_ = parse_type(label.at("type").get<std::string>());

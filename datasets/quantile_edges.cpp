@@ -1,6 +1,7 @@
 #include "datasets/quantile_edges.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace candor::datasets {
 
@@ -12,7 +13,7 @@ std::vector<double> quantile_edges(std::vector<double> values, int64_t bins) {
     size_t end = start;
     while (end < n && values[end] == values[start]) ++end;
     // count / n > 1 / bins, in integers
-    if (static_cast<double>(end - start) * static_cast<double>(bins) > static_cast<double>(n)) {
+    if ((end - start) * static_cast<size_t>(bins) > n) {
       edges.push_back(values[start]);
     } else {
       others.insert(others.end(), values.begin() + static_cast<std::ptrdiff_t>(start),
@@ -29,6 +30,11 @@ std::vector<double> quantile_edges(std::vector<double> values, int64_t bins) {
   std::sort(edges.begin(), edges.end());
   edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
   return edges;
+}
+
+bool distinct_in_float32(double low, double high) {
+  const auto lo = static_cast<float>(low), hi = static_cast<float>(high);
+  return hi > lo && std::isfinite(1.0f / (hi - lo));
 }
 
 }  // namespace candor::datasets

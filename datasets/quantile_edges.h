@@ -19,4 +19,8 @@ namespace candor::datasets {
 // `values` finite (the caller has dropped missing ones); bins >= 1.
 std::vector<double> quantile_edges(std::vector<double> values, int64_t bins);
 
+// Whether the bin [low, high] keeps a positive, finite slope 1 / (high - low) once both edges are
+// float32 (the model's precision).
+bool distinct_in_float32(double low, double high);
+
 }  // namespace candor::datasets

@@ -1,9 +1,8 @@
 #include "nn/piecewise_linear.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
 
+#include "datasets/quantile_edges.h"
 #include "engine/engine.h"
 
 namespace candor::nn {
@@ -16,15 +15,14 @@ PiecewiseLinear::PiecewiseLinear(const datasets::Encoder& encoder)
   for (const datasets::Encoder::Feature& f : encoder.features()) {
     const bool one_hot = f.type == datasets::ColumnType::Categorical && encoder.options().one_hot;
     for (size_t t = 1; t < f.edges.size(); ++t) {
-      const float low = static_cast<float>(f.edges[t - 1]), high = static_cast<float>(f.edges[t]);
-      const float inverse = 1.0f / (high - low);
-      if (!(high > low) || !std::isfinite(inverse)) {
+      if (!datasets::distinct_in_float32(f.edges[t - 1], f.edges[t])) {
         throw ValueError(fmt::format("PiecewiseLinear: feature \"{}\" has bin edges {} and {}, not distinct in float32",
                                      f.column, f.edges[t - 1], f.edges[t]));
       }
+      const auto low = static_cast<float>(f.edges[t - 1]), high = static_cast<float>(f.edges[t]);
       columns.push_back(column);
       lower.push_back(low);
-      inverse_width.push_back(inverse);
+      inverse_width.push_back(1.0f / (high - low));
     }
     column += one_hot ? static_cast<int64_t>(f.categories.size()) : 1;
   }

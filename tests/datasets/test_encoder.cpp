@@ -377,6 +377,9 @@ TEST_CASE("encoder: numeric_bins keeps quantile edges per number, in encoded uni
   CHECK(Encoder::from_json(old).options().numeric_bins == 0);
 
   nlohmann::json bad = enc.to_json();
+  bad["options"]["numeric_bins"] = -3;
+  testing::check_throws<DataError>([&] { Encoder::from_json(bad); }, {"numeric_bins -3", "[0, 1024]"});
+  bad = enc.to_json();
   bad["features"][0]["edges"] = {1.0, 0.5};
   testing::check_throws<DataError>([&] { Encoder::from_json(bad); }, {"\"age\"", "bin edges", "increasing"});
   bad["features"][0]["edges"] = {0.0, std::numeric_limits<double>::infinity()};

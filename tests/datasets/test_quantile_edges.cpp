@@ -28,3 +28,10 @@ TEST_CASE("quantile_edges: a constant column has one edge (no bin), no values no
   CHECK(quantile_edges({2.5, 2.5, 2.5}, 8) == Doubles{2.5});
   CHECK(quantile_edges({}, 8).empty());
 }
+
+TEST_CASE("distinct_in_float32: edges float32 cannot tell apart, or whose slope overflows, are not") {
+  CHECK(candor::datasets::distinct_in_float32(0.0, 1.0));
+  CHECK_FALSE(candor::datasets::distinct_in_float32(1.0, 1.0 + 1e-12));
+  CHECK_FALSE(candor::datasets::distinct_in_float32(1.0, 0.5));
+  CHECK_FALSE(candor::datasets::distinct_in_float32(0.0, 1e-45));  // the smallest float: 1 / width is inf
+}
