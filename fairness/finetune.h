@@ -26,6 +26,12 @@
 // is the practical choice Cotter, Jiang and Sridharan (ALT 2019) give beside their exact answer,
 // a random choice between at most m + 1 iterates for m constraints.
 //
+// Small groups: each step reads a group's rate off the rows the batch holds of it. When the
+// smallest penalised group has fewer than 20 rows in an average batch (for the odds-based gaps,
+// rows of one label), the penalty's gradient is mostly sampling noise, and a warning names the
+// group and the batch_size that would give it 20. On bank marketing with age < 25 (1.8% of the
+// rows) batches of 2048 instead of 256 take dp<=0.02 from test accuracy 0.890-0.900 to 0.901-0.906.
+//
 //   fairness::FinetuneOptions o;
 //   o.sensitive = {"sex"};
 //   o.constraint = fairness::parse_constraint("dp<=0.02");
@@ -118,7 +124,7 @@ struct FinetuneResult {
   std::vector<std::string> adapted_layers;  // lora mode
   nn::LoraOptions lora;                // lora mode: the options used (to save the adapters)
   int64_t trainable_parameters = 0, total_parameters = 0;
-  std::vector<std::string> warnings;   // one-class predictions, a missed bound, ...
+  std::vector<std::string> warnings;   // a small group per batch, one-class predictions, a missed bound, ...
 };
 
 // Fine-tunes t.model in place. ValueError for bad options (options.validate(), an unknown

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "datasets/builtin.h"
 #include "datasets/encoder.h"
@@ -303,6 +304,66 @@ TEST_CASE("finetune: a model that collapses to one class is flagged, and never c
     CHECK(!(it.collapsed && it.feasible));
   }
   CHECK(collapsed > 0);
+}
+
+TEST_CASE("finetune: a penalised group with few rows per batch is named, with the batch size that gives it 20") {
+  const Data& d = biased_data();
+  const std::vector<int64_t> ids = d.train.sensitive[0].ids.to_vector<int64_t>();
+  const std::vector<float> labels = d.train.y.to_vector<float>();
+  const auto n = static_cast<double>(ids.size());
+  // The rows of the smaller group, and of each group with label 1 (equal opportunity's set).
+  std::vector<int64_t> rows(2, 0), positives(2, 0);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ++rows[static_cast<size_t>(ids[i])];
+    if (labels[i] == 1) ++positives[static_cast<size_t>(ids[i])];
+  }
+  auto warning_of = [&](FinetuneOptions o) {
+    o.epochs = 1;
+    nn::Tunable t = fresh_mlp();
+    const FinetuneResult r = finetune(t, d.train, d.validation, o);
+    for (const std::string& w : r.warnings) {
+      if (w.find("the penalised group") != std::string::npos) return w;
+    }
+    return std::string();
+  };
+  const size_t small = rows[0] < rows[1] ? 0 : 1;
+  FinetuneOptions o = quick(1.0);
+  o.batch_size = 16;  // about 8 rows of each group
+  const std::string w = warning_of(o);
+  CAPTURE(w);
+  CHECK(w.find(fmt::format("the penalised group {} has {:.1f} rows in an average batch of 16 ({} of the {:.0f}",
+                           d.train.sensitive[0].groups[small], static_cast<double>(rows[small]) * 16 / n, rows[small], n)) !=
+        std::string::npos);
+  CHECK(w.find(fmt::format("a batch_size of {:.0f} or more gives it 20", std::ceil(20 * n / static_cast<double>(rows[small])))) !=
+        std::string::npos);
+  o.batch_size = 128;  // about 60 rows of each group
+  CHECK(warning_of(o).empty());
+  // Equal opportunity reads the rows with label 1: fewer of them per batch.
+  o.penalty.gap = Gap::EqualOpportunity;
+  o.batch_size = 48;
+  const size_t fewer = positives[0] < positives[1] ? 0 : 1;
+  REQUIRE(static_cast<double>(positives[fewer]) * 48 / n < 20);
+  CHECK(warning_of(o).find(fmt::format("{} has {:.1f} rows with label 1", d.train.sensitive[0].groups[fewer],
+                                       static_cast<double>(positives[fewer]) * 48 / n)) != std::string::npos);
+  // No penalty, no warning; a constraint penalises, so it warns.
+  o.batch_size = 16;
+  o.lambda = 0;
+  CHECK(warning_of(o).empty());
+  o.constraint = parse_constraint("dp<=0.1");
+  CHECK(!warning_of(o).empty());
+  // A group with 10 rows in all has fewer than 20 in any batch.
+  datasets::Encoded few = d.train;
+  std::vector<int64_t> tiny(ids.size(), 0);
+  for (size_t i = 0; i < 10; ++i) tiny[i] = 1;
+  few.sensitive[0].ids = from_vector(tiny, {static_cast<int64_t>(tiny.size())});
+  nn::Tunable t = fresh_mlp();
+  FinetuneOptions big = quick(1.0);
+  big.epochs = 1;
+  big.batch_size = 4096;
+  const FinetuneResult r = finetune(t, few, d.validation, big);
+  REQUIRE(!r.warnings.empty());
+  CHECK(r.warnings[0].find("has 10.0 rows in an average batch of 2100 (10 of the 2100 training rows)") != std::string::npos);
+  CHECK(r.warnings[0].find("the training rows hold too few of them for any batch size") != std::string::npos);
 }
 
 TEST_CASE("finetune: bad options are clear errors") {
