@@ -6,7 +6,8 @@
 // Penalty mode:     loss = bce(logits, y) + lambda * penalty(sigmoid(logits), group)
 // Constrained mode: the same loss with lambda a Lagrange multiplier for "gap <= bound", raised by
 // dual ascent on the measured gap of the training rows; the returned model is the most accurate
-// iterate within the bound on both training and validation rows (fairness/finetune.h).
+// iterate within the bound on the training rows and, to --validation-tolerance standard errors,
+// on the validation rows (fairness/finetune.h).
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -32,6 +33,10 @@ void add_finetune_command(CLI::App& app) {
   cmd->add_option("--constraint", args->constraint, "constrained mode instead of a penalty, e.g. \"dp<=0.02\"");
   cmd->add_option("--dual-lr", args->dual_lr, "step of the multiplier's ascent (constrained mode)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--validation-tolerance", args->validation_tolerance,
+                  "constrained mode: standard errors of its validation gap a candidate may lie above the bound "
+                  "(0: strictly within)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--dual-every", args->dual_every, "steps between multiplier updates and candidate models (constrained)")
       ->check(CLI::PositiveNumber);
   add_finetune_options(*cmd, *args);

@@ -122,7 +122,8 @@ std::vector<std::string> penalised_features(const FinetuneConfig& c, const datas
 
 nlohmann::json to_json(const fairness::Iterate& it) {
   return {{"step", it.step}, {"epoch", it.epoch}, {"lambda", it.lambda}, {"train_gap", it.train_gap},
-          {"validation_gap", it.validation_gap}, {"validation_accuracy", it.validation_accuracy},
+          {"validation_gap", it.validation_gap},
+          {"validation_gap_standard_error", it.validation_gap_standard_error}, {"validation_accuracy", it.validation_accuracy},
           {"collapsed", it.collapsed}, {"feasible", it.feasible}};
 }
 
@@ -141,7 +142,8 @@ nlohmann::json to_json(const FinetuneConfig& c) {
           {"lambda", c.lambda ? nlohmann::json(*c.lambda) : nlohmann::json(nullptr)}, {"form", c.form},
           {"epsilon", c.epsilon}, {"reduction", c.reduction},
           {"surrogate", c.surrogate}, {"temperature", c.temperature}, {"quantiles", c.quantiles}, {"constraint", c.constraint},
-          {"dual_lr", c.dual_lr}, {"dual_every", c.dual_every}, {"epochs", c.epochs}, {"lr", c.lr},
+          {"dual_lr", c.dual_lr}, {"dual_every", c.dual_every},
+          {"validation_tolerance", c.validation_tolerance}, {"epochs", c.epochs}, {"lr", c.lr},
           {"batch_size", c.batch_size}, {"schedule", c.schedule}, {"bootstrap", c.bootstrap}, {"seed", c.seed},
           {"sensitive", c.data.sensitive}, {"data", datasets::to_json(c.data)}};
 }
@@ -178,6 +180,7 @@ fairness::FinetuneOptions finetune_options(const FinetuneConfig& c) {
   o.lambda = c.lambda.value_or(constrained ? 1.0 : 0.0);
   o.dual_step = c.dual_lr;
   o.dual_every = c.dual_every;
+  o.validation_tolerance = c.validation_tolerance;
   o.cache_features = c.cache_features;
   o.lora.rank = c.lora_rank;
   o.lora.alpha = c.lora_alpha;

@@ -36,6 +36,7 @@ struct FinetuneConfig {
   std::string constraint;              // e.g. "dp<=0.02": constrained mode
   double dual_lr = 2.0;                // multiplier step in constrained mode
   int64_t dual_every = 20;             // steps between multiplier updates
+  double validation_tolerance = 1.0;   // standard errors a candidate's validation gap may exceed the bound by
   std::string mode = "full";           // full | head | lora (nn/tunable.h)
   bool cache_features = false;         // head mode: run the frozen backbone once
   int64_t lora_rank = 8;

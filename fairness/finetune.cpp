@@ -140,11 +140,12 @@ std::map<std::string, Tensor> trainable_state(const nn::Module& model) {
   return state;
 }
 
-// How far an iterate is from feasible: its larger gap beyond the bound (+inf when either gap is
-// undefined, e.g. a group without positives for equal opportunity).
-double violation(const Iterate& it, double bound) {
+// How far an iterate is from feasible: the larger of its training gap beyond the bound and its
+// validation gap beyond the bound plus the tolerance (+inf when either gap is undefined, e.g. a
+// group without positives for equal opportunity).
+double violation(const Iterate& it, double bound, double tolerance) {
   if (std::isnan(it.train_gap) || std::isnan(it.validation_gap)) return std::numeric_limits<double>::infinity();
-  return std::max(it.train_gap, it.validation_gap) - bound;
+  return std::max(it.train_gap - bound, it.validation_gap - bound - tolerance * it.validation_gap_standard_error);
 }
 
 // The shares of rows predicted positive and labelled positive.
@@ -190,6 +191,9 @@ void FinetuneOptions::validate() const {
     fail(fmt::format("batch_size ({}) and dual_every ({}) must be >= 1", batch_size, dual_every));
   }
   if (!finite_at_least(penalty.epsilon, 0)) fail(fmt::format("the hinge's epsilon must be finite and >= 0, got {:g}", penalty.epsilon));
+  if (!finite_at_least(validation_tolerance, 0)) {
+    fail(fmt::format("the validation tolerance must be finite and >= 0, got {:g}", validation_tolerance));
+  }
   if (constraint && !finite_at_least(constraint->bound, 0)) {
     fail(fmt::format("the constraint's bound must be finite and >= 0, got {:g}", constraint->bound));
   }
@@ -276,9 +280,11 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
     it.lambda = lambda;
     it.train_gap = measured_gap(penalty.gap, train_scores, group);
     it.validation_gap = measured_gap(penalty.gap, validation_scores, validation_group);
+    it.validation_gap_standard_error =
+        measured_gap_precision(penalty.gap, validation_scores, validation_group).standard_error;
     it.validation_accuracy = nn::task_metrics(validation_scores).at("accuracy");
     it.collapsed = collapsed(validation_scores);
-    it.feasible = violation(it, bound) <= 0 && !it.collapsed;
+    it.feasible = violation(it, bound, o.validation_tolerance) <= 0 && !it.collapsed;
     bool better = !chosen;
     if (chosen) {
       // Feasible beats infeasible, then accuracy; among infeasible ones a model that still
@@ -289,7 +295,7 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
       } else if (it.collapsed != best.collapsed) {
         better = !it.collapsed;
       } else {
-        better = violation(it, bound) < violation(best, bound);
+        better = violation(it, bound, o.validation_tolerance) < violation(best, bound, o.validation_tolerance);
       }
     }
     r.iterates.push_back(it);
@@ -352,9 +358,10 @@ FinetuneResult finetune(const nn::Tunable& t, const datasets::Encoded& train, co
     r.bound_met = best.feasible;
     if (!best.feasible) {
       r.warnings.push_back(fmt::format(
-          "constraint {} not met: no iterate has the gap within the bound on both the training and the validation "
-          "rows; returned the closest (step {}: gap {:.4f} on training rows, {:.4f} on validation)",
-          to_string(*o.constraint), best.step, best.train_gap, best.validation_gap));
+          "constraint {} not met: no iterate has the gap within the bound on the training rows and within the bound "
+          "plus {} of its standard errors on the validation rows; returned the closest (step {}: gap {:.4f} on "
+          "training rows, {:.4f} on validation)",
+          to_string(*o.constraint), o.validation_tolerance, best.step, best.train_gap, best.validation_gap));
     }
   }
   const nn::Scores final_validation = scores_of(validation_x, validation);

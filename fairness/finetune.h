@@ -15,9 +15,17 @@
 // many of them: on Adult the validation set holds about 3,000 rows, whose demographic parity
 // difference has a sampling error near 0.015, as large as the bounds users ask for. Each of these
 // iterates (and the starting model) is a candidate, and the returned model is the most accurate on
-// validation among those whose gap is within the bound on both the training and the validation
-// rows: the validation check guards against overfitting the training rows, the training check
-// against a validation sample that happens to look fair. A candidate that has collapsed (it
+// validation among the feasible ones: the training rows' gap within the bound, and the validation
+// rows' gap not above it by more than `validation_tolerance` of its standard errors (the binomial
+// error of fairness/evaluation.h). The validation check guards against overfitting the training
+// rows, the training check against a validation sample that happens to look fair. The tolerance
+// (1 by default) keeps the validation check to what those rows can see: where a group is small
+// (bank marketing's 84 validation rows under 25, Adult's 111 women with label 1 for equalized
+// odds) a strict check passes the candidates whose validation sample happens to look fair, often
+// those that select fewer people in both groups, and rejects better ones on noise. Measured (test
+// rows, against a strict check): Adult eo<=0.02, seeds 0-9, largest EOD 0.058 -> 0.036 at median
+// accuracy 0.8453 -> 0.8465; bank dp<=0.02 (batches of 2048), seeds 0-5, median accuracy 0.9032 ->
+// 0.9051; Adult dp<=0.02 and Dutch unchanged within their seed spread. A candidate that has collapsed (it
 // predicts a class for fewer than a tenth of the validation rows the labels give that class) is
 // never feasible: it reaches a small gap by no longer classifying. If no candidate is feasible, the
 // closest one that still classifies is returned and bound_met is false. When the validation rows
@@ -77,6 +85,9 @@ struct FinetuneOptions {
   std::optional<Constraint> constraint;  // constrained mode
   double dual_step = 2.0;                // the multiplier's ascent step
   int64_t dual_every = 20;               // steps between two multiplier updates (and candidates)
+  // Constrained mode: how many standard errors of a candidate's validation gap it may lie above the
+  // bound and still count as within it (0: strictly within).
+  double validation_tolerance = 1.0;
   TuneMode mode = TuneMode::Full;
   // Head mode: run the frozen backbone once, in eval mode. Without it the backbone runs at every
   // step in training mode, so its dropout (if it has any) stays active while the head trains.
@@ -95,7 +106,7 @@ struct FinetuneOptions {
   // this adds nothing but time.
   static constexpr int64_t kMaxQuantiles = 10000;
   // ValueError naming the first option out of range: lambda, lr, epsilon, the bound, the dual
-  // step, temperature and LoRA alpha finite (and >= 0 or > 0); epochs in [1,
+  // step, validation tolerance, temperature and LoRA alpha finite (and >= 0 or > 0); epochs in [1,
   // nn::TrainOptions::kMaxEpochs]; batch_size, dual_every, quantiles (<= kMaxQuantiles) and the
   // LoRA rank >= 1; dropout in [0, 1); cache_features in head mode only.
   void validate() const;
@@ -106,8 +117,9 @@ struct Iterate {
   int64_t step = 0, epoch = 0;  // epoch: the one the step belongs to (0 for the starting model)
   double lambda = 0;            // the multiplier the model was trained under
   double train_gap = 0, validation_gap = 0, validation_accuracy = 0;
+  double validation_gap_standard_error = 0;  // fairness::measured_gap_precision on the validation rows
   bool collapsed = false;       // predicts a class for < 10% of the validation rows the labels give it
-  bool feasible = false;        // both gaps within the bound, and not collapsed
+  bool feasible = false;        // both gaps within the bound (validation: with the tolerance), not collapsed
 };
 
 struct FinetuneResult {

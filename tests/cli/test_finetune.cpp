@@ -78,6 +78,20 @@ TEST_CASE("finetune: constrained mode raises the multiplier while the constraint
   nlohmann::json m = read_json(dir / "constrained" / "metrics.json");
   CHECK(m["lambda"].get<double>() > 0.0);
   CHECK(dp_of(m, "after", "validation") < dp_of(m, "before", "validation"));
+  // Each candidate carries its validation gap's standard error, which the tolerance is counted in.
+  CHECK(read_json(dir / "constrained" / "config.json")["finetune"]["validation_tolerance"] == 1.0);
+  for (const nlohmann::json& it : m["constraint"]["iterates"]) {
+    CHECK(it["validation_gap_standard_error"].get<double>() > 0);
+  }
+  Result strict = candor::testing::run_candor("finetune --init " + (dir / "base" / "model.safetensors").string() +
+                      " --constraint 'dp<=0.01' --validation-tolerance 0 --lambda 0 --epochs 1 --bootstrap 0 --quiet --out " +
+                      (dir / "strict").string());
+  INFO(strict.out);
+  REQUIRE(strict.code == 0);
+  CHECK(read_json(dir / "strict" / "config.json")["finetune"]["validation_tolerance"] == 0.0);
+  for (const nlohmann::json& it : read_json(dir / "strict" / "metrics.json")["constraint"]["iterates"]) {
+    if (it["feasible"].get<bool>()) CHECK(it["validation_gap"].get<double>() <= 0.01);
+  }
 }
 
 TEST_CASE("finetune: bad input is one clear error line") {
@@ -93,6 +107,9 @@ TEST_CASE("finetune: bad input is one clear error line") {
   CHECK(bad.code == 2);
   CHECK(bad.out.find("expected GAP<=BOUND") != std::string::npos);
   CHECK(finetune("--constraint 'dp<=-1'").code == 2);
+  Result tolerance = finetune("--constraint 'dp<=0.1' --validation-tolerance -1");
+  CHECK(tolerance.code == 2);
+  CHECK(tolerance.out.find("--validation-tolerance") != std::string::npos);
   Result penalty = finetune("--penalty parity --lambda 1");
   CHECK(penalty.code == 2);
   Result missing = candor::testing::run_candor("finetune --init " + (dir / "none.safetensors").string() +

@@ -125,7 +125,7 @@ TEST_CASE("finetune: the penalty shrinks the measured gap that lambda 0 leaves, 
   CHECK(f.trainable_parameters == f.total_parameters);
 }
 
-TEST_CASE("finetune: constrained mode returns the most accurate iterate within the bound on both row sets") {
+TEST_CASE("finetune: constrained mode returns the most accurate iterate within the bound on both row sets (validation: to one standard error)") {
   const Data& d = biased_data();
   nn::Tunable t = fresh_mlp();
   FinetuneOptions o = quick(0.0);
@@ -142,7 +142,9 @@ TEST_CASE("finetune: constrained mode returns the most accurate iterate within t
   const Iterate* chosen = nullptr;
   double best = -1;
   for (const Iterate& it : r.iterates) {
-    CHECK(it.feasible == (it.train_gap <= 0.1 && it.validation_gap <= 0.1 && !it.collapsed));
+    CHECK(it.validation_gap_standard_error > 0);
+    CHECK(it.feasible ==
+          (it.train_gap <= 0.1 && it.validation_gap <= 0.1 + it.validation_gap_standard_error && !it.collapsed));
     if (it.step == r.chosen_step) chosen = &it;
     if (it.feasible) best = std::max(best, it.validation_accuracy);
   }
@@ -151,8 +153,44 @@ TEST_CASE("finetune: constrained mode returns the most accurate iterate within t
   CHECK(chosen->validation_accuracy == best);
   // The model holds the chosen iterate's weights: its measured gap is the recorded one.
   CHECK(validation_dpd(t) == doctest::Approx(chosen->validation_gap).epsilon(1e-12));
+  CHECK(r.validation_gap_standard_error == doctest::Approx(chosen->validation_gap_standard_error).epsilon(1e-12));
   // The multiplier moved by dual ascent on the training rows' gap, from 0 up while violated.
   CHECK(r.iterates[1].lambda == doctest::Approx(std::max(0.0, 2.0 * (r.iterates[0].train_gap - 0.1))));
+}
+
+TEST_CASE("finetune: the validation tolerance admits a candidate whose validation gap is above the bound by noise") {
+  // The multiplier follows the training rows' gap only, so the runs below train the same iterates
+  // and differ in which of them count as feasible. 150 validation rows measure the gap coarsely.
+  const Data& d = biased_data();
+  datasets::Encoded few = d.validation;
+  const int64_t n = 150;
+  few.x = narrow(d.validation.x, 0, 0, n);
+  few.y = narrow(d.validation.y, 0, 0, n);
+  few.weight = narrow(d.validation.weight, 0, 0, n);
+  few.sensitive[0] = d.validation.sensitive[0].take(arange(n));
+  FinetuneOptions o = quick(0.0);
+  o.constraint = parse_constraint("dp<=0.1");
+  o.dual_every = 5;
+  std::vector<std::vector<Iterate>> runs;
+  for (double tolerance : {0.0, 1.0, 3.0}) {
+    CAPTURE(tolerance);
+    o.validation_tolerance = tolerance;
+    nn::Tunable t = fresh_mlp();
+    runs.push_back(finetune(t, d.train, few, o).iterates);
+    for (const Iterate& it : runs.back()) {
+      const bool within = it.train_gap <= 0.1 && it.validation_gap <= 0.1 + tolerance * it.validation_gap_standard_error;
+      CHECK(it.feasible == (within && !it.collapsed));
+    }
+  }
+  REQUIRE(runs[0].size() == runs[2].size());
+  size_t admitted = 0;  // feasible with 3 standard errors, not strictly
+  for (size_t i = 0; i < runs[0].size(); ++i) {
+    CHECK(runs[0][i].validation_gap == runs[2][i].validation_gap);
+    CHECK(runs[0][i].train_gap == runs[2][i].train_gap);
+    if (runs[2][i].feasible && !runs[0][i].feasible) ++admitted;
+    CHECK(!(runs[0][i].feasible && !runs[2][i].feasible));
+  }
+  CHECK(admitted > 0);
 }
 
 TEST_CASE("finetune: an unreachable bound is reported, and the closest iterate returned") {

@@ -54,6 +54,8 @@ TEST_CASE("finetune options: NaN, infinite and out-of-range values are a ValueEr
       },
       "LoRA rank");
   bad([](FinetuneOptions& o) { o.dual_every = 0; }, "dual_every");
+  bad([](FinetuneOptions& o) { o.validation_tolerance = -1; }, "the validation tolerance must be finite and >= 0, got -1");
+  bad([](FinetuneOptions& o) { o.validation_tolerance = kNaN; }, "the validation tolerance must be finite and >= 0");
   CHECK_NOTHROW(FinetuneOptions{}.validate());
 }
 
