@@ -89,7 +89,8 @@ TEST_CASE("finetune: constrained mode raises the multiplier while the constraint
   INFO(strict.out);
   REQUIRE(strict.code == 0);
   CHECK(read_json(dir / "strict" / "config.json")["finetune"]["validation_tolerance"] == 0.0);
-  for (const nlohmann::json& it : read_json(dir / "strict" / "metrics.json")["constraint"]["iterates"]) {
+  const nlohmann::json strict_metrics = read_json(dir / "strict" / "metrics.json");
+  for (const nlohmann::json& it : strict_metrics["constraint"]["iterates"]) {
     if (it["feasible"].get<bool>()) CHECK(it["validation_gap"].get<double>() <= 0.01);
   }
 }
