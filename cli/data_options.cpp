@@ -42,6 +42,13 @@ void add_data_options(CLI::App& command, datasets::DataSource& data) {
       ->check(CLI::Range(0.0, 0.9));
   command.add_option("--test-fraction", data.test_fraction, "share of rows held out for test (not Adult)")
       ->check(CLI::Range(0.0, 0.9));
+  command.add_option("--folds", data.folds,
+                     "cross-fitting: split the rows into this many stratified folds and test on --fold (instead of "
+                     "--test-fraction; not Adult); run fold 0 to K-1 and pool their test predictions to measure on "
+                     "every row")
+      ->check(CLI::Range(int64_t{2}, int64_t{1000}));
+  command.add_option("--fold", data.fold, "cross-fitting: the fold held out for test, 0 to --folds - 1")
+      ->check(CLI::NonNegativeNumber);
 }
 
 void check_data_options(const datasets::DataSource& data) {
@@ -49,6 +56,14 @@ void check_data_options(const datasets::DataSource& data) {
     throw UsageError("say which data to use: --data NAME (a built-in dataset) or --csv FILE, one of them");
   }
   if (!data.file.empty() && data.label.empty()) throw UsageError(fmt::format("--csv {} needs --label COLUMN", data.file));
+  if (data.folds == 0 && data.fold != 0) throw UsageError(fmt::format("--fold {} needs --folds K", data.fold));
+  if (data.folds != 0 && data.fold >= data.folds) {
+    throw UsageError(fmt::format("--fold {} of --folds {}: folds are numbered 0 to {}", data.fold, data.folds, data.folds - 1));
+  }
+  if (data.folds != 0 && data.test_fraction != datasets::DataSource{}.test_fraction) {
+    throw UsageError(fmt::format("--test-fraction {} with --folds {}: each fold's test is its 1/{} of the rows; give "
+                                 "one or the other", data.test_fraction, data.folds, data.folds));
+  }
   for (const auto& [column, cuts] : data.sensitive_bins) {
     if (std::find(data.sensitive.begin(), data.sensitive.end(), column) == data.sensitive.end()) {
       throw UsageError(fmt::format("--sensitive-bins {}: {} is not one of --sensitive", column, column));

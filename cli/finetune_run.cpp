@@ -51,9 +51,10 @@ Start start_from_checkpoint(const FinetuneConfig& c) {
   } else if (!c.data.sensitive_bins.empty() || !c.data.drop.empty() || !c.data.categorical.empty() ||
              c.data.exclude_sensitive || !c.data.label.empty() || !c.data.positive.empty() ||
              c.data.delimiter != defaults.delimiter || c.data.validation_fraction != defaults.validation_fraction ||
-             c.data.test_fraction != defaults.test_fraction) {
+             c.data.test_fraction != defaults.test_fraction || c.data.folds != defaults.folds ||
+             c.data.fold != defaults.fold) {
     throw UsageError("--sensitive-bins, --drop, --categorical, --exclude-sensitive, --label, --positive, --delimiter and "
-                     "the split fractions describe --data or --csv; without them the checkpoint's own data is split "
+                     "the split fractions and folds describe --data or --csv; without them the checkpoint's own data is split "
                      "and typed as at training");
   } else {
     data = nn::run_data(run);

@@ -19,7 +19,8 @@ nlohmann::json to_json(const DataSource& d) {
           {"sensitive", d.sensitive}, {"sensitive_bins", d.sensitive_bins},
           {"exclude_sensitive", d.exclude_sensitive}, {"categorical", d.categorical}, {"drop", d.drop},
           {"delimiter", d.delimiter}, {"data_dir", d.data_dir},
-          {"validation_fraction", d.validation_fraction}, {"test_fraction", d.test_fraction}};
+          {"validation_fraction", d.validation_fraction}, {"test_fraction", d.test_fraction},
+          {"folds", d.folds}, {"fold", d.fold}};
 }
 
 DataSource absolute_paths(DataSource source) {
@@ -45,6 +46,8 @@ DataSource data_source_from_json(const nlohmann::json& j) {
     d.data_dir = j.at("data_dir");
     d.validation_fraction = j.at("validation_fraction");
     d.test_fraction = j.at("test_fraction");
+    d.folds = j.value("folds", int64_t{0});  // runs before cross-fitting have neither
+    d.fold = j.value("fold", int64_t{0});
     if (!j.contains("name") && !d.name.empty()) {
       // Those runs saved --categorical and --drop for a built-in dataset but did not apply them.
       d.categorical.clear();
@@ -161,8 +164,13 @@ Splits load_splits(const DataSource& source, uint64_t seed) {
   s.warnings = ds.warnings;
   Table all = ds.train.drop_missing_rows();
   const bool own_test = ds.test.has_value();
-  Split split = stratified_split(binary_labels(all, ds.schema), source.validation_fraction,
-                                 own_test ? 0.0 : source.test_fraction, seed);
+  const std::vector<double> labels = binary_labels(all, ds.schema);
+  if (source.folds != 0 && own_test) {
+    throw ValueError(fmt::format("{} has its own test file: folds do not apply", source.name));
+  }
+  Split split = source.folds != 0
+                    ? stratified_fold_split(labels, source.folds, source.fold, source.validation_fraction, seed)
+                    : stratified_split(labels, source.validation_fraction, own_test ? 0.0 : source.test_fraction, seed);
   s.train = all.select_rows(split.train);
   s.validation = all.select_rows(split.validation);
   s.test = own_test ? ds.test->drop_missing_rows() : all.select_rows(split.test);

@@ -35,6 +35,10 @@ struct DataSource {
   std::string data_dir{};                // where built-in files live (default: the shipped data)
   double validation_fraction = 0.1;    // of the rows left after the test rows
   double test_fraction = 0.2;          // ignored for Adult, which has its own test file
+  // Cross-fitting (stratified_fold_split): with folds >= 2 the test rows are fold `fold` of
+  // `folds` and test_fraction is not used; 0 is the single split above. Not for Adult.
+  int64_t folds = 0;
+  int64_t fold = 0;
 };
 
 nlohmann::json to_json(const DataSource& source);
@@ -58,8 +62,9 @@ struct Splits {
   Table train, validation, test;
   std::vector<std::string> warnings;  // the file's (e.g. an ARFF nominal value never declared)
 };
-// Rows with a missing value are dropped, then split stratified by label with Generator(seed);
-// Adult's test rows are its own test file.
+// Rows with a missing value are dropped, then split stratified by label with Generator(seed)
+// (stratified_split, or stratified_fold_split when source.folds >= 2); Adult's test rows are its
+// own test file (ValueError with folds).
 Splits load_splits(const DataSource& source, uint64_t seed);
 // "train", "validation" or "test"; ValueError otherwise.
 const Table& split_by_name(const Splits& splits, const std::string& name);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/run_candor.h"
@@ -139,6 +140,53 @@ TEST_CASE("data formats: bank marketing's ';' CSV with age cut at 25") {
                             " --penalty dp --lambda 1 --quiet --out " + (dir / "guess").string());
   CHECK(guess.code == 2);
   CHECK(guess.out.find("say which sensitive column to penalise: --sensitive age, balance") != std::string::npos);
+}
+
+TEST_CASE("data formats: cross-fitting tests every row of bank once over the folds, and bad folds are refused") {
+  fs::path dir = scratch("bank_folds");
+  const std::string bank = "--csv " + fixture("bank.csv") + " --label y --positive yes --delimiter ';' --sensitive age "
+                           "--sensitive-bins age:25";
+  size_t pooled_rows = 0;
+  for (int fold = 0; fold < 3; ++fold) {
+    const fs::path base = dir / fmt::format("base{}", fold), fair = dir / fmt::format("fair{}", fold);
+    Result train = run_candor("train " + bank + fmt::format(" --folds 3 --fold {}", fold) + " --hidden 8 --epochs 1 --quiet --out " +
+                              base.string());
+    INFO(train.out);
+    REQUIRE(train.code == 0);
+    CHECK(read_json(base / "config.json")["data"]["folds"] == 3);
+    // The fine-tune splits the checkpoint's data as training did: the same fold is its test.
+    Result fine = run_candor("finetune --init " + (base / "model.safetensors").string() +
+                             " --penalty dp --lambda 1 --epochs 1 --bootstrap 0 --quiet --out " + fair.string());
+    INFO(fine.out);
+    REQUIRE(fine.code == 0);
+    CHECK(read_json(fair / "config.json")["data"]["fold"] == fold);
+    const fs::path predictions = dir / fmt::format("fold{}.csv", fold);
+    Result predict = run_candor("predict --run " + fair.string() + " --split test --out " + predictions.string());
+    REQUIRE(predict.code == 0);
+    std::ifstream in(predictions);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) ++pooled_rows;
+  }
+  // The three test folds together hold the file's 500 rows (that each is tested once is
+  // datasets' test of stratified_fold_split).
+  CHECK(pooled_rows == 500);
+  Result no_folds = run_candor("train " + bank + " --fold 1 --quiet --out " + (dir / "x").string());
+  CHECK(no_folds.code == 2);
+  CHECK(no_folds.out.find("--fold 1 needs --folds K") != std::string::npos);
+  Result past = run_candor("train " + bank + " --folds 3 --fold 3 --quiet --out " + (dir / "x").string());
+  CHECK(past.code == 2);
+  CHECK(past.out.find("--fold 3 of --folds 3: folds are numbered 0 to 2") != std::string::npos);
+  Result both = run_candor("train " + bank + " --folds 3 --test-fraction 0.3 --quiet --out " + (dir / "x").string());
+  CHECK(both.code == 2);
+  CHECK(both.out.find("--test-fraction 0.3 with --folds 3") != std::string::npos);
+  Result one = run_candor("train " + bank + " --folds 1 --quiet --out " + (dir / "x").string());
+  CHECK(one.code == 2);
+  CHECK(one.out.find("--folds") != std::string::npos);
+  Result refold = run_candor("finetune --init " + (dir / "base0" / "model.safetensors").string() +
+                             " --folds 3 --fold 1 --penalty dp --lambda 1 --quiet --out " + (dir / "x").string());
+  CHECK(refold.code == 2);
+  CHECK(refold.out.find("folds describe --data or --csv") != std::string::npos);
 }
 
 TEST_CASE("data formats: predict and ebm predict score every row of a file without labels") {

@@ -2,6 +2,7 @@
 // attributes cut into groups, attributes that are audited but not model inputs, new rows without
 // labels, ARFF files, a hint when a CSV's delimiter is not ',', and the DataSource that records
 // all of it. Files are small ones made here in the formats users have.
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -248,6 +249,12 @@ TEST_CASE("source: a DataSource survives JSON, and runs saved before ARFF suppor
   CHECK(back.exclude_sensitive);
   CHECK(back.drop == s.drop);
   CHECK(back.delimiter == ";");
+  CHECK(back.folds == 0);
+  s.folds = 5;
+  s.fold = 3;
+  DataSource crossfit = data_source_from_json(to_json(s));
+  CHECK(crossfit.folds == 5);
+  CHECK(crossfit.fold == 3);
   nlohmann::json old = {{"data", "adult"}, {"csv", ""}, {"label", ""}, {"positive", nlohmann::json::array()},
                         {"sensitive", nlohmann::json::array()}, {"categorical", nlohmann::json::array()},
                         {"drop", nlohmann::json::array()}, {"delimiter", ","}, {"data_dir", ""},
@@ -257,6 +264,7 @@ TEST_CASE("source: a DataSource survives JSON, and runs saved before ARFF suppor
   CHECK(legacy.name == "adult");
   CHECK(legacy.sensitive_bins.empty());
   CHECK(legacy.drop.empty());
+  CHECK(legacy.folds == 0);  // saved before cross-fitting: the single split
   old.erase("label");
   check_throws<DataError>([&] { data_source_from_json(old); }, {"data source", "label"});
 }
@@ -287,4 +295,26 @@ TEST_CASE("source: CANDOR_DATA_DIR decides where the built-in datasets are read"
     unsetenv("CANDOR_DATA_DIR");
   }
   CHECK(default_data_dir() != dir.path());
+}
+
+TEST_CASE("source: cross-fitting tests every row once over the folds, and not Adult's own test file") {
+  TempDir dir;
+  DataSource s = people(dir);
+  s.folds = 3;
+  s.validation_fraction = 0.25;
+  std::vector<double> tested_ages;
+  for (int64_t fold = 0; fold < 3; ++fold) {
+    s.fold = fold;
+    Splits parts = load_splits(s, 4);
+    CHECK(parts.train.rows() + parts.validation.rows() + parts.test.rows() == 12);
+    CHECK(parts.validation.rows() > 0);
+    for (double age : parts.test.column("age").numbers) tested_ages.push_back(age);
+  }
+  std::sort(tested_ages.begin(), tested_ages.end());
+  std::vector<double> all_ages = whole_table(people(dir)).column("age").numbers;
+  std::sort(all_ages.begin(), all_ages.end());
+  CHECK(tested_ages == all_ages);  // the ages are distinct, so each person once
+  s.fold = 3;
+  check_throws<DataError>([&] { load_splits(s, 4); }, {"fold 3 of 3 folds"});
+  check_throws<ValueError>([] { load_splits({.name = "adult", .folds = 5}, 0); }, {"adult has its own test file", "folds"});
 }

@@ -84,3 +84,47 @@ TEST_CASE("split: bad fractions and NaN labels are errors") {
       },
       {"label 1 is NaN"});
 }
+
+TEST_CASE("split: the K folds' test parts partition the rows, each class spread evenly") {
+  // 103 rows: 31 of label 1 (rows 3i + 1 for i < 31), 72 of label 0.
+  std::vector<double> labels(103, 0.0);
+  for (size_t i = 0; i < 31; ++i) labels[3 * i + 1] = 1.0;
+  const int64_t folds = 5;
+  std::vector<int> tested(labels.size(), 0);
+  std::vector<std::vector<size_t>> validations;
+  for (int64_t fold = 0; fold < folds; ++fold) {
+    Split s = stratified_fold_split(labels, folds, fold, 0.2, 11);
+    for (size_t r : s.test) ++tested[r];
+    // Each class gives floor((k+1) n / K) - floor(k n / K) rows: 6 or 7 of label 1, 14 or 15 of label 0.
+    const size_t ones = count_label(labels, s.test, 1.0), zeros = count_label(labels, s.test, 0.0);
+    CHECK(ones >= 6);
+    CHECK(ones <= 7);
+    CHECK(zeros >= 14);
+    CHECK(zeros <= 15);
+    // The rest: round(0.2 * non-test rows) of each class to validation, the others to train.
+    auto fifth = [](size_t rows) { return static_cast<size_t>(std::llround(0.2 * static_cast<double>(rows))); };
+    CHECK(count_label(labels, s.validation, 1.0) == fifth(31 - ones));
+    CHECK(count_label(labels, s.validation, 0.0) == fifth(72 - zeros));
+    std::set<size_t> all(s.train.begin(), s.train.end());
+    all.insert(s.validation.begin(), s.validation.end());
+    all.insert(s.test.begin(), s.test.end());
+    CHECK(all.size() == labels.size());
+    for (const auto* part : {&s.train, &s.validation, &s.test}) CHECK(std::is_sorted(part->begin(), part->end()));
+    validations.push_back(s.validation);
+  }
+  for (int count : tested) CHECK(count == 1);  // every row is tested by exactly one fold
+  CHECK(validations[0] != validations[1]);     // each fold holds out its own validation rows
+  // The same seed gives the same folds; another seed other folds.
+  CHECK(stratified_fold_split(labels, folds, 2, 0.2, 11).test == stratified_fold_split(labels, folds, 2, 0.2, 11).test);
+  CHECK(stratified_fold_split(labels, folds, 2, 0.2, 12).test != stratified_fold_split(labels, folds, 2, 0.2, 11).test);
+}
+
+TEST_CASE("split: bad folds are errors naming the problem") {
+  const std::vector<double> labels = {0, 1, 0, 1, 0, 1};
+  testing::check_throws<DataError>([&] { stratified_fold_split(labels, 1, 0, 0.1, 0); }, {"fold 0 of 1 folds", "at least 2"});
+  testing::check_throws<DataError>([&] { stratified_fold_split(labels, 3, 3, 0.1, 0); }, {"fold 3 of 3 folds"});
+  testing::check_throws<DataError>([&] { stratified_fold_split(labels, 3, -1, 0.1, 0); }, {"fold -1 of 3 folds"});
+  testing::check_throws<DataError>([&] { stratified_fold_split(labels, 7, 0, 0.1, 0); }, {"7 folds of 6 rows"});
+  testing::check_throws<DataError>([&] { stratified_fold_split(labels, 2, 0, 1.0, 0); }, {"validation fraction 1"});
+  testing::check_throws<DataError>([&] { stratified_fold_split({0, NAN, 1}, 2, 0, 0.1, 0); }, {"label 1 is NaN"});
+}
