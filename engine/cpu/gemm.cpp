@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -35,6 +36,12 @@ int64_t tile_rows(int64_t m) {
   return std::max<int64_t>(per_tile, 64);
 }
 
+// A product with fewer than 4 output tiles (both sides of C at most 192: a weight gradient
+// X^T dY over a large batch, [104, 4096] x [4096, 64]) and an inner dimension of at least
+// kSplits x kMinSplitLength is cut along k instead: kSplits partial products, summed in order.
+constexpr int64_t kSplits = 4;
+constexpr int64_t kMinSplitLength = 256;
+
 #ifdef CANDOR_USE_OPENBLAS
 void gemm_call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                const float* b, int64_t ldb, float* c, int64_t ldc) {
@@ -46,6 +53,33 @@ void gemm_call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* 
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
               k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
 }
+// y (stride incy) = M x (stride incx), M rows x cols with leading dimension ld, transposed when trans.
+void gemv_call(bool trans, int64_t rows, int64_t cols, const float* m, int64_t ld, const float* x,
+               int64_t incx, float* y, int64_t incy) {
+  cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, 1.0f, m, ld, x, incx,
+              0.0f, y, incy);
+}
+void gemv_call(bool trans, int64_t rows, int64_t cols, const double* m, int64_t ld, const double* x,
+               int64_t incx, double* y, int64_t incy) {
+  cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, 1.0, m, ld, x, incx,
+              0.0, y, incy);
+}
+
+// A product with one output row or column is a matrix-vector product: BLAS's gemv streams the
+// matrix once, where gemm would first copy it into packed panels (a generated token's step
+// through every weight of GPT-2, or an MLP's one-logit layer). y is zeroed first: with beta 0,
+// some OpenBLAS versions scale y by 0, which keeps a NaN left in freshly allocated memory.
+template <typename T>
+void gemv_tile(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
+               const T* b, int64_t ldb, T* c, int64_t ldc) {
+  if (m == 1) {  // c = a^T op(B): a is op(A)'s one row, stride lda when A is stored as a column
+    std::fill(c, c + n, T(0));
+    gemv_call(!tb, tb ? n : k, tb ? k : n, b, ldb, a, ta ? lda : 1, c, 1);
+  } else {  // n == 1: c = op(A) b, b being op(B)'s one column, stride ldb when stored as a column
+    for (int64_t i = 0; i < m; ++i) c[i * ldc] = T(0);
+    gemv_call(ta, ta ? k : m, ta ? m : k, a, lda, b, tb ? 1 : ldb, c, ldc);
+  }
+}
 #endif
 
 // C (m x n, leading dimension ldc) = op(A) * op(B), single-threaded. Also the int64 path.
@@ -54,7 +88,11 @@ void gemm_tile(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, in
                const T* b, int64_t ldb, T* c, int64_t ldc) {
 #ifdef CANDOR_USE_OPENBLAS
   if constexpr (!std::is_same_v<T, int64_t>) {
-    gemm_call(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    if (m == 1 || n == 1) {
+      gemv_tile(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    } else {
+      gemm_call(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    }
     return;
   }
 #endif
@@ -75,6 +113,36 @@ void gemm_tile(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, in
   }
 }
 
+// C = op(A) op(B) as the sum of kSplits products over consecutive chunks of k, each chunk on one
+// thread into its own buffer, the buffers summed in chunk order. The chunks depend only on the
+// shape, so every element is the same sum for any thread count.
+template <typename T>
+void gemm_split_k(const Backend::Gemm& g, const T* a, int64_t lda, const T* b, int64_t ldb, T* c) {
+  const int64_t size = g.m * g.n;
+  const int64_t chunk = ((g.k + kSplits - 1) / kSplits + 15) / 16 * 16;
+  const int64_t tasks = g.batch * kSplits;
+  std::vector<T> partial(tasks * size);
+#pragma omp parallel for schedule(static)
+  for (int64_t t = 0; t < tasks; ++t) {
+    omp_set_num_threads(1);
+    const int64_t batch = t / kSplits, start = (t % kSplits) * chunk;
+    const int64_t length = std::min(chunk, g.k - start);
+    // Columns start.. of op(A) and rows start.. of op(B).
+    const T* a_chunk = a + batch * g.stride_a + (g.trans_a ? start * lda : start);
+    const T* b_chunk = b + batch * g.stride_b + (g.trans_b ? start : start * ldb);
+    gemm_tile(g.trans_a, g.trans_b, g.m, g.n, length, a_chunk, lda, b_chunk, ldb, partial.data() + t * size, g.n);
+  }
+  for (int64_t batch = 0; batch < g.batch; ++batch) {
+    const T* sums = partial.data() + batch * kSplits * size;
+    T* c_batch = c + batch * g.stride_c;
+    for (int64_t i = 0; i < size; ++i) {
+      T sum = sums[i];
+      for (int64_t s = 1; s < kSplits; ++s) sum += sums[s * size + i];
+      c_batch[i] = sum;
+    }
+  }
+}
+
 template <typename T>
 void gemm_typed(const Backend::Gemm& g, const T* a, const T* b, T* c) {
   int64_t lda = g.trans_a ? g.m : g.k;
@@ -86,9 +154,13 @@ void gemm_typed(const Backend::Gemm& g, const T* a, const T* b, T* c) {
   int64_t per_tile = tile_rows(extent);
   int64_t tiles_per_batch = (extent + per_tile - 1) / per_tile;
   int64_t tiles = g.batch * tiles_per_batch;
+  const int64_t macs = g.batch * g.m * g.n * g.k;
+  if (macs >= kParallelMacs && tiles < 4 && g.k >= kSplits * kMinSplitLength) {
+    gemm_split_k(g, a, lda, b, ldb, c);
+    return;
+  }
   // A thin product (a token's matrix-vector step) is bound by reading the other operand, which
   // two cores read faster than one from about 1 MB of floats (256K elements) up.
-  const int64_t macs = g.batch * g.m * g.n * g.k;
   const bool thin = std::min(g.m, g.n) <= kThinRows && macs >= kThinParallelMacs;
   bool parallel = (macs >= kParallelMacs || thin) && tiles > 1;
   // Inside the region each call sees one thread (OpenBLAS does not thread inside an active

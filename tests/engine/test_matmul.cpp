@@ -175,6 +175,43 @@ TEST_CASE("matmul: results and gradients do not depend on the thread count") {
   }
 }
 
+TEST_CASE("matmul: long inner dimensions and one-row or one-column products, forward and backward") {
+  // [2050, 100]^T-shaped weight gradients (few output tiles, a long k: cut along k, a ragged last
+  // chunk) and products with one output row or column (matrix-vector): forward and both gradients
+  // against the double loop, and bitwise the same for 1 and 3 threads.
+  std::vector<std::pair<Shape, Shape>> shapes = {{{2050, 100}, {100, 60}},  // dW = x^T g: [100, 2050] x [2050, 60]
+                                                 {{100, 2050}, {2050, 60}},  // forward cut along k
+                                                 {{1, 3000}, {3000, 700}},   // one row
+                                                 {{5000, 300}, {300, 1}},    // one column
+                                                 {{3000}, {3000, 500}}};     // vector-matrix
+  uint64_t seed = 70;
+  for (const auto& operands : shapes) {
+    const Shape &sa = operands.first, &sb = operands.second;
+    CAPTURE(format_shape(sa) + " x " + format_shape(sb));
+    Tensor a = random_input(sa, seed++).to(kFloat32), b = random_input(sb, seed++).to(kFloat32);
+    Tensor weights = random_input(matmul(a, b).shape(), seed++).to(kFloat32);
+    auto run = [&] {
+      Tensor x = a.detach().requires_grad_(), y = b.detach().requires_grad_();
+      Tensor out = matmul(x, y);
+      sum(out * weights).backward();
+      return std::vector<Tensor>{out, x.grad(), y.grad()};
+    };
+    int previous = omp_get_max_threads();
+    omp_set_num_threads(1);
+    std::vector<Tensor> one = run();
+    omp_set_num_threads(3);
+    std::vector<Tensor> three = run();
+    omp_set_num_threads(previous);
+    for (size_t i = 0; i < one.size(); ++i) CHECK(one[i].to_vector<float>() == three[i].to_vector<float>());
+    // d/da sum(w * (a b)) = w b^T and d/db = a^T w, with vectors as rows or columns.
+    Tensor a2 = sa.size() == 1 ? reshape(a, {1, -1}) : a, w2 = sa.size() == 1 ? reshape(weights, {1, -1}) : weights;
+    Tensor b2 = sb.size() == 1 ? reshape(b, {-1, 1}) : b;
+    CHECK(all_close("forward", one[0], reference_matmul(a, b), 1e-4, 1e-4));
+    CHECK(all_close("grad a", reshape(one[1], a2.shape()), reference_matmul(w2, transpose(b2, 0, 1)), 1e-4, 1e-4));
+    CHECK(all_close("grad b", reshape(one[2], b2.shape()), reference_matmul(transpose(a2, 0, 1), w2), 1e-4, 1e-4));
+  }
+}
+
 TEST_CASE("matmul: shape mismatches throw ShapeError with the shapes and inner dimensions") {
   bool thrown = false;
   try {
