@@ -14,7 +14,10 @@ namespace {
 
 // Freed buffers are kept by size and handed out again. A training step allocates the same sizes
 // every iteration; fresh memory from the OS costs a page fault per 4 KiB page, which was a third
-// of an MLP training step at batch 4096 before this cache. At most kMaxCachedBytes are kept.
+// of an MLP training step at batch 4096 before this cache. At most kMaxCachedBytes are kept: a
+// GPT-2 124M step on 4 x 128 tokens frees between 1 and 2 GiB (logits over 50257 words and their
+// gradient, the tied embedding's gradients); with a 1 GiB limit the rest went back to the OS and
+// was faulted in again every step (5% of the step), with 2 GiB it is reused, at the same peak.
 class BufferCache {
  public:
   void* take(std::size_t bytes) {
@@ -63,7 +66,7 @@ class BufferCache {
   // Under AddressSanitizer every buffer is really freed, so use-after-free is caught.
   static constexpr std::size_t kMaxCachedBytes = 0;
 #else
-  static constexpr std::size_t kMaxCachedBytes = std::size_t{1} << 30;
+  static constexpr std::size_t kMaxCachedBytes = std::size_t{2} << 30;
 #endif
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<void*>> free_;
