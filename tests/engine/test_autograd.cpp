@@ -401,4 +401,18 @@ TEST_CASE("autograd: each leaf's gradient owns its buffer") {
   (x * 1.0).backward(upstream);
   x.grad().data<float>()[1] = 7.0f;
   CHECK(upstream.data<float>()[1] == 2.0f);
+  // Nor when the leaf is the output, or its gradient is a view of the upstream one.
+  Tensor leaf = ones({2}).requires_grad_();
+  leaf.backward(upstream);
+  leaf.grad().data<float>()[0] = 9.0f;
+  CHECK(upstream.data<float>()[0] == 2.0f);
+  Tensor square = ones({2, 2}).requires_grad_();
+  Tensor flat_upstream = full({4}, 3.0);
+  reshape(square, {4}).backward(flat_upstream);
+  square.grad().data<float>()[3] = 8.0f;
+  CHECK(flat_upstream.data<float>()[3] == 3.0f);
+  // A gradient computed for this leaf alone is its .grad, with the right values.
+  Tensor w = full({3}, 2.0).requires_grad_();
+  sum(w * w).backward();
+  CHECK(w.grad().to_vector<float>() == std::vector<float>{4, 4, 4});
 }
