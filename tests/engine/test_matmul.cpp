@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <omp.h>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -163,12 +162,8 @@ TEST_CASE("matmul: results and gradients do not depend on the thread count") {
     return std::vector<std::vector<float>>{out.to_vector<float>(), x.grad().to_vector<float>(),
                                            y.grad().to_vector<float>(), matmul(c, d).to_vector<float>()};
   };
-  int previous = omp_get_max_threads();
-  omp_set_num_threads(1);
-  auto one = run();
-  omp_set_num_threads(3);
-  auto three = run();
-  omp_set_num_threads(previous);
+  auto one = with_threads(1, run);
+  auto three = with_threads(3, run);
   for (size_t i = 0; i < one.size(); ++i) {
     CAPTURE(i);
     CHECK(one[i] == three[i]);  // bitwise
@@ -196,12 +191,8 @@ TEST_CASE("matmul: long inner dimensions and one-row or one-column products, for
       sum(out * weights).backward();
       return std::vector<Tensor>{out, x.grad(), y.grad()};
     };
-    int previous = omp_get_max_threads();
-    omp_set_num_threads(1);
-    std::vector<Tensor> one = run();
-    omp_set_num_threads(3);
-    std::vector<Tensor> three = run();
-    omp_set_num_threads(previous);
+    std::vector<Tensor> one = with_threads(1, run);
+    std::vector<Tensor> three = with_threads(3, run);
     for (size_t i = 0; i < one.size(); ++i) CHECK(one[i].to_vector<float>() == three[i].to_vector<float>());
     // d/da sum(w * (a b)) = w b^T and d/db = a^T w, with vectors as rows or columns.
     Tensor a2 = sa.size() == 1 ? reshape(a, {1, -1}) : a, w2 = sa.size() == 1 ? reshape(weights, {1, -1}) : weights;

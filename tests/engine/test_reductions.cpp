@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <omp.h>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -213,12 +212,8 @@ TEST_CASE("reductions: results do not depend on the thread count") {
         var(wide, {0}).to_vector<float>(), max(wide, {0}).to_vector<float>(),
         logsumexp(wide, {1}).to_vector<float>()};
   };
-  int previous = omp_get_max_threads();
-  omp_set_num_threads(1);
-  auto one = run();
-  omp_set_num_threads(3);
-  auto three = run();
-  omp_set_num_threads(previous);
+  auto one = with_threads(1, run);
+  auto three = with_threads(3, run);
   REQUIRE(one.size() == three.size());
   for (size_t i = 0; i < one.size(); ++i) {
     CAPTURE(i);

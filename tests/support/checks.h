@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 #include <doctest/doctest.h>
 
 #include "tests/support/gradcheck.h"
@@ -18,6 +20,17 @@ inline std::vector<int64_t> unravel(int64_t flat, const Shape& shape) {
     flat /= shape[d];
   }
   return index;
+}
+
+// f() run with `threads` OpenMP threads, the previous count restored afterwards (for the checks
+// that results are bitwise the same for any thread count).
+template <typename F>
+auto with_threads(int threads, F&& f) {
+  const int previous = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  auto result = f();
+  omp_set_num_threads(previous);
+  return result;
 }
 
 // Checks that calling `f` throws exactly E with a message containing every one of `parts`.
