@@ -136,7 +136,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     // was 500 MB read and written every GPT-2 124M step.
     const auto& impl = g.impl();
     const bool alone = impl.use_count() == 1 && impl->storage.use_count() == 1 && !g.requires_grad();
-    leaf->grad = create_graph ? g.impl() : alone ? impl : g.detach().clone().impl();
+    leaf->grad = create_graph || alone ? impl : g.detach().clone().impl();
   };
 
   for (size_t i = 0; i < outputs.size(); ++i) {
