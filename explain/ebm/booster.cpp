@@ -144,7 +144,7 @@ struct BagBooster::Stage {
   std::vector<std::vector<uint32_t>> counts;
   std::vector<std::vector<double>> current, best;
   std::vector<bool> dirty;
-  std::vector<double> ea, ea_neg;
+  UpdateFactors factors;  // of the last update (log loss)
   std::vector<double> prefetched;  // histogram of prefetched_term, computed by the last apply
   size_t prefetched_term = kNoTerm;
 };
@@ -177,35 +177,26 @@ double BagBooster::apply(Stage& st, size_t t, const std::vector<double>& update,
   if (++applies_ % kResyncEvery == 0) {
     loss = resync(st);
   } else {
-    if (data_.objective == Objective::LogLoss) {
-      // exp(+-u) per cell (updates have a few distinct values: reuse the previous one)
-      st.ea.resize(update.size());
-      st.ea_neg.resize(update.size());
-      for (size_t c = 0; c < update.size(); ++c) {
-        const bool same = c > 0 && update[c] == update[c - 1];
-        st.ea[c] = same ? st.ea[c - 1] : std::exp(update[c]);
-        st.ea_neg[c] = same ? st.ea_neg[c - 1] : std::exp(-update[c]);
-      }
-    }
+    if (data_.objective == Objective::LogLoss) st.factors.set(update);
     if (next == kNoTerm) {
-      apply_train(data_.objective, st.train_cells[t], update.data(), st.ea.data(),
-                  st.ea_neg.data(), train_block(), 0, train_.size());
+      apply_train(data_.objective, st.train_cells[t], update.data(), st.factors,
+                  train_block(), 0, train_.size());
     } else {
       // Fused with the next term's histogram while each block of g, h is still in cache.
       GhAccumulator acc(st.train_cells[next], scratch_);
       const RowBlock rows = train_block();
       for (size_t b = 0; b < train_.size(); b += kFuseRows) {
         const size_t e = std::min(train_.size(), b + kFuseRows);
-        apply_train(data_.objective, st.train_cells[t], update.data(), st.ea.data(),
-                    st.ea_neg.data(), rows, b, e);
+        apply_train(data_.objective, st.train_cells[t], update.data(), st.factors,
+                    rows, b, e);
         acc.add(g_.data(), h_.data(), b, e);
       }
       st.prefetched.resize(2 * st.current[next].size());
       acc.finish(st.prefetched.data());
       st.prefetched_term = next;
     }
-    loss = apply_validation(data_.objective, st.val_cells[t], update.data(), st.ea.data(),
-                            st.ea_neg.data(), val_block(), 0, val_.size());
+    loss = apply_validation(data_.objective, st.val_cells[t], update.data(), st.factors,
+                            val_block(), 0, val_.size());
   }
   return val_.empty() ? 0.0 : loss / val_weight_;
 }

@@ -4,7 +4,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <type_traits>
+
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "explain/ebm/errors.h"
 
@@ -23,26 +28,77 @@ Objective objective_from_name(const std::string& name) {
 namespace {
 
 constexpr double kMax = 1e300;  // keeps 1 + a finite
+constexpr size_t kRowBlock = 128;  // rows whose factors are looked up at once
 
-// a *= factor[cell]; g = sign * a / (1 + a), h = a / (1 + a)^2 (times the weight).
-template <class T, bool kWeighted, bool kPositive>
-void logloss_train(const T* __restrict cells, const double* __restrict factor,
-                   double* __restrict a, const double* __restrict w, Grad* __restrict g_out,
-                   Grad* __restrict h_out, size_t begin, size_t end) {
-  for (size_t i = begin; i < end; ++i) {
-    double ai = a[i] * factor[cells[i]];
-    ai = ai < kMax ? ai : kMax;
-    a[i] = ai;
-    const double inv = 1.0 / (1.0 + ai);
-    const double t = ai * inv;
-    double g = kPositive ? -t : t;
-    double h = t * inv;
-    if (kWeighted) {
-      g *= w[i];
-      h *= w[i];
+// f[j] = value[bit cells[j] of `second`] for j < n: the two-valued lookup of UpdateFactors.
+void two_valued_factors(const uint8_t* __restrict cells, const uint32_t* second,
+                        const double* value, size_t n, double* __restrict f) {
+  size_t j = 0;
+#ifdef __AVX2__
+  // 8 rows at a time. The 256-bit mask sits in one register: vpermd fetches each row's 32-bit
+  // word (cell / 32), a variable shift by 31 - cell % 32 moves the row's bit to the sign, and
+  // blendv picks the value by the sign once the lanes are widened to 64 bits.
+  const __m256i words = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(second));
+  const __m256i low5 = _mm256_set1_epi32(31);
+  const __m256d v0 = _mm256_set1_pd(value[0]), v1 = _mm256_set1_pd(value[1]);
+  for (; j + 8 <= n; j += 8) {
+    int64_t packed;
+    std::memcpy(&packed, cells + j, sizeof packed);
+    const __m256i c = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(packed));
+    const __m256i word = _mm256_permutevar8x32_epi32(words, _mm256_srli_epi32(c, 5));
+    const __m256i shift = _mm256_xor_si256(_mm256_and_si256(c, low5), low5);
+    const __m256i at_sign = _mm256_sllv_epi32(word, shift);
+    const __m256d first4 = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(at_sign)));
+    const __m256d last4 =
+        _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(at_sign, 1)));
+    _mm256_storeu_pd(f + j, _mm256_blendv_pd(v0, v1, first4));
+    _mm256_storeu_pd(f + j + 4, _mm256_blendv_pd(v0, v1, last4));
+  }
+#endif
+  for (; j < n; ++j) f[j] = value[(second[cells[j] >> 5] >> (cells[j] & 31)) & 1];
+}
+
+// f[j] = the factor of row begin + j, for j < n <= kRowBlock (`positive`: rows with y = 1).
+template <class T>
+void row_factors(const T* __restrict cells, const UpdateFactors& uf, bool positive, size_t begin,
+                 size_t n, double* __restrict f) {
+  if constexpr (std::is_same_v<T, uint8_t>) {
+    if (uf.two_valued) {
+      two_valued_factors(cells + begin, uf.second, positive ? uf.down_of : uf.up_of, n, f);
+      return;
     }
-    g_out[i] = static_cast<Grad>(g);
-    h_out[i] = static_cast<Grad>(h);
+  }
+  const double* table = positive ? uf.down.data() : uf.up.data();
+  for (size_t j = 0; j < n; ++j) f[j] = table[cells[begin + j]];
+}
+
+// a *= factor; g = sign * a / (1 + a), h = a / (1 + a)^2 (times the weight).
+template <class T, bool kWeighted, bool kPositive>
+void logloss_train(const T* cells, const UpdateFactors& uf, const RowBlock& r, size_t begin,
+                   size_t end) {
+  alignas(64) double f[kRowBlock];
+  for (size_t b = begin; b < end; b += kRowBlock) {
+    const size_t n = std::min(kRowBlock, end - b);
+    row_factors(cells, uf, kPositive, b, n, f);
+    double* __restrict a = r.a + b;
+    const double* __restrict w = kWeighted ? r.w + b : nullptr;
+    Grad* __restrict g_out = r.g + b;
+    Grad* __restrict h_out = r.h + b;
+    for (size_t j = 0; j < n; ++j) {
+      double aj = a[j] * f[j];
+      aj = aj < kMax ? aj : kMax;
+      a[j] = aj;
+      const double inv = 1.0 / (1.0 + aj);
+      const double t = aj * inv;
+      double g = kPositive ? -t : t;
+      double h = t * inv;
+      if (kWeighted) {
+        g *= w[j];
+        h *= w[j];
+      }
+      g_out[j] = static_cast<Grad>(g);
+      h_out[j] = static_cast<Grad>(h);
+    }
   }
 }
 
@@ -57,7 +113,7 @@ void rmse_train(const T* __restrict cells, const double* __restrict u, const Row
   }
 }
 
-// Sum of log(1 + a_i) over rows [begin, end) after a *= factor[cell] (unweighted): products in 8
+// Sum of log(1 + a_i) over rows [begin, end) after a *= factor (unweighted): products in 8
 // lanes of blocks of 128 rows, each factor capped at 1e15 so that 16 cannot overflow, lanes
 // renormalised after every block (m * 2^x with m in [1, 2), x added to an integer). Rows whose
 // 1 + a exceeds the cap (a loss above 34.5) add log((1 + a) / cap) separately.
@@ -92,47 +148,58 @@ struct LogProduct {
     return t + static_cast<double>(x) * 0.69314718055994530942;
   }
 };
+static_assert(LogProduct::kBlock == kRowBlock);
 
 template <class T>
-void logloss_val_unweighted(const T* __restrict cells, const double* __restrict factor,
+void logloss_val_unweighted(const T* cells, const UpdateFactors& uf, bool positive,
                             double* __restrict a, size_t begin, size_t end, LogProduct& lp) {
-  alignas(64) double q[LogProduct::kBlock];
-  size_t i = begin;
-  for (; i + LogProduct::kBlock <= end; i += LogProduct::kBlock) {
+  alignas(64) double f[kRowBlock], q[kRowBlock];
+  for (size_t b = begin; b < end; b += kRowBlock) {
+    const size_t n = std::min(kRowBlock, end - b);
+    row_factors(cells, uf, positive, b, n, f);
+    if (n < kRowBlock) {  // the last, partial block: one logarithm per row
+      for (size_t j = 0; j < n; ++j) {
+        double aj = a[b + j] * f[j];
+        aj = aj < kMax ? aj : kMax;
+        a[b + j] = aj;
+        lp.extra += std::log1p(aj);
+      }
+      continue;
+    }
     bool big = false;
-    for (int r = 0; r < LogProduct::kBlock; ++r) {
-      double ai = a[i + r] * factor[cells[i + r]];
-      ai = ai < kMax ? ai : kMax;
-      a[i + r] = ai;
-      const double qr = 1.0 + ai;
-      big |= qr > LogProduct::kCap;
-      q[r] = qr < LogProduct::kCap ? qr : LogProduct::kCap;
+    for (size_t j = 0; j < kRowBlock; ++j) {
+      double aj = a[b + j] * f[j];
+      aj = aj < kMax ? aj : kMax;
+      a[b + j] = aj;
+      const double qj = 1.0 + aj;
+      big |= qj > LogProduct::kCap;
+      q[j] = qj < LogProduct::kCap ? qj : LogProduct::kCap;
     }
     for (int j = 0; j < LogProduct::kBlock / LogProduct::kLanes; ++j)
       for (int k = 0; k < LogProduct::kLanes; ++k) lp.prod[k] *= q[j * LogProduct::kLanes + k];
     lp.renormalise();
     if (big)
-      for (int r = 0; r < LogProduct::kBlock; ++r)
-        if (1.0 + a[i + r] > LogProduct::kCap) lp.extra += std::log((1.0 + a[i + r]) / LogProduct::kCap);
-  }
-  for (; i < end; ++i) {
-    double ai = a[i] * factor[cells[i]];
-    ai = ai < kMax ? ai : kMax;
-    a[i] = ai;
-    lp.extra += std::log1p(ai);
+      for (size_t j = 0; j < kRowBlock; ++j)
+        if (1.0 + a[b + j] > LogProduct::kCap)
+          lp.extra += std::log((1.0 + a[b + j]) / LogProduct::kCap);
   }
 }
 
 template <class T>
-double logloss_val_weighted(const T* __restrict cells, const double* __restrict factor,
+double logloss_val_weighted(const T* cells, const UpdateFactors& uf, bool positive,
                             double* __restrict a, const double* __restrict w, size_t begin,
                             size_t end) {
+  alignas(64) double f[kRowBlock];
   double total = 0;
-  for (size_t i = begin; i < end; ++i) {
-    double ai = a[i] * factor[cells[i]];
-    ai = ai < kMax ? ai : kMax;
-    a[i] = ai;
-    total += w[i] * std::log1p(ai);
+  for (size_t b = begin; b < end; b += kRowBlock) {
+    const size_t n = std::min(kRowBlock, end - b);
+    row_factors(cells, uf, positive, b, n, f);
+    for (size_t j = 0; j < n; ++j) {
+      double aj = a[b + j] * f[j];
+      aj = aj < kMax ? aj : kMax;
+      a[b + j] = aj;
+      total += w[b + j] * std::log1p(aj);
+    }
   }
   return total;
 }
@@ -151,26 +218,52 @@ double rmse_val(const T* __restrict cells, const double* __restrict u, const Row
 
 }  // namespace
 
-void apply_train(Objective objective, const CellIndex& cells, const double* u, const double* ea,
-                 const double* ea_neg, const RowBlock& r, size_t begin, size_t end) {
+void UpdateFactors::set(const std::vector<double>& u) {
+  up.resize(u.size());
+  down.resize(u.size());
+  // Updates have a few distinct values: reuse the previous cell's exponentials when they repeat.
+  for (size_t c = 0; c < u.size(); ++c) {
+    const bool same = c > 0 && u[c] == u[c - 1];
+    up[c] = same ? up[c - 1] : std::exp(u[c]);
+    down[c] = same ? down[c - 1] : std::exp(-u[c]);
+  }
+  // The mask: bit c is set where u[c] differs from u[0], so long as all those cells agree.
+  std::fill(std::begin(second), std::end(second), 0u);
+  two_valued = !u.empty() && u.size() <= 256;
+  size_t other = 0;  // a cell holding the second value (0: none)
+  for (size_t c = 1; c < u.size() && two_valued; ++c) {
+    if (u[c] == u[0]) continue;
+    if (other == 0) other = c;
+    two_valued = u[c] == u[other];
+    second[c / 32] |= 1u << (c % 32);
+  }
+  if (!two_valued) return;
+  up_of[0] = up[0];
+  up_of[1] = up[other];
+  down_of[0] = down[0];
+  down_of[1] = down[other];
+}
+
+void apply_train(Objective objective, const CellIndex& cells, const double* u,
+                 const UpdateFactors& factors, const RowBlock& r, size_t begin, size_t end) {
   const size_t mid = std::clamp(r.n_negative, begin, end);
   cells.visit([&](const auto* c) {
     using T = std::remove_cv_t<std::remove_pointer_t<decltype(c)>>;
     if (objective == Objective::Rmse) {
       rmse_train<T>(c, u, r, begin, end);
     } else if (r.w) {
-      logloss_train<T, true, false>(c, ea, r.a, r.w, r.g, r.h, begin, mid);
-      logloss_train<T, true, true>(c, ea_neg, r.a, r.w, r.g, r.h, mid, end);
+      logloss_train<T, true, false>(c, factors, r, begin, mid);
+      logloss_train<T, true, true>(c, factors, r, mid, end);
     } else {
-      logloss_train<T, false, false>(c, ea, r.a, r.w, r.g, r.h, begin, mid);
-      logloss_train<T, false, true>(c, ea_neg, r.a, r.w, r.g, r.h, mid, end);
+      logloss_train<T, false, false>(c, factors, r, begin, mid);
+      logloss_train<T, false, true>(c, factors, r, mid, end);
     }
   });
 }
 
 double apply_validation(Objective objective, const CellIndex& cells, const double* u,
-                        const double* ea, const double* ea_neg, const RowBlock& r,
-                        size_t begin, size_t end) {
+                        const UpdateFactors& factors, const RowBlock& r, size_t begin,
+                        size_t end) {
   const size_t mid = std::clamp(r.n_negative, begin, end);
   double out = 0;
   cells.visit([&](const auto* c) {
@@ -178,12 +271,12 @@ double apply_validation(Objective objective, const CellIndex& cells, const doubl
     if (objective == Objective::Rmse) {
       out = rmse_val<T>(c, u, r, begin, end);
     } else if (r.w) {
-      out = logloss_val_weighted<T>(c, ea, r.a, r.w, begin, mid) +
-            logloss_val_weighted<T>(c, ea_neg, r.a, r.w, mid, end);
+      out = logloss_val_weighted<T>(c, factors, false, r.a, r.w, begin, mid) +
+            logloss_val_weighted<T>(c, factors, true, r.a, r.w, mid, end);
     } else {
       LogProduct lp;
-      logloss_val_unweighted<T>(c, ea, r.a, begin, mid, lp);
-      logloss_val_unweighted<T>(c, ea_neg, r.a, mid, end, lp);
+      logloss_val_unweighted<T>(c, factors, false, r.a, begin, mid, lp);
+      logloss_val_unweighted<T>(c, factors, true, r.a, mid, end, lp);
       out = lp.total();
     }
   });

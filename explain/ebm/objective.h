@@ -17,7 +17,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "explain/ebm/cells.h"
 
@@ -38,14 +40,26 @@ struct RowBlock {
   size_t n_negative = 0;      // log loss: rows with y = 0 come first
 };
 
-// Training rows: a *= (y ? exp(-u) : exp(u))[cell] (log loss; `ea` holds exp(u[c]) and
-// `ea_neg` exp(-u[c])) or s += u[cell] (rmse); then g, h.
-void apply_train(Objective objective, const CellIndex& cells, const double* u, const double* ea,
-                 const double* ea_neg, const RowBlock& rows, size_t begin, size_t end);
+// One update u (a value per cell) as the log-loss kernels use it: up[c] = exp(u[c]) multiplies a
+// for y = 0 rows, down[c] = exp(-u[c]) for y = 1 rows. Most updates take two values: a main term's
+// tree has two leaves. When u takes at most two values over at most 256 cells, bit c of `second`
+// also says which one cell c holds, and the kernels pick each row's factor with a shift and a blend
+// instead of loading it from the table (a load per row that the compiler cannot vectorise).
+struct UpdateFactors {
+  std::vector<double> up, down;
+  bool two_valued = false;
+  uint32_t second[8] = {};                // bit c % 32 of word c / 32
+  double up_of[2] = {}, down_of[2] = {};  // the two values' factors
+  void set(const std::vector<double>& u);
+};
+
+// Training rows: a *= (y ? down : up)[cell] (log loss) or s += u[cell] (rmse); then g, h.
+void apply_train(Objective objective, const CellIndex& cells, const double* u,
+                 const UpdateFactors& factors, const RowBlock& rows, size_t begin, size_t end);
 // Validation rows: the same update; returns the summed (weighted) loss over the rows.
 double apply_validation(Objective objective, const CellIndex& cells, const double* u,
-                        const double* ea, const double* ea_neg, const RowBlock& rows,
-                        size_t begin, size_t end);
+                        const UpdateFactors& factors, const RowBlock& rows, size_t begin,
+                        size_t end);
 // From the scores: a and g, h (training rows, g and h non-null), or a and the summed loss
 // (returned; validation rows, g and h null).
 double refresh(Objective objective, const RowBlock& rows, size_t begin, size_t end);

@@ -1,0 +1,145 @@
+// The EBM's per-row kernels (explain/ebm/objective.h): a boosting step's update applied to the
+// rows' exp(+-score) and the gradients, hessians and validation loss that follow.
+#include <cmath>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "engine/generator.h"
+#include "explain/ebm/objective.h"
+
+using namespace candor;
+using namespace candor::explain::ebm;
+
+namespace {
+
+struct Rows {
+  std::vector<double> a, g, h;
+  RowBlock block(size_t n_negative) {
+    RowBlock r;
+    r.a = a.data();
+    r.g = g.empty() ? nullptr : g.data();
+    r.h = h.empty() ? nullptr : h.data();
+    r.n_negative = n_negative;
+    return r;
+  }
+};
+
+// n rows over 256 cells (the byte-wide cell index), every cell index that matters for the mask's
+// words (0, 31, 32, 255) present; a drawn in (0.05, 20).
+struct Case {
+  std::vector<uint32_t> cells;
+  std::vector<double> a;
+  explicit Case(size_t n) : cells(n), a(n) {
+    Generator gen(11);
+    for (size_t i = 0; i < n; ++i) {
+      auto w = gen.block(gen.reserve(1));
+      cells[i] = w[0] % 256;
+      a[i] = 0.05 + static_cast<double>(w[1] % 100000) / 5000.0;
+    }
+    cells[0] = 0;
+    cells[1] = 31;
+    cells[2] = 32;
+    cells[3] = 255;
+  }
+};
+
+// The same factors forced through the per-cell table.
+UpdateFactors table_only(const std::vector<double>& u) {
+  UpdateFactors f;
+  f.set(u);
+  f.two_valued = false;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("ebm row kernels: an update's factors are two-valued only with two values on a byte") {
+  UpdateFactors f;
+  std::vector<double> u(256, -0.2);
+  u[5] = u[200] = 0.3;
+  f.set(u);
+  CHECK(f.two_valued);
+  CHECK(f.second[0] == (1u << 5));
+  CHECK(f.second[6] == (1u << (200 - 192)));
+  CHECK(f.up_of[0] == std::exp(-0.2));
+  CHECK(f.up_of[1] == std::exp(0.3));
+  CHECK(f.down_of[1] == std::exp(-0.3));
+  CHECK(f.up[200] == std::exp(0.3));
+
+  f.set(std::vector<double>(7, 0.1));  // one value: every bit clear
+  CHECK(f.two_valued);
+  for (uint32_t word : f.second) CHECK(word == 0);
+
+  u[9] = 0.5;  // a third value
+  f.set(u);
+  CHECK_FALSE(f.two_valued);
+  f.set(std::vector<double>(257, 0.1));  // more cells than a byte indexes
+  CHECK_FALSE(f.two_valued);
+}
+
+TEST_CASE("ebm row kernels: a two-valued update gives the table's rows bit for bit") {
+  const size_t n = 1003, n_negative = 517;  // neither a multiple of 8 nor of a 128-row block
+  const Case data(n);
+  const CellIndex cells(data.cells, 256);
+  std::vector<double> u(256);
+  for (size_t c = 0; c < 256; ++c) u[c] = (c % 3 == 0 || c == 31 || c == 255) ? 0.3 : -0.2;
+  UpdateFactors fast;
+  fast.set(u);
+  REQUIRE(fast.two_valued);
+  const UpdateFactors table = table_only(u);
+
+  Rows x{data.a, std::vector<double>(n), std::vector<double>(n)}, y = x;
+  apply_train(Objective::LogLoss, cells, u.data(), fast, x.block(n_negative), 0, n);
+  apply_train(Objective::LogLoss, cells, u.data(), table, y.block(n_negative), 0, n);
+  CHECK(x.a == y.a);
+  CHECK(x.g == y.g);
+  CHECK(x.h == y.h);
+  // Against the formulas: a' = a exp(+-u[cell]), |g| = a' / (1 + a'), h = a' / (1 + a')^2.
+  for (size_t i = 0; i < n; ++i) {
+    const bool positive = i >= n_negative;
+    const double a = data.a[i] * std::exp(positive ? -u[data.cells[i]] : u[data.cells[i]]);
+    CHECK(x.a[i] == doctest::Approx(a).epsilon(1e-14));
+    CHECK(x.g[i] == doctest::Approx((positive ? -1 : 1) * a / (1 + a)).epsilon(1e-14));
+    CHECK(x.h[i] == doctest::Approx(a / ((1 + a) * (1 + a))).epsilon(1e-14));
+  }
+
+  // Validation rows (no g, h), unweighted: the same a, and the summed log(1 + a).
+  Rows v{data.a, {}, {}}, w = v;
+  const double loss_fast =
+      apply_validation(Objective::LogLoss, cells, u.data(), fast, v.block(n_negative), 0, n);
+  const double loss_table =
+      apply_validation(Objective::LogLoss, cells, u.data(), table, w.block(n_negative), 0, n);
+  CHECK(v.a == w.a);
+  CHECK(loss_fast == loss_table);
+  double reference = 0;
+  for (size_t i = 0; i < n; ++i) reference += std::log1p(v.a[i]);
+  CHECK(loss_fast == doctest::Approx(reference).epsilon(1e-13));
+
+  // Weighted validation rows.
+  std::vector<double> weights(n, 0.5);
+  weights[7] = 3.0;
+  RowBlock vb = v.block(n_negative), wb = w.block(n_negative);
+  vb.w = wb.w = weights.data();
+  CHECK(apply_validation(Objective::LogLoss, cells, u.data(), fast, vb, 0, n) ==
+        apply_validation(Objective::LogLoss, cells, u.data(), table, wb, 0, n));
+  CHECK(v.a == w.a);
+}
+
+TEST_CASE("ebm row kernels: an update on row sub-ranges equals one pass over all rows") {
+  const size_t n = 700, n_negative = 300;
+  const Case data(n);
+  const CellIndex cells(data.cells, 256);
+  std::vector<double> u(256, 0.1);
+  for (size_t c = 100; c < 256; ++c) u[c] = -0.05;
+  UpdateFactors f;
+  f.set(u);
+  Rows whole{data.a, std::vector<double>(n), std::vector<double>(n)}, parts = whole;
+  apply_train(Objective::LogLoss, cells, u.data(), f, whole.block(n_negative), 0, n);
+  for (size_t b = 0; b < n; b += 250)  // a range that straddles the label boundary
+    apply_train(Objective::LogLoss, cells, u.data(), f, parts.block(n_negative), b,
+                std::min(n, b + 250));
+  CHECK(parts.a == whole.a);
+  CHECK(parts.g == whole.g);
+  CHECK(parts.h == whole.h);
+}
