@@ -58,7 +58,7 @@ GhAccumulator::GhAccumulator(const CellIndex& cells, std::vector<double>& scratc
     : cells_(cells),
       n_cells_(cells.cell_count()),
       // More partials for small tensors: popular cells then form shorter store-to-load chains.
-      partials_(n_cells_ <= 128 ? 8 : n_cells_ <= 512 ? 4 : 1) {
+      partials_(n_cells_ <= 32 ? 16 : n_cells_ <= 128 ? 8 : n_cells_ <= 512 ? 4 : 1) {
   Pair* part = aligned(scratch, partials_ * n_cells_);
   std::fill(part, part + partials_ * n_cells_, Pair{0.0, 0.0});
   part_ = reinterpret_cast<double*>(part);
@@ -67,7 +67,8 @@ GhAccumulator::GhAccumulator(const CellIndex& cells, std::vector<double>& scratc
 void GhAccumulator::add(const Grad* g, const Grad* h, size_t begin, size_t end) {
   auto* part = reinterpret_cast<Pair*>(part_);
   cells_.visit([&](const auto* c) {
-    if (partials_ == 8) add_rows<8>(c, g, h, begin, end, n_cells_, part);
+    if (partials_ == 16) add_rows<16>(c, g, h, begin, end, n_cells_, part);
+    else if (partials_ == 8) add_rows<8>(c, g, h, begin, end, n_cells_, part);
     else if (partials_ == 4) add_rows<4>(c, g, h, begin, end, n_cells_, part);
     else add_rows<1>(c, g, h, begin, end, n_cells_, part);
   });

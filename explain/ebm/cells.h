@@ -42,7 +42,7 @@ class CellIndex {
 };
 
 // hist[2c] += g[i] and hist[2c + 1] += h[i] for rows i in [0, rows) with c = cells[i];
-// `hist` (2 * cell_count doubles) is overwritten. Small tensors use 8 (or 4) partial histograms
+// `hist` (2 * cell_count doubles) is overwritten. Small tensors use 16, 8 or 4 partial histograms
 // (row i goes to partial i % K) to break the store-to-load chains on popular cells; they are summed
 // in a fixed order, so the result depends only on the rows and cells. `scratch` holds the partials.
 void gh_histogram(const CellIndex& cells, const Grad* g, const Grad* h, size_t rows, double* hist,
