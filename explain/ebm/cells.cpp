@@ -24,14 +24,15 @@ namespace {
 using Pair = double __attribute__((vector_size(16)));  // (g, h), added with one instruction
 using Quad = double __attribute__((vector_size(32)));
 
-// Rows [begin, end) into partial i % K (begin a multiple of K, or the rows run to the end).
-// Four rows' g and h come in two vector loads and are paired by shuffles: one load per row fewer
-// than two scalar loads per pair, and the kernel is bound by loads.
+// Rows [begin, end) into partial i % K, in row order within each partial (so any split of the
+// rows into ranges gives the same bits). Four rows' g and h come in two 32-byte loads and are
+// paired by shuffles, instead of eight scalar loads: the kernel is bound by loads.
 template <int K, class T>
 void add_rows(const T* __restrict cells, const Grad* __restrict g, const Grad* __restrict h,
               size_t begin, size_t end, size_t n_cells, Pair* __restrict part) {
   constexpr int kStep = K < 4 ? 4 : K;  // rows per iteration: a multiple of K and of 4
   size_t i = begin;
+  for (; i < end && i % K != 0; ++i) part[(i % K) * n_cells + cells[i]] += Pair{g[i], h[i]};
   for (; i + kStep <= end; i += kStep)
     for (int k = 0; k < kStep; k += 4) {
       Quad gq, hq;

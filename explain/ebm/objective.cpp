@@ -30,21 +30,21 @@ namespace {
 constexpr double kMax = 1e300;  // keeps 1 + a finite
 constexpr size_t kRowBlock = 128;  // rows whose factors are looked up at once
 
-// f[j] = value[bit cells[j] of `second`] for j < n: the two-valued lookup of UpdateFactors.
+#ifdef __AVX2__
+// f[j] = value[bit cells[j] of `second`] for j < n: the two-valued lookup of UpdateFactors, 8 rows
+// at a time. The 256-bit mask sits in one register: vpermd fetches each row's 32-bit word
+// (cell / 32), a variable shift by 31 - cell % 32 moves the row's bit to the sign, and blendv picks
+// the value by the sign once the lanes are widened to 64 bits. (Without AVX2 the table's one load
+// per row is cheaper than a scalar version of this, so the table is used.)
 void two_valued_factors(const uint8_t* __restrict cells, const uint32_t* second,
                         const double* value, size_t n, double* __restrict f) {
-  size_t j = 0;
-#ifdef __AVX2__
-  // 8 rows at a time. The 256-bit mask sits in one register: vpermd fetches each row's 32-bit
-  // word (cell / 32), a variable shift by 31 - cell % 32 moves the row's bit to the sign, and
-  // blendv picks the value by the sign once the lanes are widened to 64 bits.
   const __m256i words = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(second));
   const __m256i low5 = _mm256_set1_epi32(31);
   const __m256d v0 = _mm256_set1_pd(value[0]), v1 = _mm256_set1_pd(value[1]);
+  size_t j = 0;
   for (; j + 8 <= n; j += 8) {
-    int64_t packed;
-    std::memcpy(&packed, cells + j, sizeof packed);
-    const __m256i c = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(packed));
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(cells + j));
+    const __m256i c = _mm256_cvtepu8_epi32(bytes);
     const __m256i word = _mm256_permutevar8x32_epi32(words, _mm256_srli_epi32(c, 5));
     const __m256i shift = _mm256_xor_si256(_mm256_and_si256(c, low5), low5);
     const __m256i at_sign = _mm256_sllv_epi32(word, shift);
@@ -54,20 +54,22 @@ void two_valued_factors(const uint8_t* __restrict cells, const uint32_t* second,
     _mm256_storeu_pd(f + j, _mm256_blendv_pd(v0, v1, first4));
     _mm256_storeu_pd(f + j + 4, _mm256_blendv_pd(v0, v1, last4));
   }
-#endif
   for (; j < n; ++j) f[j] = value[(second[cells[j] >> 5] >> (cells[j] & 31)) & 1];
 }
+#endif
 
 // f[j] = the factor of row begin + j, for j < n <= kRowBlock (`positive`: rows with y = 1).
 template <class T>
 void row_factors(const T* __restrict cells, const UpdateFactors& uf, bool positive, size_t begin,
                  size_t n, double* __restrict f) {
+#ifdef __AVX2__
   if constexpr (std::is_same_v<T, uint8_t>) {
     if (uf.two_valued) {
       two_valued_factors(cells + begin, uf.second, positive ? uf.down_of : uf.up_of, n, f);
       return;
     }
   }
+#endif
   const double* table = positive ? uf.down.data() : uf.up.data();
   for (size_t j = 0; j < n; ++j) f[j] = table[cells[begin + j]];
 }

@@ -43,7 +43,7 @@ struct RowBlock {
 // One update u (a value per cell) as the log-loss kernels use it: up[c] = exp(u[c]) multiplies a
 // for y = 0 rows, down[c] = exp(-u[c]) for y = 1 rows. Most updates take two values: a main term's
 // tree has two leaves. When u takes at most two values over at most 256 cells, bit c of `second`
-// also says which one cell c holds, and the kernels pick each row's factor with a shift and a blend
+// also says which one cell c holds, and AVX2 builds pick each row's factor with a shift and a blend
 // instead of loading it from the table (a load per row that the compiler cannot vectorise).
 struct UpdateFactors {
   std::vector<double> up, down;

@@ -74,16 +74,23 @@ TEST_CASE("ebm row kernels: an update's factors are two-valued only with two val
   u[9] = 0.5;  // a third value
   f.set(u);
   CHECK_FALSE(f.two_valued);
+  u[9] = -0.2;
+  u[17] = std::nan("");  // NaN equals nothing, so it is never one of the two values
+  f.set(u);
+  CHECK_FALSE(f.two_valued);
   f.set(std::vector<double>(257, 0.1));  // more cells than a byte indexes
   CHECK_FALSE(f.two_valued);
 }
 
+// (Builds without AVX2 always use the table; there both sides below take the same path.)
 TEST_CASE("ebm row kernels: a two-valued update gives the table's rows bit for bit") {
   const size_t n = 1003, n_negative = 517;  // neither a multiple of 8 nor of a 128-row block
   const Case data(n);
   const CellIndex cells(data.cells, 256);
+  // Cell 0 holds the first value (its bit clear); cells 31, 32 and 255, the first and last bits of
+  // their words, hold the second.
   std::vector<double> u(256);
-  for (size_t c = 0; c < 256; ++c) u[c] = (c % 3 == 0 || c == 31 || c == 255) ? 0.3 : -0.2;
+  for (size_t c = 0; c < 256; ++c) u[c] = (c % 3 == 0 && c != 255) ? 0.3 : -0.2;
   UpdateFactors fast;
   fast.set(u);
   REQUIRE(fast.two_valued);
@@ -104,6 +111,19 @@ TEST_CASE("ebm row kernels: a two-valued update gives the table's rows bit for b
     CHECK(x.h[i] == doctest::Approx(a / ((1 + a) * (1 + a))).epsilon(1e-14));
   }
 
+  // Weighted training rows: g and h times the weight.
+  std::vector<double> weights(n, 0.5);
+  weights[7] = 3.0;
+  Rows xw{data.a, std::vector<double>(n), std::vector<double>(n)}, yw = xw;
+  RowBlock xb = xw.block(n_negative), yb = yw.block(n_negative);
+  xb.w = yb.w = weights.data();
+  apply_train(Objective::LogLoss, cells, u.data(), fast, xb, 0, n);
+  apply_train(Objective::LogLoss, cells, u.data(), table, yb, 0, n);
+  CHECK(xw.a == x.a);
+  CHECK(xw.g == yw.g);
+  CHECK(xw.h == yw.h);
+  CHECK(xw.g[7] == doctest::Approx(3.0 * x.g[7]).epsilon(1e-15));
+
   // Validation rows (no g, h), unweighted: the same a, and the summed log(1 + a).
   Rows v{data.a, {}, {}}, w = v;
   const double loss_fast =
@@ -117,8 +137,6 @@ TEST_CASE("ebm row kernels: a two-valued update gives the table's rows bit for b
   CHECK(loss_fast == doctest::Approx(reference).epsilon(1e-13));
 
   // Weighted validation rows.
-  std::vector<double> weights(n, 0.5);
-  weights[7] = 3.0;
   RowBlock vb = v.block(n_negative), wb = w.block(n_negative);
   vb.w = wb.w = weights.data();
   CHECK(apply_validation(Objective::LogLoss, cells, u.data(), fast, vb, 0, n) ==
@@ -128,18 +146,27 @@ TEST_CASE("ebm row kernels: a two-valued update gives the table's rows bit for b
 
 TEST_CASE("ebm row kernels: an update on row sub-ranges equals one pass over all rows") {
   const size_t n = 700, n_negative = 300;
-  const Case data(n);
-  const CellIndex cells(data.cells, 256);
-  std::vector<double> u(256, 0.1);
-  for (size_t c = 100; c < 256; ++c) u[c] = -0.05;
-  UpdateFactors f;
-  f.set(u);
-  Rows whole{data.a, std::vector<double>(n), std::vector<double>(n)}, parts = whole;
-  apply_train(Objective::LogLoss, cells, u.data(), f, whole.block(n_negative), 0, n);
-  for (size_t b = 0; b < n; b += 250)  // a range that straddles the label boundary
-    apply_train(Objective::LogLoss, cells, u.data(), f, parts.block(n_negative), b,
-                std::min(n, b + 250));
-  CHECK(parts.a == whole.a);
-  CHECK(parts.g == whole.g);
-  CHECK(parts.h == whole.h);
+  Case data(n);
+  // A two-valued update on byte cells, and a many-valued one on 300 cells (16-bit cell index).
+  for (size_t n_cells : {256u, 300u}) {
+    for (size_t i = 0; i < n; i += 7) data.cells[i] = static_cast<uint32_t>(n_cells - 1 - i % 40);
+    const CellIndex cells(data.cells, n_cells);
+    std::vector<double> u(n_cells, 0.1);
+    for (size_t c = 100; c < n_cells; ++c) u[c] = n_cells == 256 ? -0.05 : -0.001 * static_cast<double>(c);
+    UpdateFactors f;
+    f.set(u);
+    CHECK(f.two_valued == (n_cells == 256));
+    Rows whole{data.a, std::vector<double>(n), std::vector<double>(n)}, parts = whole;
+    apply_train(Objective::LogLoss, cells, u.data(), f, whole.block(n_negative), 0, n);
+    for (size_t b = 0; b < n; b += 250)  // a range that straddles the label boundary
+      apply_train(Objective::LogLoss, cells, u.data(), f, parts.block(n_negative), b,
+                  std::min(n, b + 250));
+    CHECK(parts.a == whole.a);
+    CHECK(parts.g == whole.g);
+    CHECK(parts.h == whole.h);
+    for (size_t i = 0; i < n; ++i) {
+      const double s = i < n_negative ? u[data.cells[i]] : -u[data.cells[i]];
+      CHECK(whole.a[i] == doctest::Approx(data.a[i] * std::exp(s)).epsilon(1e-14));
+    }
+  }
 }

@@ -282,6 +282,12 @@ TEST_CASE("trees: a histogram accumulated over row blocks equals the one-pass hi
     for (size_t b = 0; b < n; b += 1024) acc.add(g.data(), h.data(), b, std::min(n, b + 1024));
     acc.finish(blocks.data());
     CHECK(blocks == whole);  // bit for bit
+    // Ranges that start off a multiple of the partial count.
+    std::vector<double> ragged(2 * cells);
+    GhAccumulator acc2(ci, scratch);
+    for (size_t b = 0; b < n; b += 1001) acc2.add(g.data(), h.data(), b, std::min(n, b + 1001));
+    acc2.finish(ragged.data());
+    CHECK(ragged == whole);
     for (size_t i = 0; i < n; ++i) {
       reference[2 * index[i]] += g[i];
       reference[2 * index[i] + 1] += h[i];
