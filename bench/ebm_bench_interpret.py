@@ -1,12 +1,15 @@
 """The work of bench/ebm_bench in InterpretML: an EBM on UCI Adult with the same protocol (train on
 adult.data, test on adult.test, rows with a missing ('?') cell dropped, fnlwgt dropped, the other 13
 columns raw) and the same settings, passed explicitly so that a newer InterpretML's defaults cannot
-change the work. Prints one JSON object with the fields ebm_bench prints.
+change the work. Prints one JSON object with ebm_bench's fields (less the per-bag steps, plus
+InterpretML's version). Give both the same thread count:
 
-  python3 bench/ebm_bench_interpret.py [--threads 2] [--data-dir datasets/data]
+  ./build/bench/ebm_bench --threads 2
+  python3 bench/ebm_bench_interpret.py --threads 2 [--data-dir datasets/data]
 
-Without InterpretML installed it loads the data, prints the row counts it would fit on and exits
-with status 2, so the protocol can be checked anywhere. InterpretML needs pandas.
+Without InterpretML (and pandas, which this script hands it the data in) it loads the data,
+prints the row counts it would fit on and exits with status 2, so the protocol can be checked
+anywhere.
 """
 import argparse
 import csv
@@ -60,7 +63,8 @@ def roc_auc(score, y):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="n_jobs (default: every core, as ebm_bench's OpenMP default)")
     parser.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "..",
                                                             "datasets", "data"))
     args = parser.parse_args()
@@ -87,7 +91,10 @@ def main():
     model.fit(train, y_train)
     fit_s = time.perf_counter() - start
     p = [float(q) for q in model.predict_proba(test)[:, 1]]
-    log_loss = -sum(math.log(q) if y == 1 else math.log1p(-q) for q, y in zip(p, y_test)) / len(p)
+    # Clipped so that a probability of exactly 0 or 1 gives a large loss, not an exception.
+    clipped = [min(max(q, 1e-300), 1 - 1e-16) for q in p]
+    log_loss = -sum(math.log(q) if y == 1 else math.log1p(-q)
+                    for q, y in zip(clipped, y_test)) / len(p)
     pairs = sum(1 for term in model.term_features_ if len(term) == 2)
     print(json.dumps({"name": "ebm_adult_interpret", "interpret": interpret.__version__,
                       "rows": rows, "features": train.shape[1], "outer_bags": 14,
