@@ -28,6 +28,9 @@ Objective objective_from_name(const std::string& name) {
 namespace {
 
 constexpr double kMax = 1e300;  // keeps 1 + a finite
+
+// x capped at kMax (a NaN becomes kMax too).
+inline double capped(double x) { return x < kMax ? x : kMax; }
 constexpr size_t kRowBlock = 128;  // rows whose factors are looked up at once
 
 #ifdef __AVX2__
@@ -87,8 +90,7 @@ void logloss_train(const T* cells, const UpdateFactors& uf, const RowBlock& r, s
     Grad* __restrict g_out = r.g + b;
     Grad* __restrict h_out = r.h + b;
     for (size_t j = 0; j < n; ++j) {
-      double aj = a[j] * f[j];
-      aj = aj < kMax ? aj : kMax;
+      const double aj = capped(a[j] * f[j]);
       a[j] = aj;
       const double inv = 1.0 / (1.0 + aj);
       const double t = aj * inv;
@@ -161,8 +163,7 @@ void logloss_val_unweighted(const T* cells, const UpdateFactors& uf, bool positi
     row_factors(cells, uf, positive, b, n, f);
     if (n < kRowBlock) {  // the last, partial block: one logarithm per row
       for (size_t j = 0; j < n; ++j) {
-        double aj = a[b + j] * f[j];
-        aj = aj < kMax ? aj : kMax;
+        const double aj = capped(a[b + j] * f[j]);
         a[b + j] = aj;
         lp.extra += std::log1p(aj);
       }
@@ -170,8 +171,7 @@ void logloss_val_unweighted(const T* cells, const UpdateFactors& uf, bool positi
     }
     bool big = false;
     for (size_t j = 0; j < kRowBlock; ++j) {
-      double aj = a[b + j] * f[j];
-      aj = aj < kMax ? aj : kMax;
+      const double aj = capped(a[b + j] * f[j]);
       a[b + j] = aj;
       const double qj = 1.0 + aj;
       big |= qj > LogProduct::kCap;
@@ -197,8 +197,7 @@ double logloss_val_weighted(const T* cells, const UpdateFactors& uf, bool positi
     const size_t n = std::min(kRowBlock, end - b);
     row_factors(cells, uf, positive, b, n, f);
     for (size_t j = 0; j < n; ++j) {
-      double aj = a[b + j] * f[j];
-      aj = aj < kMax ? aj : kMax;
+      const double aj = capped(a[b + j] * f[j]);
       a[b + j] = aj;
       total += w[b + j] * std::log1p(aj);
     }
@@ -300,8 +299,7 @@ double refresh(Objective objective, const RowBlock& r, size_t begin, size_t end)
       continue;
     }
     const bool positive = i >= r.n_negative;
-    double ai = std::exp(positive ? -r.s[i] : r.s[i]);
-    ai = ai < kMax ? ai : kMax;
+    const double ai = capped(std::exp(positive ? -r.s[i] : r.s[i]));
     r.a[i] = ai;
     if (r.g) {
       const double inv = 1.0 / (1.0 + ai), t = ai * inv;
