@@ -169,11 +169,12 @@ void logloss_val_unweighted(const T* cells, const UpdateFactors& uf, bool positi
       }
       continue;
     }
-    bool big = false;
+    // Two loops: in one, g++ turns the caps into branches (it knows 1 + kMax > kCap) and
+    // leaves the loop scalar.
+    for (size_t j = 0; j < kRowBlock; ++j) a[b + j] = capped(a[b + j] * f[j]);
+    uint64_t big = 0;  // not bool: g++ vectorises an OR of 64-bit lanes
     for (size_t j = 0; j < kRowBlock; ++j) {
-      const double aj = capped(a[b + j] * f[j]);
-      a[b + j] = aj;
-      const double qj = 1.0 + aj;
+      const double qj = 1.0 + a[b + j];
       big |= qj > LogProduct::kCap;
       q[j] = qj < LogProduct::kCap ? qj : LogProduct::kCap;
     }

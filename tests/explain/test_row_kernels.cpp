@@ -170,3 +170,33 @@ TEST_CASE("ebm row kernels: an update on row sub-ranges equals one pass over all
     }
   }
 }
+
+TEST_CASE("ebm row kernels: the validation loss of rows with huge and capped a") {
+  // Rows whose 1 + a passes the log-product's 1e15 cap add their excess separately; a product
+  // above 1e300 (or NaN) is capped at 1e300. Two full 128-row blocks and a partial one.
+  const size_t n = 300, n_negative = 140;
+  Case data(n);
+  for (size_t i = 0; i < n; ++i) data.cells[i] %= 8;
+  data.a[3] = 1e20;
+  data.a[130] = 1e299;  // times exp(0.3) passes 1e300
+  data.a[200] = 1e16;
+  data.a[299] = 1e40;  // in the partial block
+  data.a[150] = std::nan("");
+  const CellIndex cells(data.cells, 8);
+  const std::vector<double> u = {0.3, 0.3, 0.3, -0.2, -0.2, -0.2, -0.2, -0.2};
+  UpdateFactors f;
+  f.set(u);
+  Rows v{data.a, {}, {}};
+  const double loss =
+      apply_validation(Objective::LogLoss, cells, u.data(), f, v.block(n_negative), 0, n);
+  double reference = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double s = i < n_negative ? u[data.cells[i]] : -u[data.cells[i]];
+    const double product = data.a[i] * std::exp(s);
+    const double a = product < 1e300 ? product : 1e300;
+    CHECK(v.a[i] == a);
+    reference += std::log1p(a);
+  }
+  CHECK(std::isfinite(loss));
+  CHECK(loss == doctest::Approx(reference).epsilon(1e-13));
+}
