@@ -67,12 +67,19 @@ void row_factors(const T* __restrict cells, const UpdateFactors& uf, bool positi
                  size_t n, double* __restrict f) {
 #ifdef __AVX2__
   if constexpr (std::is_same_v<T, uint8_t>) {
-    if (uf.two_valued) {
+    if (uf.two_valued && uf.split_from == 0) {
       two_valued_factors(cells + begin, uf.second, positive ? uf.down_of : uf.up_of, n, f);
       return;
     }
   }
 #endif
+  if (uf.split_from > 0) {  // cells >= split_from hold the second value: a compare, no load
+    const double* value = positive ? uf.down_of : uf.up_of;
+    const double v0 = value[0], v1 = value[1];
+    const T split = static_cast<T>(uf.split_from);
+    for (size_t j = 0; j < n; ++j) f[j] = cells[begin + j] >= split ? v1 : v0;
+    return;
+  }
   const double* table = positive ? uf.down.data() : uf.up.data();
   for (size_t j = 0; j < n; ++j) f[j] = table[cells[begin + j]];
 }
@@ -232,6 +239,7 @@ void UpdateFactors::set(const std::vector<double>& u) {
   // The mask: bit c is set where u[c] differs from u[0], so long as all those cells agree.
   std::fill(std::begin(second), std::end(second), 0u);
   two_valued = !u.empty() && u.size() <= 256;
+  split_from = 0;
   size_t other = 0;  // a cell holding the second value (0: none)
   for (size_t c = 1; c < u.size() && two_valued; ++c) {
     if (u[c] == u[0]) continue;
@@ -240,6 +248,10 @@ void UpdateFactors::set(const std::vector<double>& u) {
     second[c / 32] |= 1u << (c % 32);
   }
   if (!two_valued) return;
+  // A split: every cell from the first that holds the second value on holds it.
+  split_from = other;
+  for (size_t c = other; c < u.size() && split_from > 0; ++c)
+    if (u[c] == u[0]) split_from = 0;
   up_of[0] = up[0];
   up_of[1] = up[other];
   down_of[0] = down[0];

@@ -49,6 +49,7 @@ UpdateFactors table_only(const std::vector<double>& u) {
   UpdateFactors f;
   f.set(u);
   f.two_valued = false;
+  f.split_from = 0;
   return f;
 }
 
@@ -82,15 +83,30 @@ TEST_CASE("ebm row kernels: an update's factors are two-valued only with two val
   CHECK_FALSE(f.two_valued);
 }
 
-// (Builds without AVX2 always use the table; there both sides below take the same path.)
-TEST_CASE("ebm row kernels: a two-valued update gives the table's rows bit for bit") {
+TEST_CASE("ebm row kernels: a two-valued update of ordered cells is a split") {
+  UpdateFactors f;
+  f.set({0.1, 0.1, 0.1, -0.3, -0.3});
+  CHECK(f.split_from == 3);
+  f.set({0.1, -0.3, -0.3});
+  CHECK(f.split_from == 1);
+  f.set({0.1, -0.3, 0.1});  // the second value, then the first again: a subset, not a split
+  CHECK(f.two_valued);
+  CHECK(f.split_from == 0);
+  f.set({0.1, 0.1});  // one value
+  CHECK(f.split_from == 0);
+  f.set({0.1, -0.3, 0.2});  // three values
+  CHECK(f.split_from == 0);
+}
+
+namespace {
+
+// Training and validation rows, unweighted and weighted, through `u`'s fast path (a split or a
+// mask; builds without AVX2 take the table for masks) and through the per-cell table: the same
+// bits, and the formulas.
+void check_against_table(const std::vector<double>& u) {
   const size_t n = 1003, n_negative = 517;  // neither a multiple of 8 nor of a 128-row block
   const Case data(n);
   const CellIndex cells(data.cells, 256);
-  // Cell 0 holds the first value (its bit clear); cells 31, 32 and 255, the first and last bits of
-  // their words, hold the second.
-  std::vector<double> u(256);
-  for (size_t c = 0; c < 256; ++c) u[c] = (c % 3 == 0 && c != 255) ? 0.3 : -0.2;
   UpdateFactors fast;
   fast.set(u);
   REQUIRE(fast.two_valued);
@@ -142,6 +158,24 @@ TEST_CASE("ebm row kernels: a two-valued update gives the table's rows bit for b
   CHECK(apply_validation(Objective::LogLoss, cells, u.data(), fast, vb, 0, n) ==
         apply_validation(Objective::LogLoss, cells, u.data(), table, wb, 0, n));
   CHECK(v.a == w.a);
+}
+
+}  // namespace
+
+TEST_CASE("ebm row kernels: a two-valued update gives the table's rows bit for bit") {
+  // A subset: cell 0 holds the first value (its bit clear); cells 31, 32 and 255, the first and
+  // last bits of their words, hold the second.
+  std::vector<double> u(256);
+  for (size_t c = 0; c < 256; ++c) u[c] = (c % 3 == 0 && c != 255) ? 0.3 : -0.2;
+  check_against_table(u);
+  // Splits: cells from 100 on, and from 255 (the last cell) on.
+  for (size_t from : {100u, 255u}) {
+    for (size_t c = 0; c < 256; ++c) u[c] = c >= from ? -0.25 : 0.15;
+    UpdateFactors f;
+    f.set(u);
+    CHECK(f.split_from == from);
+    check_against_table(u);
+  }
 }
 
 TEST_CASE("ebm row kernels: an update on row sub-ranges equals one pass over all rows") {
