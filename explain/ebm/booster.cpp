@@ -187,9 +187,8 @@ double BagBooster::apply(Stage& st, size_t t, const std::vector<double>& update,
       const RowBlock rows = train_block();
       for (size_t b = 0; b < train_.size(); b += kFuseRows) {
         const size_t e = std::min(train_.size(), b + kFuseRows);
-        apply_train(data_.objective, st.train_cells[t], update.data(), st.factors,
-                    rows, b, e);
-        acc.add(g_.data(), h_.data(), b, e);
+        apply_train_accumulate(data_.objective, st.train_cells[t], update.data(), st.factors,
+                               rows, b, e, acc);
       }
       st.prefetched.resize(2 * st.current[next].size());
       acc.finish(st.prefetched.data());

@@ -275,6 +275,77 @@ void apply_train(Objective objective, const CellIndex& cells, const double* u,
   });
 }
 
+namespace {
+
+#ifdef __AVX2__
+// Unweighted log-loss training rows [begin, end) of one label on byte-wide cells, each row's g, h
+// added to the next term's partial histograms (byte-wide cells, at least 4 partials) as soon as
+// it is made: one pass, so that the divisions overlap the histogram's loads and stores. The same
+// operations in the same order as logloss_train then GhAccumulator::add, so the same bits.
+template <bool kPositive>
+void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, const RowBlock& r,
+                              size_t begin, size_t end, GhAccumulator& next) {
+  // Rows before the first multiple of 4 and after the last go the two-pass way.
+  auto two_pass = [&](size_t b, size_t e) {
+    logloss_train<uint8_t, false, kPositive>(cells, uf, r, b, e);
+    next.add(r.g, r.h, b, e);
+  };
+  const size_t first = std::min(end, (begin + 3) / 4 * 4), last = std::max(first, end / 4 * 4);
+  two_pass(begin, first);
+  const uint8_t* __restrict next_cells = next.cells().bytes();
+  double* const part0 = next.partial(0);
+  const size_t stride = next.partial(1) - part0, k_mask = next.partials() - 1;
+  auto add_pair = [](double* p, __m128d gh) { _mm_store_pd(p, _mm_add_pd(_mm_load_pd(p), gh)); };
+  const __m256d one = _mm256_set1_pd(1.0), cap = _mm256_set1_pd(kMax);
+  const __m256d sign = _mm256_set1_pd(kPositive ? -0.0 : 0.0);
+  double* __restrict a = r.a;
+  Grad* __restrict g_out = r.g;
+  Grad* __restrict h_out = r.h;
+  alignas(64) double f[kRowBlock];
+  for (size_t b = first; b < last; b += kRowBlock) {
+    const size_t n = std::min(kRowBlock, last - b);  // a multiple of 4
+    row_factors(cells, uf, kPositive, b, n, f);
+    for (size_t j = 0; j < n; j += 4) {
+      const size_t i = b + j;
+      __m256d av = _mm256_mul_pd(_mm256_loadu_pd(a + i), _mm256_load_pd(f + j));
+      av = _mm256_blendv_pd(cap, av, _mm256_cmp_pd(av, cap, _CMP_LT_OQ));  // capped()
+      _mm256_storeu_pd(a + i, av);
+      const __m256d inv = _mm256_div_pd(one, _mm256_add_pd(one, av));
+      const __m256d t = _mm256_mul_pd(av, inv);
+      const __m256d g = _mm256_xor_pd(t, sign), h = _mm256_mul_pd(t, inv);
+      _mm256_storeu_pd(g_out + i, g);
+      _mm256_storeu_pd(h_out + i, h);
+      // Rows i..i+3 go to partials i % K..i % K + 3 (i is a multiple of 4, K of 4).
+      const __m256d even = _mm256_unpacklo_pd(g, h), odd = _mm256_unpackhi_pd(g, h);
+      double* p = part0 + (i & k_mask) * stride;
+      add_pair(p + 2 * next_cells[i], _mm256_castpd256_pd128(even));
+      add_pair(p + stride + 2 * next_cells[i + 1], _mm256_castpd256_pd128(odd));
+      add_pair(p + 2 * stride + 2 * next_cells[i + 2], _mm256_extractf128_pd(even, 1));
+      add_pair(p + 3 * stride + 2 * next_cells[i + 3], _mm256_extractf128_pd(odd, 1));
+    }
+  }
+  two_pass(last, end);
+}
+#endif
+
+}  // namespace
+
+void apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
+                            const UpdateFactors& factors, const RowBlock& r, size_t begin,
+                            size_t end, GhAccumulator& next) {
+#ifdef __AVX2__
+  if (objective == Objective::LogLoss && !r.w && cells.bytes() && next.cells().bytes() &&
+      next.partials() >= 4) {
+    const size_t mid = std::clamp(r.n_negative, begin, end);
+    logloss_train_accumulate<false>(cells.bytes(), factors, r, begin, mid, next);
+    logloss_train_accumulate<true>(cells.bytes(), factors, r, mid, end, next);
+    return;
+  }
+#endif
+  apply_train(objective, cells, u, factors, r, begin, end);
+  next.add(r.g, r.h, begin, end);
+}
+
 double apply_validation(Objective objective, const CellIndex& cells, const double* u,
                         const UpdateFactors& factors, const RowBlock& r, size_t begin,
                         size_t end) {

@@ -60,6 +60,10 @@ struct UpdateFactors {
 // Training rows: a *= (y ? down : up)[cell] (log loss) or s += u[cell] (rmse); then g, h.
 void apply_train(Objective objective, const CellIndex& cells, const double* u,
                  const UpdateFactors& factors, const RowBlock& rows, size_t begin, size_t end);
+// apply_train, with each row's new g, h also added to `next` (the next term's histogram).
+void apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
+                            const UpdateFactors& factors, const RowBlock& rows, size_t begin,
+                            size_t end, GhAccumulator& next);
 // Validation rows: the same update; returns the summed (weighted) loss over the rows.
 double apply_validation(Objective objective, const CellIndex& cells, const double* u,
                         const UpdateFactors& factors, const RowBlock& rows, size_t begin,
