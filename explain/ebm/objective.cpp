@@ -282,7 +282,9 @@ namespace {
 // added to the next term's partial histograms (byte-wide cells, at least 4 partials) as soon as
 // it is made: one pass, so that the divisions overlap the histogram's loads and stores. The same
 // operations in the same order as logloss_train then GhAccumulator::add, so the same bits.
-template <bool kPositive>
+// kSplit: the update is a split (UpdateFactors::split_from), and each row's factor is made in the
+// loop by a compare, not looked up first.
+template <bool kPositive, bool kSplit>
 void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, const RowBlock& r,
                               size_t begin, size_t end, GhAccumulator& next) {
   // Rows before the first multiple of 4 and after the last go the two-pass way.
@@ -301,13 +303,25 @@ void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, con
   double* __restrict a = r.a;
   Grad* __restrict g_out = r.g;
   Grad* __restrict h_out = r.h;
+  const double* value = kPositive ? uf.down_of : uf.up_of;
+  const __m256d v0 = _mm256_set1_pd(value[0]), v1 = _mm256_set1_pd(value[1]);
+  const __m256i below_split = _mm256_set1_epi64x(static_cast<int64_t>(uf.split_from) - 1);
   alignas(64) double f[kRowBlock];
   for (size_t b = first; b < last; b += kRowBlock) {
     const size_t n = std::min(kRowBlock, last - b);  // a multiple of 4
-    row_factors(cells, uf, kPositive, b, n, f);
+    if (!kSplit) row_factors(cells, uf, kPositive, b, n, f);
     for (size_t j = 0; j < n; j += 4) {
       const size_t i = b + j;
-      __m256d av = _mm256_mul_pd(_mm256_loadu_pd(a + i), _mm256_load_pd(f + j));
+      __m256d factor;
+      if constexpr (kSplit) {
+        int32_t four_cells;
+        std::memcpy(&four_cells, cells + i, sizeof four_cells);
+        const __m256i c = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(four_cells));
+        factor = _mm256_blendv_pd(v0, v1, _mm256_castsi256_pd(_mm256_cmpgt_epi64(c, below_split)));
+      } else {
+        factor = _mm256_load_pd(f + j);
+      }
+      __m256d av = _mm256_mul_pd(_mm256_loadu_pd(a + i), factor);
       av = _mm256_blendv_pd(cap, av, _mm256_cmp_pd(av, cap, _CMP_LT_OQ));  // capped()
       _mm256_storeu_pd(a + i, av);
       const __m256d inv = _mm256_div_pd(one, _mm256_add_pd(one, av));
@@ -337,8 +351,13 @@ void apply_train_accumulate(Objective objective, const CellIndex& cells, const d
   if (objective == Objective::LogLoss && !r.w && cells.bytes() && next.cells().bytes() &&
       next.partials() >= 4) {
     const size_t mid = std::clamp(r.n_negative, begin, end);
-    logloss_train_accumulate<false>(cells.bytes(), factors, r, begin, mid, next);
-    logloss_train_accumulate<true>(cells.bytes(), factors, r, mid, end, next);
+    if (factors.split_from > 0) {
+      logloss_train_accumulate<false, true>(cells.bytes(), factors, r, begin, mid, next);
+      logloss_train_accumulate<true, true>(cells.bytes(), factors, r, mid, end, next);
+    } else {
+      logloss_train_accumulate<false, false>(cells.bytes(), factors, r, begin, mid, next);
+      logloss_train_accumulate<true, false>(cells.bytes(), factors, r, mid, end, next);
+    }
     return;
   }
 #endif

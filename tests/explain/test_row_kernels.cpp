@@ -238,53 +238,57 @@ TEST_CASE("ebm row kernels: the validation loss of rows with huge and capped a")
 
 TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives the same bits") {
   // apply_train_accumulate against apply_train then GhAccumulator::add, over ragged row ranges
-  // (starts off a multiple of 4, one straddling the label boundary), for next terms of 4, 100 and
-  // 200 cells (16, 8 and 4 partial histograms) and 300 cells (16-bit, the two-pass way), weighted
-  // and not.
+  // (starts off a multiple of 4, one straddling the label boundary), for a split and a subset
+  // update, next terms of 4, 100 and 200 cells (16, 8 and 4 partial histograms) and 300 cells
+  // (16-bit, the two-pass way), weighted and not.
   const size_t n = 1003, n_negative = 517;
   const Case data(n);
   const CellIndex cells(data.cells, 256);
-  std::vector<double> u(256);
-  for (size_t c = 0; c < 256; ++c) u[c] = c >= 90 ? -0.25 : 0.15;
-  UpdateFactors f;
-  f.set(u);
   std::vector<double> weights(n, 0.5);
   weights[600] = 2.0;
-  for (size_t next_cells : {4u, 100u, 200u, 300u}) {
-    for (bool weighted : {false, true}) {
-      CAPTURE(next_cells);
-      CAPTURE(weighted);
-      std::vector<uint32_t> nc(n);
-      for (size_t i = 0; i < n; ++i) nc[i] = static_cast<uint32_t>((i * 7 + i / 5) % next_cells);
-      const CellIndex next(nc, next_cells);
-      Rows fused{data.a, std::vector<double>(n), std::vector<double>(n)}, apart = fused;
-      RowBlock fb = fused.block(n_negative), ab = apart.block(n_negative);
-      if (weighted) fb.w = ab.w = weights.data();
-      std::vector<double> scratch_fused, scratch_apart;
-      GhAccumulator acc_fused(next, scratch_fused), acc_apart(next, scratch_apart);
-      const size_t bounds[] = {0, 3, 250, 501, 530, n};
-      for (size_t k = 0; k + 1 < std::size(bounds); ++k) {
-        const size_t b = bounds[k], e = bounds[k + 1];
-        apply_train_accumulate(Objective::LogLoss, cells, u.data(), f, fb, b, e, acc_fused);
-        apply_train(Objective::LogLoss, cells, u.data(), f, ab, b, e);
-        acc_apart.add(apart.g.data(), apart.h.data(), b, e);
-      }
-      CHECK(fused.a == apart.a);
-      CHECK(fused.g == apart.g);
-      CHECK(fused.h == apart.h);
-      std::vector<double> hist_fused(2 * next_cells), hist_apart(2 * next_cells);
-      acc_fused.finish(hist_fused.data());
-      acc_apart.finish(hist_apart.data());
-      CHECK(hist_fused == hist_apart);
-      // And the histogram is the sums: cell 1's g and h.
-      double g1 = 0, h1 = 0;
-      for (size_t i = 0; i < n; ++i)
-        if (nc[i] == 1) {
-          g1 += apart.g[i];
-          h1 += apart.h[i];
+  for (bool split : {true, false}) {
+    for (size_t next_cells : {4u, 100u, 200u, 300u}) {
+      for (bool weighted : {false, true}) {
+        std::vector<double> u(256);
+        for (size_t c = 0; c < 256; ++c) u[c] = (split ? c >= 90 : c % 3 == 0) ? -0.25 : 0.15;
+        UpdateFactors f;
+        f.set(u);
+        REQUIRE((f.split_from > 0) == split);
+        CAPTURE(split);
+        CAPTURE(next_cells);
+        CAPTURE(weighted);
+        std::vector<uint32_t> nc(n);
+        for (size_t i = 0; i < n; ++i) nc[i] = static_cast<uint32_t>((i * 7 + i / 5) % next_cells);
+        const CellIndex next(nc, next_cells);
+        Rows fused{data.a, std::vector<double>(n), std::vector<double>(n)}, apart = fused;
+        RowBlock fb = fused.block(n_negative), ab = apart.block(n_negative);
+        if (weighted) fb.w = ab.w = weights.data();
+        std::vector<double> scratch_fused, scratch_apart;
+        GhAccumulator acc_fused(next, scratch_fused), acc_apart(next, scratch_apart);
+        const size_t bounds[] = {0, 3, 250, 501, 530, n};
+        for (size_t k = 0; k + 1 < std::size(bounds); ++k) {
+          const size_t b = bounds[k], e = bounds[k + 1];
+          apply_train_accumulate(Objective::LogLoss, cells, u.data(), f, fb, b, e, acc_fused);
+          apply_train(Objective::LogLoss, cells, u.data(), f, ab, b, e);
+          acc_apart.add(apart.g.data(), apart.h.data(), b, e);
         }
-      CHECK(hist_fused[2] == doctest::Approx(g1).epsilon(1e-12));
-      CHECK(hist_fused[3] == doctest::Approx(h1).epsilon(1e-12));
+        CHECK(fused.a == apart.a);
+        CHECK(fused.g == apart.g);
+        CHECK(fused.h == apart.h);
+        std::vector<double> hist_fused(2 * next_cells), hist_apart(2 * next_cells);
+        acc_fused.finish(hist_fused.data());
+        acc_apart.finish(hist_apart.data());
+        CHECK(hist_fused == hist_apart);
+        // And the histogram is the sums: cell 1's g and h.
+        double g1 = 0, h1 = 0;
+        for (size_t i = 0; i < n; ++i)
+          if (nc[i] == 1) {
+            g1 += apart.g[i];
+            h1 += apart.h[i];
+          }
+        CHECK(hist_fused[2] == doctest::Approx(g1).epsilon(1e-12));
+        CHECK(hist_fused[3] == doctest::Approx(h1).epsilon(1e-12));
+      }
     }
   }
 }
