@@ -125,9 +125,10 @@ void rmse_train(const T* __restrict cells, const double* __restrict u, const Row
 }
 
 // Sum of log(1 + a_i) over rows [begin, end) after a *= factor (unweighted): products in 8
-// lanes of blocks of 128 rows, each factor capped at 1e15 so that 16 cannot overflow, lanes
-// renormalised after every block (m * 2^x with m in [1, 2), x added to an integer). Rows whose
-// 1 + a exceeds the cap (a loss above 34.5) add log((1 + a) / cap) separately.
+// lanes of blocks of 128 rows (a last, partial block padded with 1s), each factor capped at 1e15
+// so that 16 cannot overflow, lanes renormalised after every block (m * 2^x with m in [1, 2), x
+// added to an integer). Rows whose 1 + a exceeds the cap (a loss above 34.5) add
+// log((1 + a) / cap) separately.
 struct LogProduct {
   static constexpr int kLanes = 8, kBlock = 16 * kLanes;
   static constexpr double kCap = 1e15;
@@ -168,28 +169,21 @@ void logloss_val_unweighted(const T* cells, const UpdateFactors& uf, bool positi
   for (size_t b = begin; b < end; b += kRowBlock) {
     const size_t n = std::min(kRowBlock, end - b);
     row_factors(cells, uf, positive, b, n, f);
-    if (n < kRowBlock) {  // the last, partial block: one logarithm per row
-      for (size_t j = 0; j < n; ++j) {
-        const double aj = capped(a[b + j] * f[j]);
-        a[b + j] = aj;
-        lp.extra += std::log1p(aj);
-      }
-      continue;
-    }
     // Two loops: in one, g++ turns the caps into branches (it knows 1 + kMax > kCap) and
     // leaves the loop scalar.
-    for (size_t j = 0; j < kRowBlock; ++j) a[b + j] = capped(a[b + j] * f[j]);
+    for (size_t j = 0; j < n; ++j) a[b + j] = capped(a[b + j] * f[j]);
     uint64_t big = 0;  // not bool: g++ vectorises an OR of 64-bit lanes
-    for (size_t j = 0; j < kRowBlock; ++j) {
+    for (size_t j = 0; j < n; ++j) {
       const double qj = 1.0 + a[b + j];
       big |= qj > LogProduct::kCap;
       q[j] = qj < LogProduct::kCap ? qj : LogProduct::kCap;
     }
+    std::fill(q + n, q + kRowBlock, 1.0);  // a partial last block
     for (int j = 0; j < LogProduct::kBlock / LogProduct::kLanes; ++j)
       for (int k = 0; k < LogProduct::kLanes; ++k) lp.prod[k] *= q[j * LogProduct::kLanes + k];
     lp.renormalise();
     if (big)
-      for (size_t j = 0; j < kRowBlock; ++j)
+      for (size_t j = 0; j < n; ++j)
         if (1.0 + a[b + j] > LogProduct::kCap)
           lp.extra += std::log((1.0 + a[b + j]) / LogProduct::kCap);
   }
