@@ -182,7 +182,8 @@ double BagBooster::apply(Stage& st, size_t t, const std::vector<double>& update,
       apply_train(data_.objective, st.train_cells[t], update.data(), st.factors,
                   train_block(), 0, train_.size());
     } else {
-      // Fused with the next term's histogram while each block of g, h is still in cache.
+      // Fused with the next term's histogram: rows go to it straight from registers (AVX2,
+      // unweighted log loss, byte-wide cells) or block by block while g, h are still in cache.
       GhAccumulator acc(st.train_cells[next], scratch_);
       const RowBlock rows = train_block();
       for (size_t b = 0; b < train_.size(); b += kFuseRows) {

@@ -22,7 +22,8 @@ class CellIndex {
 
   size_t cell_count() const { return cell_count_; }
   size_t rows() const { return rows_; }
-  const uint8_t* bytes() const { return width_ == 1 ? u8_.data() : nullptr; }  // byte-wide only
+  bool byte_wide() const { return width_ == 1; }
+  const uint8_t* bytes() const { return u8_.data(); }  // the cells of a byte-wide index
   uint32_t operator[](size_t i) const {
     return width_ == 1 ? u8_[i] : width_ == 2 ? u16_[i] : u32_[i];
   }
@@ -57,10 +58,11 @@ class GhAccumulator {
   void add(const Grad* g, const Grad* h, size_t begin, size_t end);
   void finish(double* hist);
   // For a kernel that adds rows as it makes them: row i's (g, h) goes to the pair at
-  // partial(i % partials()) + 2 * cell, rows in order.
+  // partial(i % partials()) + 2 * cell (16-byte aligned), rows in order.
   const CellIndex& cells() const { return cells_; }
   size_t partials() const { return partials_; }
   double* partial(size_t k) { return part_ + 2 * k * n_cells_; }
+  size_t partial_stride() const { return 2 * n_cells_; }  // doubles from one partial to the next
 
  private:
   const CellIndex& cells_;

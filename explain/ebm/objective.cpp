@@ -281,17 +281,20 @@ namespace {
 template <bool kPositive, bool kSplit>
 void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, const RowBlock& r,
                               size_t begin, size_t end, GhAccumulator& next) {
-  // Rows before the first multiple of 4 and after the last go the two-pass way.
+  // Rows before the first multiple of 4 and from the last on go the two-pass way.
   auto two_pass = [&](size_t b, size_t e) {
     logloss_train<uint8_t, false, kPositive>(cells, uf, r, b, e);
     next.add(r.g, r.h, b, e);
   };
-  const size_t first = std::min(end, (begin + 3) / 4 * 4), last = std::max(first, end / 4 * 4);
-  two_pass(begin, first);
+  const size_t body_begin = std::min(end, (begin + 3) / 4 * 4);
+  const size_t body_end = std::max(body_begin, end / 4 * 4);
+  two_pass(begin, body_begin);
   const uint8_t* __restrict next_cells = next.cells().bytes();
   double* const part0 = next.partial(0);
-  const size_t stride = next.partial(1) - part0, k_mask = next.partials() - 1;
-  auto add_pair = [](double* p, __m128d gh) { _mm_store_pd(p, _mm_add_pd(_mm_load_pd(p), gh)); };
+  const size_t stride = next.partial_stride(), k_mask = next.partials() - 1;
+  auto add_pair = [](double* p, __m128d gh) {
+    _mm_storeu_pd(p, _mm_add_pd(_mm_loadu_pd(p), gh));
+  };
   const __m256d one = _mm256_set1_pd(1.0), cap = _mm256_set1_pd(kMax);
   const __m256d sign = _mm256_set1_pd(kPositive ? -0.0 : 0.0);
   double* __restrict a = r.a;
@@ -301,9 +304,9 @@ void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, con
   const __m256d v0 = _mm256_set1_pd(value[0]), v1 = _mm256_set1_pd(value[1]);
   const __m256i below_split = _mm256_set1_epi64x(static_cast<int64_t>(uf.split_from) - 1);
   alignas(64) double f[kRowBlock];
-  for (size_t b = first; b < last; b += kRowBlock) {
-    const size_t n = std::min(kRowBlock, last - b);  // a multiple of 4
-    if (!kSplit) row_factors(cells, uf, kPositive, b, n, f);
+  for (size_t b = body_begin; b < body_end; b += kRowBlock) {
+    const size_t n = std::min(kRowBlock, body_end - b);  // a multiple of 4
+    if constexpr (!kSplit) row_factors(cells, uf, kPositive, b, n, f);
     for (size_t j = 0; j < n; j += 4) {
       const size_t i = b + j;
       __m256d factor;
@@ -332,7 +335,7 @@ void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, con
       add_pair(p + 3 * stride + 2 * next_cells[i + 3], _mm256_extractf128_pd(odd, 1));
     }
   }
-  two_pass(last, end);
+  two_pass(body_end, end);
 }
 #endif
 
@@ -342,7 +345,8 @@ void apply_train_accumulate(Objective objective, const CellIndex& cells, const d
                             const UpdateFactors& factors, const RowBlock& r, size_t begin,
                             size_t end, GhAccumulator& next) {
 #ifdef __AVX2__
-  if (objective == Objective::LogLoss && !r.w && cells.bytes() && next.cells().bytes() &&
+  // (A byte-wide next term has at most 256 cells, so 4 or more partials; checked all the same.)
+  if (objective == Objective::LogLoss && !r.w && cells.byte_wide() && next.cells().byte_wide() &&
       next.partials() >= 4) {
     const size_t mid = std::clamp(r.n_negative, begin, end);
     if (factors.split_from > 0) {

@@ -44,15 +44,15 @@ struct RowBlock {
 // for y = 0 rows, down[c] = exp(-u[c]) for y = 1 rows. Most updates take two values: a main term's
 // tree has two leaves. When u takes at most two values over at most 256 cells, bit c of `second`
 // also says which one cell c holds, and AVX2 builds pick each row's factor with a shift and a blend
-// instead of loading it from the table (a load per row that the compiler cannot vectorise).
+// instead of loading it from the table (a load per row that the compiler cannot vectorise). When
+// the second value's cells are all cells from one on (a split), every build compares instead.
 struct UpdateFactors {
   std::vector<double> up, down;
   bool two_valued = false;
   uint32_t second[8] = {};                // bit c % 32 of word c / 32
   double up_of[2] = {}, down_of[2] = {};  // the two values' factors
-  // A split of ordered cells: cells >= split_from hold the second value, the cells below it the
-  // first (0: the update is not such a split). Nine in ten updates on Adult are one; each row's
-  // factor is then a compare and a blend, 32 rows at a time, with no lookup.
+  // A split: cells >= split_from (< 256) hold the second value, the cells below it the first
+  // (0: not a split). Each row's factor is then a compare, not a table load.
   size_t split_from = 0;
   void set(const std::vector<double>& u);
 };
@@ -60,7 +60,9 @@ struct UpdateFactors {
 // Training rows: a *= (y ? down : up)[cell] (log loss) or s += u[cell] (rmse); then g, h.
 void apply_train(Objective objective, const CellIndex& cells, const double* u,
                  const UpdateFactors& factors, const RowBlock& rows, size_t begin, size_t end);
-// apply_train, with each row's new g, h also added to `next` (the next term's histogram).
+// apply_train (g and h are written too), with each row's new g, h also added to `next`, the next
+// term's histogram: successive calls must cover consecutive row ranges in order, as
+// GhAccumulator::add requires. u is read for rmse only.
 void apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
                             const UpdateFactors& factors, const RowBlock& rows, size_t begin,
                             size_t end, GhAccumulator& next);

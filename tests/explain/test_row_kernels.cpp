@@ -2,6 +2,7 @@
 // rows' exp(+-score) and the gradients, hessians and validation loss that follow.
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -238,23 +239,33 @@ TEST_CASE("ebm row kernels: the validation loss of rows with huge and capped a")
 
 TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives the same bits") {
   // apply_train_accumulate against apply_train then GhAccumulator::add, over ragged row ranges
-  // (starts off a multiple of 4, one straddling the label boundary), for a split and a subset
-  // update, next terms of 4, 100 and 200 cells (16, 8 and 4 partial histograms) and 300 cells
-  // (16-bit, the two-pass way), weighted and not.
+  // (short ones off a multiple of 4, an empty one, one straddling the label boundary), for a split,
+  // a two-valued subset and a three-valued update, next terms of 4, 100 and 200 cells (16, 8 and 4
+  // partial histograms) and 300 cells (16-bit, the two-pass way), weighted and not; rows whose
+  // a is capped (the largest double, infinity, NaN) in the fused loop's body and at a range's
+  // edge. (Builds without AVX2 take the two-pass way on both sides; CANDOR_NATIVE builds do not.)
   const size_t n = 1003, n_negative = 517;
-  const Case data(n);
+  Case data(n);
+  data.a[8] = std::numeric_limits<double>::max();
+  data.a[9] = std::nan("");
+  data.a[10] = std::numeric_limits<double>::infinity();
+  data.a[501] = std::numeric_limits<double>::max();
   const CellIndex cells(data.cells, 256);
   std::vector<double> weights(n, 0.5);
   weights[600] = 2.0;
-  for (bool split : {true, false}) {
+  for (int kind = 0; kind < 3; ++kind) {
     for (size_t next_cells : {4u, 100u, 200u, 300u}) {
       for (bool weighted : {false, true}) {
         std::vector<double> u(256);
-        for (size_t c = 0; c < 256; ++c) u[c] = (split ? c >= 90 : c % 3 == 0) ? -0.25 : 0.15;
+        for (size_t c = 0; c < 256; ++c)
+          u[c] = kind == 0 ? (c >= 90 ? -0.25 : 0.15)
+                 : kind == 1 ? (c % 3 == 0 ? -0.25 : 0.15)
+                             : 0.1 * static_cast<double>(c % 3) - 0.1;
         UpdateFactors f;
         f.set(u);
-        REQUIRE((f.split_from > 0) == split);
-        CAPTURE(split);
+        REQUIRE((f.split_from > 0) == (kind == 0));
+        REQUIRE(f.two_valued == (kind < 2));
+        CAPTURE(kind);
         CAPTURE(next_cells);
         CAPTURE(weighted);
         std::vector<uint32_t> nc(n);
@@ -265,7 +276,7 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
         if (weighted) fb.w = ab.w = weights.data();
         std::vector<double> scratch_fused, scratch_apart;
         GhAccumulator acc_fused(next, scratch_fused), acc_apart(next, scratch_apart);
-        const size_t bounds[] = {0, 3, 250, 501, 530, n};
+        const size_t bounds[] = {0, 3, 5, 7, 7, 250, 501, 530, n};
         for (size_t k = 0; k + 1 < std::size(bounds); ++k) {
           const size_t b = bounds[k], e = bounds[k + 1];
           apply_train_accumulate(Objective::LogLoss, cells, u.data(), f, fb, b, e, acc_fused);
