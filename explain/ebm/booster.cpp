@@ -120,6 +120,7 @@ void BagBooster::reset_rows() {
   s_val_ = base_val_;
   refresh(data_.objective, train_block(), 0, train_.size());
   refresh(data_.objective, val_block(), 0, val_.size());
+  gh_stale_ = false;
   applies_ = 0;
 }
 
@@ -134,6 +135,10 @@ RowBlock BagBooster::val_block() {
 }
 
 void BagBooster::histogram(const CellIndex& cells, double* out) {
+  if (gh_stale_) {
+    gradients(data_.objective, train_block(), 0, train_.size());
+    gh_stale_ = false;
+  }
   gh_histogram(cells, g_.data(), h_.data(), train_.size(), out, scratch_);
 }
 
@@ -165,6 +170,7 @@ double BagBooster::resync(Stage& st) {
   rebuild(s_train_, base_train_, st.train_cells);
   rebuild(s_val_, base_val_, st.val_cells);
   refresh(data_.objective, train_block(), 0, train_.size());
+  gh_stale_ = false;
   return refresh(data_.objective, val_block(), 0, val_.size());
 }
 
@@ -181,6 +187,7 @@ double BagBooster::apply(Stage& st, size_t t, const std::vector<double>& update,
     if (next == kNoTerm) {
       apply_train(data_.objective, st.train_cells[t], update.data(), st.factors,
                   train_block(), 0, train_.size());
+      gh_stale_ = false;
     } else {
       // Fused with the next term's histogram: rows go to it straight from registers (AVX2,
       // unweighted log loss, byte-wide cells) or block by block while g, h are still in cache.
@@ -194,6 +201,7 @@ double BagBooster::apply(Stage& st, size_t t, const std::vector<double>& update,
       st.prefetched.resize(2 * st.current[next].size());
       acc.finish(st.prefetched.data());
       st.prefetched_term = next;
+      gh_stale_ = true;  // the fused loop leaves g, h unwritten
     }
     loss = apply_validation(data_.objective, st.val_cells[t], update.data(), st.factors,
                             val_block(), 0, val_.size());

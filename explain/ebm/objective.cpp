@@ -275,7 +275,8 @@ namespace {
 // Unweighted log-loss training rows [begin, end) of one label on byte-wide cells, each row's g, h
 // added to the next term's partial histograms (byte-wide cells, at least 4 partials) as soon as
 // it is made: one pass, so that the divisions overlap the histogram's loads and stores. The same
-// operations in the same order as logloss_train then GhAccumulator::add, so the same bits.
+// operations in the same order as logloss_train then GhAccumulator::add, so the same bits. The
+// loop does not store g and h (stores bound it; see apply_train_accumulate).
 // kSplit: the update is a split (UpdateFactors::split_from), and each row's factor is made in the
 // loop by a compare, not looked up first.
 template <bool kPositive, bool kSplit>
@@ -298,8 +299,6 @@ void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, con
   const __m256d one = _mm256_set1_pd(1.0), cap = _mm256_set1_pd(kMax);
   const __m256d sign = _mm256_set1_pd(kPositive ? -0.0 : 0.0);
   double* __restrict a = r.a;
-  Grad* __restrict g_out = r.g;
-  Grad* __restrict h_out = r.h;
   const double* value = kPositive ? uf.down_of : uf.up_of;
   const __m256d v0 = _mm256_set1_pd(value[0]), v1 = _mm256_set1_pd(value[1]);
   const __m256i below_split = _mm256_set1_epi64x(static_cast<int64_t>(uf.split_from) - 1);
@@ -324,8 +323,6 @@ void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, con
       const __m256d inv = _mm256_div_pd(one, _mm256_add_pd(one, av));
       const __m256d t = _mm256_mul_pd(av, inv);
       const __m256d g = _mm256_xor_pd(t, sign), h = _mm256_mul_pd(t, inv);
-      _mm256_storeu_pd(g_out + i, g);
-      _mm256_storeu_pd(h_out + i, h);
       // Rows i..i+3 go to partials i % K..i % K + 3 (i is a multiple of 4, K of 4).
       const __m256d even = _mm256_unpacklo_pd(g, h), odd = _mm256_unpackhi_pd(g, h);
       double* p = part0 + (i & k_mask) * stride;
@@ -385,31 +382,43 @@ double apply_validation(Objective objective, const CellIndex& cells, const doubl
   return out;
 }
 
+void gradients(Objective objective, const RowBlock& r, size_t begin, size_t end) {
+  if (objective == Objective::Rmse) {
+    for (size_t i = begin; i < end; ++i) {
+      const double w = r.w ? r.w[i] : 1.0;
+      r.g[i] = static_cast<Grad>((r.s[i] - r.y[i]) * w);
+      r.h[i] = static_cast<Grad>(w);
+    }
+    return;
+  }
+  const size_t mid = std::clamp(r.n_negative, begin, end);
+  auto rows = [&](size_t b, size_t e, double sign) {  // sign * t is exactly -t or t
+    for (size_t i = b; i < e; ++i) {
+      const double w = r.w ? r.w[i] : 1.0;
+      const double inv = 1.0 / (1.0 + r.a[i]), t = r.a[i] * inv;
+      r.g[i] = static_cast<Grad>(sign * t * w);
+      r.h[i] = static_cast<Grad>(t * inv * w);
+    }
+  };
+  rows(begin, mid, 1.0);
+  rows(mid, end, -1.0);
+}
+
 double refresh(Objective objective, const RowBlock& r, size_t begin, size_t end) {
   double total = 0;
   for (size_t i = begin; i < end; ++i) {
     const double w = r.w ? r.w[i] : 1.0;
     if (objective == Objective::Rmse) {
       const double d = r.s[i] - r.y[i];
-      if (r.g) {
-        r.g[i] = static_cast<Grad>(d * w);
-        r.h[i] = static_cast<Grad>(w);
-      } else {
-        total += w * d * d;
-      }
+      if (!r.g) total += w * d * d;
       continue;
     }
     const bool positive = i >= r.n_negative;
     const double ai = capped(std::exp(positive ? -r.s[i] : r.s[i]));
     r.a[i] = ai;
-    if (r.g) {
-      const double inv = 1.0 / (1.0 + ai), t = ai * inv;
-      r.g[i] = static_cast<Grad>((positive ? -t : t) * w);
-      r.h[i] = static_cast<Grad>(t * inv * w);
-    } else {
-      total += w * std::log1p(ai);
-    }
+    if (!r.g) total += w * std::log1p(ai);
   }
+  if (r.g) gradients(objective, r, begin, end);
   return total;
 }
 

@@ -60,9 +60,10 @@ struct UpdateFactors {
 // Training rows: a *= (y ? down : up)[cell] (log loss) or s += u[cell] (rmse); then g, h.
 void apply_train(Objective objective, const CellIndex& cells, const double* u,
                  const UpdateFactors& factors, const RowBlock& rows, size_t begin, size_t end);
-// apply_train (g and h are written too), with each row's new g, h also added to `next`, the next
-// term's histogram: successive calls must cover consecutive row ranges in order, as
-// GhAccumulator::add requires. u is read for rmse only.
+// apply_train with each row's new g, h added to `next`, the next term's histogram: successive
+// calls must cover consecutive row ranges in order, as GhAccumulator::add requires. u is read for
+// rmse only. g and h themselves are left unspecified (the fused loop does not store them: stores
+// bound it); `gradients` makes them again, the same bits, before anything reads them.
 void apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
                             const UpdateFactors& factors, const RowBlock& rows, size_t begin,
                             size_t end, GhAccumulator& next);
@@ -70,6 +71,8 @@ void apply_train_accumulate(Objective objective, const CellIndex& cells, const d
 double apply_validation(Objective objective, const CellIndex& cells, const double* u,
                         const UpdateFactors& factors, const RowBlock& rows, size_t begin,
                         size_t end);
+// g, h of training rows from a (log loss) or the scores (rmse): the bits apply_train writes.
+void gradients(Objective objective, const RowBlock& rows, size_t begin, size_t end);
 // From the scores: a and g, h (training rows, g and h non-null), or a and the summed loss
 // (returned; validation rows, g and h null).
 double refresh(Objective objective, const RowBlock& rows, size_t begin, size_t end);

@@ -284,6 +284,7 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
           acc_apart.add(apart.g.data(), apart.h.data(), b, e);
         }
         CHECK(fused.a == apart.a);
+        gradients(Objective::LogLoss, fb, 0, n);  // the fused loop leaves them unwritten
         CHECK(fused.g == apart.g);
         CHECK(fused.h == apart.h);
         std::vector<double> hist_fused(2 * next_cells), hist_apart(2 * next_cells);
@@ -301,5 +302,41 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
         CHECK(hist_fused[3] == doctest::Approx(h1).epsilon(1e-12));
       }
     }
+  }
+}
+
+TEST_CASE("ebm row kernels: gradients remade from a or the scores are the update's bits") {
+  // gradients() against the g, h that apply_train writes, over a range that straddles the label
+  // boundary: log loss weighted and not (capped a included), and rmse.
+  const size_t n = 301, n_negative = 140;
+  Case data(n);
+  data.a[5] = std::numeric_limits<double>::infinity();
+  const CellIndex cells(data.cells, 256);
+  std::vector<double> u(256), weights(n), y(n), s(n);
+  for (size_t c = 0; c < 256; ++c) u[c] = 0.01 * static_cast<double>(c % 7) - 0.03;
+  for (size_t i = 0; i < n; ++i) {
+    weights[i] = 0.25 + static_cast<double>(i % 5);
+    y[i] = static_cast<double>(i % 3);
+    s[i] = 0.1 * static_cast<double>(i % 11);
+  }
+  UpdateFactors f;
+  f.set(u);
+  for (int kind = 0; kind < 3; ++kind) {
+    CAPTURE(kind);
+    const Objective objective = kind == 2 ? Objective::Rmse : Objective::LogLoss;
+    Rows applied{data.a, std::vector<double>(n), std::vector<double>(n)};
+    std::vector<double> scores = s;
+    RowBlock r = applied.block(n_negative);
+    r.s = scores.data();
+    r.y = y.data();
+    if (kind == 1) r.w = weights.data();
+    apply_train(objective, cells, u.data(), f, r, 0, n);
+    const auto g = applied.g, h = applied.h;
+    std::fill(applied.g.begin(), applied.g.end(), -7.0);
+    std::fill(applied.h.begin(), applied.h.end(), -7.0);
+    gradients(objective, r, 3, n);
+    CHECK(applied.g[2] == -7.0);  // outside the range: untouched
+    CHECK(std::equal(g.begin() + 3, g.end(), applied.g.begin() + 3));
+    CHECK(std::equal(h.begin() + 3, h.end(), applied.h.begin() + 3));
   }
 }
