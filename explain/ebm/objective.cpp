@@ -318,7 +318,7 @@ void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, con
         factor = _mm256_load_pd(f + j);
       }
       __m256d av = _mm256_mul_pd(_mm256_loadu_pd(a + i), factor);
-      av = _mm256_blendv_pd(cap, av, _mm256_cmp_pd(av, cap, _CMP_LT_OQ));  // capped()
+      av = _mm256_min_pd(av, cap);  // capped(): min_pd takes cap when av < cap is false (NaN too)
       _mm256_storeu_pd(a + i, av);
       const __m256d inv = _mm256_div_pd(one, _mm256_add_pd(one, av));
       const __m256d t = _mm256_mul_pd(av, inv);
