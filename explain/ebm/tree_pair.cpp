@@ -1,6 +1,8 @@
 #include "explain/ebm/tree_pair.h"
 
 #include <algorithm>
+#include <cfloat>
+#include <limits>
 #include <vector>
 
 #include "explain/ebm/random.h"
@@ -17,21 +19,68 @@ struct Tree {
   size_t cut = 0;          // that side's columns [0, cut] | [cut + 1, n_b)
 };
 
-Tree best_tree(const std::vector<Stats>& grid, size_t n_a, size_t n_b, const LeafRules& rules) {
-  static thread_local std::vector<Stats> col_total, col_low;
-  col_total.assign(n_b, Stats{});
-  col_low.assign(n_b, Stats{});
-  for (size_t a = 0; a < n_a; ++a)
-    for (size_t b = 0; b < n_b; ++b) col_total[b] += grid[a * n_b + b];
+// A grid of stats as three arrays (cell (a, b) at a * n_b + b), so that the sums over a row of
+// cells are plain vector adds: an array of 24-byte Stats took the tree search most of its time in
+// shuffles.
+struct StatsGrid {
+  std::vector<double> g, h;
+  std::vector<uint64_t> n;
+  void zero(size_t cells) {
+    g.assign(cells, 0.0);
+    h.assign(cells, 0.0);
+    n.assign(cells, 0);
+  }
+  void resize(size_t cells) {
+    g.resize(cells);
+    h.resize(cells);
+    n.resize(cells);
+  }
+  Stats at(size_t c) const { return Stats{g[c], h[c], n[c]}; }
+  void set(size_t c, const Stats& s) {
+    g[c] = s.g;
+    h[c] = s.h;
+    n[c] = s.n;
+  }
+  // Row `row` of `grid` (n cells from row * n) added to this one's cells [0, n).
+  void add_row(const StatsGrid& grid, size_t row, size_t n_cells) {
+    const size_t off = row * n_cells;
+    for (size_t b = 0; b < n_cells; ++b) g[b] += grid.g[off + b];
+    for (size_t b = 0; b < n_cells; ++b) h[b] += grid.h[off + b];
+    for (size_t b = 0; b < n_cells; ++b) n[b] += grid.n[off + b];
+  }
+};
+
+// gains[j] = the gain of the leaves whole, lefts[j] and split - lefts[j] (j < n), or -infinity
+// when one of the last two is not a legal leaf. Branch-free, so that it vectorises.
+void cut_gains(const StatsGrid& lefts, size_t n, const Stats& whole, const Stats& split,
+               const LeafRules& rules, std::vector<double>& gains) {
+  const double whole_gain = partial_gain(whole);
+  const double min_h = rules.min_hessian > DBL_MIN ? rules.min_hessian : DBL_MIN;
+  const uint64_t min_n = rules.min_samples_leaf;
+  gains.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    const double lg = lefts.g[j], lh = lefts.h[j], rg = split.g - lg, rh = split.h - lh;
+    const uint64_t ln = lefts.n[j], rn = split.n - ln;
+    const bool legal = (ln >= min_n) & (lh >= min_h) & (rn >= min_n) & (rh >= min_h);
+    const double gain = whole_gain + partial_gain(lg, lh) + partial_gain(rg, rh);
+    gains[j] = legal ? gain : -std::numeric_limits<double>::infinity();
+  }
+}
+
+Tree best_tree(const StatsGrid& grid, size_t n_a, size_t n_b, const LeafRules& rules) {
+  static thread_local StatsGrid col_total, col_low, lefts;
+  static thread_local std::vector<double> gains;
+  col_total.zero(n_b);
+  col_low.zero(n_b);
+  lefts.resize(n_b);
+  for (size_t a = 0; a < n_a; ++a) col_total.add_row(grid, a, n_b);
   Stats total;
-  for (const Stats& s : col_total) total += s;
+  for (size_t b = 0; b < n_b; ++b) total += col_total.at(b);
   Tree best;
   Stats low;
   for (size_t i = 0; i + 1 < n_a; ++i) {
-    for (size_t b = 0; b < n_b; ++b) {
-      col_low[b] += grid[i * n_b + b];
-      low += grid[i * n_b + b];
-    }
+    col_low.add_row(grid, i, n_b);
+    for (size_t b = 0; b < n_b; ++b) low += grid.at(i * n_b + b);
     const Stats high = total - low;
     const bool low_ok = rules.legal(low), high_ok = rules.legal(high);
     if (!low_ok && !high_ok) continue;
@@ -41,15 +90,14 @@ Tree best_tree(const std::vector<Stats>& grid, size_t n_a, size_t n_b, const Lea
       if (cut_high ? !low_ok : !high_ok) continue;
       const Stats& whole = cut_high ? low : high;
       const Stats& split = cut_high ? high : low;
-      const double whole_gain = partial_gain(whole);
       Stats left;
       for (size_t j = 0; j + 1 < n_b; ++j) {
-        left += cut_high ? col_total[j] - col_low[j] : col_low[j];
-        const Stats right = split - left;
-        if (!rules.legal(left) || !rules.legal(right)) continue;
-        const double gain = whole_gain + partial_gain(left) + partial_gain(right);
-        if (gain > best.gain) best = Tree{gain, i, cut_high, j};
+        left += cut_high ? col_total.at(j) - col_low.at(j) : col_low.at(j);
+        lefts.set(j, left);
       }
+      cut_gains(lefts, n_b - 1, whole, split, rules, gains);
+      for (size_t j = 0; j + 1 < n_b; ++j)
+        if (gains[j] > best.gain) best = Tree{gains[j], i, cut_high, j};
     }
   }
   return best;
@@ -60,16 +108,17 @@ Tree best_tree(const std::vector<Stats>& grid, size_t n_a, size_t n_b, const Lea
 double best_pair_update(const double* hist, const uint32_t* counts, size_t n0, size_t n1,
                         const LeafRules& rules, double learning_rate, double* update) {
   const size_t cells = n0 * n1;
-  static thread_local std::vector<Stats> grid, grid_t;
+  static thread_local StatsGrid grid, grid_t;
   grid.resize(cells);
   grid_t.resize(cells);
   Stats total;
   for (size_t a = 0; a < n0; ++a)
     for (size_t b = 0; b < n1; ++b) {
       const size_t c = a * n1 + b;
-      grid[c] = Stats{hist[2 * c], hist[2 * c + 1], counts[c]};
-      grid_t[b * n0 + a] = grid[c];
-      total += grid[c];
+      const Stats s{hist[2 * c], hist[2 * c + 1], counts[c]};
+      grid.set(c, s);
+      grid_t.set(b * n0 + a, s);
+      total += s;
     }
   const Tree t0 = best_tree(grid, n0, n1, rules);    // root on the first feature
   const Tree t1 = best_tree(grid_t, n1, n0, rules);  // root on the second
@@ -90,7 +139,7 @@ double best_pair_update(const double* hist, const uint32_t* counts, size_t n0, s
   Stats leaves[3];
   for (size_t a = 0; a < n0; ++a)
     for (size_t b = 0; b < n1; ++b)
-      leaves[use_t1 ? leaf_of(b, a) : leaf_of(a, b)] += grid[a * n1 + b];
+      leaves[use_t1 ? leaf_of(b, a) : leaf_of(a, b)] += grid.at(a * n1 + b);
   double values[3];
   for (int k = 0; k < 3; ++k) values[k] = -learning_rate * neg_step(leaves[k].g, leaves[k].h);
   for (size_t a = 0; a < n0; ++a)
