@@ -190,7 +190,7 @@ double BagBooster::apply(Stage& st, size_t t, const std::vector<double>& update,
       gh_stale_ = false;
     } else {
       // Fused with the next term's histogram: rows go to it straight from registers (AVX2,
-      // unweighted log loss, byte-wide cells) or block by block while g, h are still in cache.
+      // unweighted log loss, 8- or 16-bit cells) or block by block while g, h are still in cache.
       GhAccumulator acc(st.train_cells[next], scratch_);
       const RowBlock rows = train_block();
       for (size_t b = 0; b < train_.size(); b += kFuseRows) {

@@ -272,27 +272,31 @@ void apply_train(Objective objective, const CellIndex& cells, const double* u,
 namespace {
 
 #ifdef __AVX2__
-// Unweighted log-loss training rows [begin, end) of one label on byte-wide cells, each row's g, h
-// added to the next term's partial histograms (byte-wide cells, at least 4 partials) as soon as
-// it is made: one pass, so that the divisions overlap the histogram's loads and stores. The same
-// operations in the same order as logloss_train then GhAccumulator::add, so the same bits. The
-// loop does not store g and h (stores bound it; see apply_train_accumulate).
-// kSplit: the update is a split (UpdateFactors::split_from), and each row's factor is made in the
-// loop by a compare, not looked up first.
-template <bool kPositive, bool kSplit>
-void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, const RowBlock& r,
-                              size_t begin, size_t end, GhAccumulator& next) {
+// Unweighted log-loss training rows [begin, end) of one label, each row's g, h added to the next
+// term's partial histograms as soon as it is made: one pass, so that the divisions overlap the
+// histogram's loads and stores. Cells of either term are 8 or 16 bits wide; the next term has
+// one partial histogram or at least 4. The same operations in the same order as logloss_train
+// then GhAccumulator::add, so the same bits. The loop does not store g and h (stores bound it;
+// see apply_train_accumulate).
+// kSplit: the update is a split of byte-wide cells (UpdateFactors::split_from), and each row's
+// factor is made in the loop by a compare, not looked up first.
+template <bool kPositive, bool kSplit, class T, class U>
+void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const RowBlock& r,
+                              size_t begin, size_t end, const U* __restrict next_cells,
+                              GhAccumulator& next) {
+  static_assert(!kSplit || std::is_same_v<T, uint8_t>);
   // Rows before the first multiple of 4 and from the last on go the two-pass way.
   auto two_pass = [&](size_t b, size_t e) {
-    logloss_train<uint8_t, false, kPositive>(cells, uf, r, b, e);
+    logloss_train<T, false, kPositive>(cells, uf, r, b, e);
     next.add(r.g, r.h, b, e);
   };
   const size_t body_begin = std::min(end, (begin + 3) / 4 * 4);
   const size_t body_end = std::max(body_begin, end / 4 * 4);
   two_pass(begin, body_begin);
-  const uint8_t* __restrict next_cells = next.cells().bytes();
   double* const part0 = next.partial(0);
+  // Row i + k (i a multiple of 4, k < 4) goes to partial i % K + k, or to the one partial.
   const size_t stride = next.partial_stride(), k_mask = next.partials() - 1;
+  const size_t step = next.partials() >= 4 ? stride : 0;
   auto add_pair = [](double* p, __m128d gh) {
     _mm_storeu_pd(p, _mm_add_pd(_mm_loadu_pd(p), gh));
   };
@@ -323,13 +327,12 @@ void logloss_train_accumulate(const uint8_t* cells, const UpdateFactors& uf, con
       const __m256d inv = _mm256_div_pd(one, _mm256_add_pd(one, av));
       const __m256d t = _mm256_mul_pd(av, inv);
       const __m256d g = _mm256_xor_pd(t, sign), h = _mm256_mul_pd(t, inv);
-      // Rows i..i+3 go to partials i % K..i % K + 3 (i is a multiple of 4, K of 4).
       const __m256d even = _mm256_unpacklo_pd(g, h), odd = _mm256_unpackhi_pd(g, h);
       double* p = part0 + (i & k_mask) * stride;
       add_pair(p + 2 * next_cells[i], _mm256_castpd256_pd128(even));
-      add_pair(p + stride + 2 * next_cells[i + 1], _mm256_castpd256_pd128(odd));
-      add_pair(p + 2 * stride + 2 * next_cells[i + 2], _mm256_extractf128_pd(even, 1));
-      add_pair(p + 3 * stride + 2 * next_cells[i + 3], _mm256_extractf128_pd(odd, 1));
+      add_pair(p + step + 2 * next_cells[i + 1], _mm256_castpd256_pd128(odd));
+      add_pair(p + 2 * step + 2 * next_cells[i + 2], _mm256_extractf128_pd(even, 1));
+      add_pair(p + 3 * step + 2 * next_cells[i + 3], _mm256_extractf128_pd(odd, 1));
     }
   }
   two_pass(body_end, end);
@@ -342,18 +345,29 @@ void apply_train_accumulate(Objective objective, const CellIndex& cells, const d
                             const UpdateFactors& factors, const RowBlock& r, size_t begin,
                             size_t end, GhAccumulator& next) {
 #ifdef __AVX2__
-  // (A byte-wide next term has at most 256 cells, so 4 or more partials; checked all the same.)
-  if (objective == Objective::LogLoss && !r.w && cells.byte_wide() && next.cells().byte_wide() &&
-      next.partials() >= 4) {
+  const size_t k = next.partials();
+  if (objective == Objective::LogLoss && !r.w && (k == 1 || k >= 4)) {
+    bool fused = false;
     const size_t mid = std::clamp(r.n_negative, begin, end);
-    if (factors.split_from > 0) {
-      logloss_train_accumulate<false, true>(cells.bytes(), factors, r, begin, mid, next);
-      logloss_train_accumulate<true, true>(cells.bytes(), factors, r, mid, end, next);
-    } else {
-      logloss_train_accumulate<false, false>(cells.bytes(), factors, r, begin, mid, next);
-      logloss_train_accumulate<true, false>(cells.bytes(), factors, r, mid, end, next);
-    }
-    return;
+    cells.visit([&](const auto* c) {
+      next.cells().visit([&](const auto* nc) {
+        using T = std::remove_cv_t<std::remove_pointer_t<decltype(c)>>;
+        using U = std::remove_cv_t<std::remove_pointer_t<decltype(nc)>>;
+        if constexpr (sizeof(T) <= 2 && sizeof(U) <= 2) {
+          fused = true;
+          if constexpr (std::is_same_v<T, uint8_t>) {
+            if (factors.split_from > 0) {
+              logloss_train_accumulate<false, true>(c, factors, r, begin, mid, nc, next);
+              logloss_train_accumulate<true, true>(c, factors, r, mid, end, nc, next);
+              return;
+            }
+          }
+          logloss_train_accumulate<false, false>(c, factors, r, begin, mid, nc, next);
+          logloss_train_accumulate<true, false>(c, factors, r, mid, end, nc, next);
+        }
+      });
+    });
+    if (fused) return;
   }
 #endif
   apply_train(objective, cells, u, factors, r, begin, end);

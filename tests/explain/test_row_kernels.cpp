@@ -240,24 +240,29 @@ TEST_CASE("ebm row kernels: the validation loss of rows with huge and capped a")
 TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives the same bits") {
   // apply_train_accumulate against apply_train then GhAccumulator::add, over ragged row ranges
   // (short ones off a multiple of 4, an empty one, one straddling the label boundary), for a split,
-  // a two-valued subset and a three-valued update, next terms of 4, 100 and 200 cells (16, 8 and 4
-  // partial histograms) and 300 cells (16-bit, the two-pass way), weighted and not; rows whose
-  // a is capped (the largest double, infinity, NaN) in the fused loop's body and at a range's
-  // edge. (Builds without AVX2 take the two-pass way on both sides; CANDOR_NATIVE builds do not.)
+  // a two-valued subset and a three-valued update of byte-wide cells and a three-valued update of
+  // 16-bit cells (1024), next terms of 4, 100 and 200 cells (16, 8 and 4 partial histograms),
+  // 300 cells (16-bit, 4 partials) and 1024 cells (16-bit, one partial), weighted (the two-pass
+  // way) and not; rows whose a is capped (the largest double, infinity, NaN) in the fused loop's
+  // body and at a range's edge. (Builds without AVX2 take the two-pass way on both sides;
+  // CANDOR_NATIVE builds do not.)
   const size_t n = 1003, n_negative = 517;
   Case data(n);
   data.a[8] = std::numeric_limits<double>::max();
   data.a[9] = std::nan("");
   data.a[10] = std::numeric_limits<double>::infinity();
   data.a[501] = std::numeric_limits<double>::max();
-  const CellIndex cells(data.cells, 256);
+  std::vector<uint32_t> wide_cells(n);
+  for (size_t i = 0; i < n; ++i) wide_cells[i] = data.cells[i] * 4 + static_cast<uint32_t>(i % 4);
+  const CellIndex byte_cells(data.cells, 256), short_cells(wide_cells, 1024);
   std::vector<double> weights(n, 0.5);
   weights[600] = 2.0;
-  for (int kind = 0; kind < 3; ++kind) {
-    for (size_t next_cells : {4u, 100u, 200u, 300u}) {
+  for (int kind = 0; kind < 4; ++kind) {
+    const CellIndex& cells = kind == 3 ? short_cells : byte_cells;
+    for (size_t next_cells : {4u, 100u, 200u, 300u, 1024u}) {
       for (bool weighted : {false, true}) {
-        std::vector<double> u(256);
-        for (size_t c = 0; c < 256; ++c)
+        std::vector<double> u(cells.cell_count());
+        for (size_t c = 0; c < u.size(); ++c)
           u[c] = kind == 0 ? (c >= 90 ? -0.25 : 0.15)
                  : kind == 1 ? (c % 3 == 0 ? -0.25 : 0.15)
                              : 0.1 * static_cast<double>(c % 3) - 0.1;
@@ -265,6 +270,7 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
         f.set(u);
         REQUIRE((f.split_from > 0) == (kind == 0));
         REQUIRE(f.two_valued == (kind < 2));
+        REQUIRE(cells.byte_wide() == (kind < 3));
         CAPTURE(kind);
         CAPTURE(next_cells);
         CAPTURE(weighted);
