@@ -129,22 +129,29 @@ double best_pair_update(const double* hist, const uint32_t* counts, size_t n0, s
     std::fill(update, update + cells, -learning_rate * neg_step(total.g, total.h));
     return 0.0;
   }
-  // Leaf of a cell in (root axis index, other axis index) coordinates: 0 = the uncut side,
-  // 1 and 2 = the two pieces of the cut side.
-  auto leaf_of = [&](size_t ra, size_t rb) {
-    const bool high = ra > t.root;
-    if (high != t.high_side) return 0;
-    return rb <= t.cut ? 1 : 2;
+  // The leaves are rectangles [a0, a1) x [b0, b1) of cells: 0 = the uncut side of the root, 1 and
+  // 2 = the cut side's pieces up to and after the cut. Built in (root axis, cut axis) coordinates.
+  struct Rect {
+    size_t a0, a1, b0, b1;
   };
+  const size_t n_root = use_t1 ? n1 : n0, n_cut = use_t1 ? n0 : n1;
+  const size_t low_end = t.root + 1, cut_end = t.cut + 1;
+  const size_t cut0 = t.high_side ? low_end : 0, cut1 = t.high_side ? n_root : low_end;
+  const size_t whole0 = t.high_side ? 0 : low_end, whole1 = t.high_side ? low_end : n_root;
+  Rect rects[3] = {{whole0, whole1, 0, n_cut}, {cut0, cut1, 0, cut_end}, {cut0, cut1, cut_end, n_cut}};
+  if (use_t1)
+    for (Rect& r : rects) r = Rect{r.b0, r.b1, r.a0, r.a1};
+  // Each leaf's sum adds its cells in row-major order, as a pass over all cells would: a running
+  // sum in registers, where one pass adding to leaves[leaf_of(cell)] waited on its own stores.
   Stats leaves[3];
-  for (size_t a = 0; a < n0; ++a)
-    for (size_t b = 0; b < n1; ++b)
-      leaves[use_t1 ? leaf_of(b, a) : leaf_of(a, b)] += grid.at(a * n1 + b);
-  double values[3];
-  for (int k = 0; k < 3; ++k) values[k] = -learning_rate * neg_step(leaves[k].g, leaves[k].h);
-  for (size_t a = 0; a < n0; ++a)
-    for (size_t b = 0; b < n1; ++b)
-      update[a * n1 + b] = values[use_t1 ? leaf_of(b, a) : leaf_of(a, b)];
+  for (int k = 0; k < 3; ++k)
+    for (size_t a = rects[k].a0; a < rects[k].a1; ++a)
+      for (size_t b = rects[k].b0; b < rects[k].b1; ++b) leaves[k] += grid.at(a * n1 + b);
+  for (int k = 0; k < 3; ++k) {
+    const double value = -learning_rate * neg_step(leaves[k].g, leaves[k].h);
+    for (size_t a = rects[k].a0; a < rects[k].a1; ++a)
+      std::fill(update + a * n1 + rects[k].b0, update + a * n1 + rects[k].b1, value);
+  }
   return gain;
 }
 

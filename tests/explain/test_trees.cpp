@@ -184,10 +184,13 @@ Stats box(const Grid& g, size_t a0, size_t a1, size_t b0, size_t b1) {  // [a0, 
 }  // namespace
 
 TEST_CASE("trees: the pair tree is the best 3-leaf tree (brute force over all of them)") {
-  for (uint64_t seed = 0; seed < 5; ++seed) {
+  for (uint64_t seed = 0; seed < 24; ++seed) {
     const Grid g = random_grid(5, 4, seed);
     const LeafRules rules{10, 1e-4};
     double best = -1;
+    int best_axis = 0, best_side = 0;
+    size_t best_i = 0, best_j = 0;
+    Stats best_leaves[3];  // the uncut side, the cut side up to the cut, after it
     for (int root_axis = 0; root_axis < 2; ++root_axis) {
       const size_t na = root_axis == 0 ? g.n0 : g.n1, nb = root_axis == 0 ? g.n1 : g.n0;
       auto region = [&](size_t a0, size_t a1, size_t b0, size_t b1) {
@@ -200,7 +203,16 @@ TEST_CASE("trees: the pair tree is the best 3-leaf tree (brute force over all of
             const size_t lo = side == 0 ? 0 : i + 1, hi = side == 0 ? i + 1 : na;
             const Stats left = region(lo, hi, 0, j + 1), right = region(lo, hi, j + 1, nb);
             if (!rules.legal(whole) || !rules.legal(left) || !rules.legal(right)) continue;
-            best = std::max(best, partial_gain(whole) + partial_gain(left) + partial_gain(right));
+            const double gain = partial_gain(whole) + partial_gain(left) + partial_gain(right);
+            if (gain <= best) continue;
+            best = gain;
+            best_axis = root_axis;
+            best_i = i;
+            best_side = side;
+            best_j = j;
+            best_leaves[0] = whole;
+            best_leaves[1] = left;
+            best_leaves[2] = right;
           }
     }
     const Stats total = box(g, 0, g.n0, 0, g.n1);
@@ -208,6 +220,16 @@ TEST_CASE("trees: the pair tree is the best 3-leaf tree (brute force over all of
     const double gain =
         best_pair_update(g.hist.data(), g.counts.data(), g.n0, g.n1, rules, 0.5, update.data());
     CHECK(gain == doctest::Approx(best - partial_gain(total)));
+    // Every cell holds the Newton value of its leaf in the brute force's best tree.
+    CAPTURE(best_axis);
+    CAPTURE(best_side);
+    for (size_t a = 0; a < g.n0; ++a)
+      for (size_t b = 0; b < g.n1; ++b) {
+        const size_t r = best_axis == 0 ? a : b, c = best_axis == 0 ? b : a;
+        const bool on_whole_side = best_side == 0 ? r > best_i : r <= best_i;
+        const Stats& leaf = best_leaves[on_whole_side ? 0 : c <= best_j ? 1 : 2];
+        CHECK(update[a * g.n1 + b] == doctest::Approx(-0.5 * leaf.g / leaf.h));
+      }
     // Three leaves, each the Newton value of its cells.
     std::set<double> values(update.begin(), update.end());
     CHECK(values.size() == 3);
