@@ -278,13 +278,18 @@ namespace {
 // one partial histogram or at least 4. The same operations in the same order as logloss_train
 // then GhAccumulator::add, so the same bits. The loop does not store g and h (stores bound it;
 // see apply_train_accumulate).
-// kSplit: the update is a split of byte-wide cells (UpdateFactors::split_from), and each row's
-// factor is made in the loop by a compare, not looked up first.
-template <bool kPositive, bool kSplit, class T, class U>
+// How the loop gets each row's factor:
+enum class Lookup {
+  Split,  // a split of byte-wide cells (UpdateFactors::split_from): a compare in the loop
+  Mask,   // two values on byte-wide cells: looked up 128 rows at a time (two_valued_factors)
+  Table,  // any other: four loads from the table in the loop
+};
+
+template <bool kPositive, Lookup kLookup, class T, class U>
 void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const RowBlock& r,
                               size_t begin, size_t end, const U* __restrict next_cells,
                               GhAccumulator& next) {
-  static_assert(!kSplit || std::is_same_v<T, uint8_t>);
+  static_assert(kLookup == Lookup::Table || std::is_same_v<T, uint8_t>);
   // Rows before the first multiple of 4 and from the last on go the two-pass way.
   auto two_pass = [&](size_t b, size_t e) {
     logloss_train<T, false, kPositive>(cells, uf, r, b, e);
@@ -306,20 +311,25 @@ void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const Row
   const double* value = kPositive ? uf.down_of : uf.up_of;
   const __m256d v0 = _mm256_set1_pd(value[0]), v1 = _mm256_set1_pd(value[1]);
   const __m256i below_split = _mm256_set1_epi64x(static_cast<int64_t>(uf.split_from) - 1);
+  const double* table = kPositive ? uf.down.data() : uf.up.data();
   alignas(64) double f[kRowBlock];
   for (size_t b = body_begin; b < body_end; b += kRowBlock) {
     const size_t n = std::min(kRowBlock, body_end - b);  // a multiple of 4
-    if constexpr (!kSplit) row_factors(cells, uf, kPositive, b, n, f);
+    if constexpr (kLookup == Lookup::Mask) row_factors(cells, uf, kPositive, b, n, f);
     for (size_t j = 0; j < n; j += 4) {
       const size_t i = b + j;
       __m256d factor;
-      if constexpr (kSplit) {
+      if constexpr (kLookup == Lookup::Split) {
         int32_t four_cells;
         std::memcpy(&four_cells, cells + i, sizeof four_cells);
         const __m256i c = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(four_cells));
         factor = _mm256_blendv_pd(v0, v1, _mm256_castsi256_pd(_mm256_cmpgt_epi64(c, below_split)));
-      } else {
+      } else if constexpr (kLookup == Lookup::Mask) {
         factor = _mm256_load_pd(f + j);
+      } else {
+        const __m128d lo = _mm_loadh_pd(_mm_load_sd(table + cells[i]), table + cells[i + 1]);
+        const __m128d hi = _mm_loadh_pd(_mm_load_sd(table + cells[i + 2]), table + cells[i + 3]);
+        factor = _mm256_insertf128_pd(_mm256_castpd128_pd256(lo), hi, 1);
       }
       __m256d av = _mm256_mul_pd(_mm256_loadu_pd(a + i), factor);
       av = _mm256_min_pd(av, cap);  // capped(): min_pd takes cap when av < cap is false (NaN too)
@@ -355,15 +365,15 @@ void apply_train_accumulate(Objective objective, const CellIndex& cells, const d
         using U = std::remove_cv_t<std::remove_pointer_t<decltype(nc)>>;
         if constexpr (sizeof(T) <= 2 && sizeof(U) <= 2) {
           fused = true;
+          auto run = [&]<Lookup kLookup>() {
+            logloss_train_accumulate<false, kLookup>(c, factors, r, begin, mid, nc, next);
+            logloss_train_accumulate<true, kLookup>(c, factors, r, mid, end, nc, next);
+          };
           if constexpr (std::is_same_v<T, uint8_t>) {
-            if (factors.split_from > 0) {
-              logloss_train_accumulate<false, true>(c, factors, r, begin, mid, nc, next);
-              logloss_train_accumulate<true, true>(c, factors, r, mid, end, nc, next);
-              return;
-            }
+            if (factors.split_from > 0) return run.template operator()<Lookup::Split>();
+            if (factors.two_valued) return run.template operator()<Lookup::Mask>();
           }
-          logloss_train_accumulate<false, false>(c, factors, r, begin, mid, nc, next);
-          logloss_train_accumulate<true, false>(c, factors, r, mid, end, nc, next);
+          run.template operator()<Lookup::Table>();
         }
       });
     });
