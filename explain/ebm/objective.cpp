@@ -239,11 +239,16 @@ double rmse_val(const T* __restrict cells, const double* __restrict u, const Row
 void UpdateFactors::set(const std::vector<double>& u) {
   up.resize(u.size());
   down.resize(u.size());
-  // Updates have a few distinct values: reuse the previous cell's exponentials when they repeat.
+  // Updates have a few distinct values: reuse the previous cell's exponentials when they repeat
+  // (kept in registers: reading back up[c - 1] waited on its store).
+  double up_c = 0, down_c = 0;
   for (size_t c = 0; c < u.size(); ++c) {
-    const bool same = c > 0 && u[c] == u[c - 1];
-    up[c] = same ? up[c - 1] : std::exp(u[c]);
-    down[c] = same ? down[c - 1] : std::exp(-u[c]);
+    if (c == 0 || !(u[c] == u[c - 1])) {
+      up_c = std::exp(u[c]);
+      down_c = std::exp(-u[c]);
+    }
+    up[c] = up_c;
+    down[c] = down_c;
   }
   // The mask: bit c is set where u[c] differs from u[0], so long as all those cells agree.
   std::fill(std::begin(second), std::end(second), 0u);
