@@ -115,7 +115,7 @@ class BagBooster {
   // Log loss: rows with y = 0 first.
   std::vector<double> y_train_, w_train_, base_train_, s_train_, a_train_;
   std::vector<Grad> g_, h_;
-  bool gh_stale_ = false;  // g_, h_ do not match a yet (after a fused apply): histogram() remakes them
+  bool gh_stale_ = false;  // g_, h_ lag a (after a fused apply): histogram() remakes them
   std::vector<double> y_val_, w_val_, base_val_, s_val_, a_val_;
   size_t n_negative_train_ = 0, n_negative_val_ = 0;
   std::vector<double> scratch_;  // histogram partials

@@ -156,7 +156,8 @@ double best_pair_update(const double* hist, const uint32_t* counts, size_t n0, s
   const size_t low_end = t.root + 1, cut_end = t.cut + 1;
   const size_t cut0 = t.high_side ? low_end : 0, cut1 = t.high_side ? n_root : low_end;
   const size_t whole0 = t.high_side ? 0 : low_end, whole1 = t.high_side ? low_end : n_root;
-  Rect rects[3] = {{whole0, whole1, 0, n_cut}, {cut0, cut1, 0, cut_end}, {cut0, cut1, cut_end, n_cut}};
+  Rect rects[3] = {
+      {whole0, whole1, 0, n_cut}, {cut0, cut1, 0, cut_end}, {cut0, cut1, cut_end, n_cut}};
   if (use_t1)
     for (Rect& r : rects) r = Rect{r.b0, r.b1, r.a0, r.a1};
   // Each leaf's sum adds its cells in row-major order, as a pass over all cells would: a running
