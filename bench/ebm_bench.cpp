@@ -48,7 +48,7 @@ double roc_auc(const std::vector<double>& score, const std::vector<double>& y) {
   return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
-int run(char** argv, int argc) {
+int run(int argc, char** argv) {
   explain::ebm::FitOptions options;
   std::string save;
   datasets::DataSource csv;
@@ -123,7 +123,7 @@ int run(char** argv, int argc) {
 int main(int argc, char** argv) {
   candor::passive_threads_by_default(argv);  // as the candor command does (engine/threads.h)
   try {
-    return run(argv, argc);
+    return run(argc, argv);
   } catch (const std::exception& e) {  // a missing file, an unknown column, a malformed number
     std::fprintf(stderr, "ebm_bench: %s\n", e.what());
     return 1;

@@ -136,7 +136,7 @@ RowBlock BagBooster::val_block() {
 
 void BagBooster::histogram(const CellIndex& cells, double* out) {
   if (gh_stale_) {
-    gradients(data_.objective, train_block(), 0, train_.size());
+    refresh_gradients(data_.objective, train_block(), 0, train_.size());
     gh_stale_ = false;
   }
   gh_histogram(cells, g_.data(), h_.data(), train_.size(), out, scratch_);
@@ -193,15 +193,16 @@ double BagBooster::apply(Stage& st, size_t t, const std::vector<double>& update,
       // unweighted log loss, 8- or 16-bit cells) or block by block while g, h are still in cache.
       GhAccumulator acc(st.train_cells[next], scratch_);
       const RowBlock rows = train_block();
+      bool fused = false;
       for (size_t b = 0; b < train_.size(); b += kFuseRows) {
         const size_t e = std::min(train_.size(), b + kFuseRows);
-        apply_train_accumulate(data_.objective, st.train_cells[t], update.data(), st.factors,
-                               rows, b, e, acc);
+        fused |= apply_train_accumulate(data_.objective, st.train_cells[t], update.data(),
+                                        st.factors, rows, b, e, acc);
       }
       st.prefetched.resize(2 * st.current[next].size());
       acc.finish(st.prefetched.data());
       st.prefetched_term = next;
-      gh_stale_ = true;  // the fused loop leaves g, h unwritten
+      gh_stale_ = fused;  // the fused loop leaves g, h unwritten
     }
     loss = apply_validation(data_.objective, st.val_cells[t], update.data(), st.factors,
                             val_block(), 0, val_.size());

@@ -51,7 +51,7 @@ void gh_histogram(const CellIndex& cells, const Grad* g, const Grad* h, size_t r
                   std::vector<double>& scratch);
 
 // The same histogram, accumulated over consecutive row ranges [0, a), [a, b), ... (any split
-// gives the same bits as gh_histogram), so that it can be fused with the pass that writes g and h.
+// gives the same bits as gh_histogram), so that it can be fused with the pass that makes g and h.
 class GhAccumulator {
  public:
   GhAccumulator(const CellIndex& cells, std::vector<double>& scratch);

@@ -369,7 +369,7 @@ void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const Row
 
 }  // namespace
 
-void apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
+bool apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
                             const UpdateFactors& factors, const RowBlock& r, size_t begin,
                             size_t end, GhAccumulator& next) {
 #ifdef __AVX2__
@@ -395,11 +395,12 @@ void apply_train_accumulate(Objective objective, const CellIndex& cells, const d
         }
       });
     });
-    if (fused) return;
+    if (fused) return true;
   }
 #endif
   apply_train(objective, cells, u, factors, r, begin, end);
   next.add(r.g, r.h, begin, end);
+  return false;
 }
 
 double apply_validation(Objective objective, const CellIndex& cells, const double* u,
@@ -424,7 +425,7 @@ double apply_validation(Objective objective, const CellIndex& cells, const doubl
   return out;
 }
 
-void gradients(Objective objective, const RowBlock& r, size_t begin, size_t end) {
+void refresh_gradients(Objective objective, const RowBlock& r, size_t begin, size_t end) {
   if (objective == Objective::Rmse) {
     for (size_t i = begin; i < end; ++i) {
       const double w = r.w ? r.w[i] : 1.0;
@@ -460,7 +461,7 @@ double refresh(Objective objective, const RowBlock& r, size_t begin, size_t end)
     r.a[i] = ai;
     if (!r.g) total += w * std::log1p(ai);
   }
-  if (r.g) gradients(objective, r, begin, end);
+  if (r.g) refresh_gradients(objective, r, begin, end);
   return total;
 }
 

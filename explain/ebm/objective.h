@@ -62,9 +62,11 @@ void apply_train(Objective objective, const CellIndex& cells, const double* u,
                  const UpdateFactors& factors, const RowBlock& rows, size_t begin, size_t end);
 // apply_train with each row's new g, h added to `next`, the next term's histogram: successive
 // calls must cover consecutive row ranges in order, as GhAccumulator::add requires. u is read for
-// rmse only. g and h themselves are left unspecified (the fused loop does not store them: stores
-// bound it); `gradients` makes them again, the same bits, before anything reads them.
-void apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
+// rmse only. Returns true when the rows went through the fused loop (AVX2 builds, unweighted log
+// loss, 8- or 16-bit cells), which does not store g and h (stores bound it): they are then left
+// unspecified, and `refresh_gradients` makes them again, the same bits, before anything reads them.
+// Returns false when g and h were written.
+bool apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
                             const UpdateFactors& factors, const RowBlock& rows, size_t begin,
                             size_t end, GhAccumulator& next);
 // Validation rows: the same update; returns the summed (weighted) loss over the rows.
@@ -72,7 +74,7 @@ double apply_validation(Objective objective, const CellIndex& cells, const doubl
                         const UpdateFactors& factors, const RowBlock& rows, size_t begin,
                         size_t end);
 // g, h of training rows from a (log loss) or the scores (rmse): the bits apply_train writes.
-void gradients(Objective objective, const RowBlock& rows, size_t begin, size_t end);
+void refresh_gradients(Objective objective, const RowBlock& rows, size_t begin, size_t end);
 // From the scores: a and g, h (training rows, g and h non-null), or a and the summed loss
 // (returned; validation rows, g and h null).
 double refresh(Objective objective, const RowBlock& rows, size_t begin, size_t end);

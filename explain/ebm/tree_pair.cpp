@@ -41,7 +41,7 @@ struct StatsGrid {
     h[c] = s.h;
     n[c] = s.n;
   }
-  // Row `row` of `grid` (n cells from row * n) added to this one's cells [0, n).
+  // Row `row` of `grid` (n_cells cells from row * n_cells) added to this one's cells [0, n_cells).
   void add_row(const StatsGrid& grid, size_t row, size_t n_cells) {
     const size_t off = row * n_cells;
     for (size_t b = 0; b < n_cells; ++b) g[b] += grid.g[off + b];
@@ -80,6 +80,7 @@ double largest(const std::vector<double>& values, double from) {
 }
 
 Tree best_tree(const StatsGrid& grid, size_t n_a, size_t n_b, const LeafRules& rules) {
+  if (n_a < 2 || n_b < 2) return Tree{};  // no cut on one of the axes: no 3-leaf tree
   static thread_local StatsGrid col_total, col_low, lefts;
   static thread_local std::vector<double> gains;
   col_total.zero(n_b);

@@ -1,5 +1,6 @@
 // The EBM's per-row kernels (explain/ebm/objective.h): a boosting step's update applied to the
 // rows' exp(+-score) and the gradients, hessians and validation loss that follow.
+#include <array>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -242,8 +243,8 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
   // (short ones off a multiple of 4, an empty one, one straddling the label boundary), for a split,
   // a two-valued subset and a three-valued update of byte-wide cells and a three-valued update of
   // 16-bit cells (1024), next terms of 4, 100 and 200 cells (16, 8 and 4 partial histograms),
-  // 300 cells (16-bit, 4 partials) and 1024 cells (16-bit, one partial), weighted (the two-pass
-  // way) and not; rows whose a is capped (the largest double, infinity, NaN) in the fused loop's
+  // 300 cells (16-bit, 4 partials) and 1024 cells (16-bit, one partial; also with runs of 8 rows
+  // in one cell, so that four rows in a row add to one pair), weighted (the two-pass way) and not; rows whose a is capped (the largest double, infinity, NaN) in the fused loop's
   // body and at a range's edge. (Builds without AVX2 take the two-pass way on both sides;
   // CANDOR_NATIVE builds do not.)
   const size_t n = 1003, n_negative = 517;
@@ -259,7 +260,8 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
   weights[600] = 2.0;
   for (int kind = 0; kind < 4; ++kind) {
     const CellIndex& cells = kind == 3 ? short_cells : byte_cells;
-    for (size_t next_cells : {4u, 100u, 200u, 300u, 1024u}) {
+    for (int next_kind = 0; next_kind < 6; ++next_kind) {
+      const size_t next_cells = std::array<size_t, 6>{4, 100, 200, 300, 1024, 1024}[next_kind];
       for (bool weighted : {false, true}) {
         std::vector<double> u(cells.cell_count());
         for (size_t c = 0; c < u.size(); ++c)
@@ -272,10 +274,11 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
         REQUIRE(f.two_valued == (kind < 2));
         REQUIRE(cells.byte_wide() == (kind < 3));
         CAPTURE(kind);
-        CAPTURE(next_cells);
+        CAPTURE(next_kind);
         CAPTURE(weighted);
         std::vector<uint32_t> nc(n);
-        for (size_t i = 0; i < n; ++i) nc[i] = static_cast<uint32_t>((i * 7 + i / 5) % next_cells);
+        for (size_t i = 0; i < n; ++i)
+          nc[i] = static_cast<uint32_t>((next_kind == 5 ? i / 8 : i * 7 + i / 5) % next_cells);
         const CellIndex next(nc, next_cells);
         Rows fused{data.a, std::vector<double>(n), std::vector<double>(n)}, apart = fused;
         RowBlock fb = fused.block(n_negative), ab = apart.block(n_negative);
@@ -285,12 +288,18 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
         const size_t bounds[] = {0, 3, 5, 7, 7, 250, 501, 530, n};
         for (size_t k = 0; k + 1 < std::size(bounds); ++k) {
           const size_t b = bounds[k], e = bounds[k + 1];
-          apply_train_accumulate(Objective::LogLoss, cells, u.data(), f, fb, b, e, acc_fused);
+          const bool ran_fused =
+              apply_train_accumulate(Objective::LogLoss, cells, u.data(), f, fb, b, e, acc_fused);
+#ifdef __AVX2__
+          CHECK(ran_fused == !weighted);
+#else
+          CHECK(!ran_fused);
+#endif
           apply_train(Objective::LogLoss, cells, u.data(), f, ab, b, e);
           acc_apart.add(apart.g.data(), apart.h.data(), b, e);
         }
         CHECK(fused.a == apart.a);
-        gradients(Objective::LogLoss, fb, 0, n);  // the fused loop leaves them unwritten
+        refresh_gradients(Objective::LogLoss, fb, 0, n);  // the fused loop leaves them unwritten
         CHECK(fused.g == apart.g);
         CHECK(fused.h == apart.h);
         std::vector<double> hist_fused(2 * next_cells), hist_apart(2 * next_cells);
@@ -312,7 +321,7 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
 }
 
 TEST_CASE("ebm row kernels: gradients remade from a or the scores are the update's bits") {
-  // gradients() against the g, h that apply_train writes, over a range that straddles the label
+  // refresh_gradients() against the g, h that apply_train writes, over a range that straddles the label
   // boundary: log loss weighted and not (capped a included), and rmse.
   const size_t n = 301, n_negative = 140;
   Case data(n);
@@ -340,7 +349,7 @@ TEST_CASE("ebm row kernels: gradients remade from a or the scores are the update
     const auto g = applied.g, h = applied.h;
     std::fill(applied.g.begin(), applied.g.end(), -7.0);
     std::fill(applied.h.begin(), applied.h.end(), -7.0);
-    gradients(objective, r, 3, n);
+    refresh_gradients(objective, r, 3, n);
     CHECK(applied.g[2] == -7.0);  // outside the range: untouched
     CHECK(std::equal(g.begin() + 3, g.end(), applied.g.begin() + 3));
     CHECK(std::equal(h.begin() + 3, h.end(), applied.h.begin() + 3));

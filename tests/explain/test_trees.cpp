@@ -181,8 +181,6 @@ Stats box(const Grid& g, size_t a0, size_t a1, size_t b0, size_t b1) {  // [a0, 
   return s;
 }
 
-}  // namespace
-
 // A 5 x 5 grid of integer stats (exact sums), symmetric under mirroring either axis and under
 // transposition: mirrored and transposed trees tie exactly.
 Grid symmetric_grid() {
@@ -196,6 +194,8 @@ Grid symmetric_grid() {
     }
   return g;
 }
+
+}  // namespace
 
 TEST_CASE("trees: the pair tree is the best 3-leaf tree (brute force over all of them)") {
   // Random grids, and a symmetric one whose exact ties the first tree found must win (root on
