@@ -37,8 +37,9 @@ inline double partial_gain(const Stats& s) { return partial_gain(s.g, s.h); }
 struct LeafRules {
   uint64_t min_samples_leaf = 4;
   double min_hessian = 1e-4;  // used as max(min_hessian, DBL_MIN)
+  double hessian_floor() const { return min_hessian > DBL_MIN ? min_hessian : DBL_MIN; }
   bool legal(const Stats& s) const {
-    return s.n >= min_samples_leaf && s.h >= (min_hessian > DBL_MIN ? min_hessian : DBL_MIN);
+    return s.n >= min_samples_leaf && s.h >= hessian_floor();
   }
 };
 

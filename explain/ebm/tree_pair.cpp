@@ -1,7 +1,6 @@
 #include "explain/ebm/tree_pair.h"
 
 #include <algorithm>
-#include <cfloat>
 #include <limits>
 #include <vector>
 
@@ -55,7 +54,7 @@ struct StatsGrid {
 void cut_gains(const StatsGrid& lefts, size_t n, const Stats& whole, const Stats& split,
                const LeafRules& rules, std::vector<double>& gains) {
   const double whole_gain = partial_gain(whole);
-  const double min_h = rules.min_hessian > DBL_MIN ? rules.min_hessian : DBL_MIN;
+  const double min_h = rules.hessian_floor();
   const uint64_t min_n = rules.min_samples_leaf;
   gains.resize(n);
   for (size_t j = 0; j < n; ++j) {
