@@ -131,12 +131,8 @@ void logloss_train(const T* cells, const UpdateFactors& uf, const RowBlock& r, s
 template <class T>
 void rmse_train(const T* __restrict cells, const double* __restrict u, const RowBlock& r,
                 size_t begin, size_t end) {
-  for (size_t i = begin; i < end; ++i) {
-    r.s[i] += u[cells[i]];
-    const double w = r.w ? r.w[i] : 1.0;
-    r.g[i] = static_cast<Grad>((r.s[i] - r.y[i]) * w);
-    r.h[i] = static_cast<Grad>(w);
-  }
+  for (size_t i = begin; i < end; ++i) r.s[i] += u[cells[i]];
+  refresh_gradients(Objective::Rmse, r, begin, end);
 }
 
 // Sum of log(1 + a_i) over rows [begin, end) after a *= factor (unweighted): products in 8
@@ -292,18 +288,19 @@ void apply_train(Objective objective, const CellIndex& cells, const double* u,
 namespace {
 
 #ifdef __AVX2__
+// How the fused loop below gets each row's factor:
+enum class Lookup {
+  Split,  // a split of byte-wide cells (UpdateFactors::split_from): a compare in the loop
+  Mask,   // two values on byte-wide cells: looked up 128 rows at a time (two_valued_factors)
+  Table,  // any other: four loads from the table in the loop
+};
+
 // Unweighted log-loss training rows [begin, end) of one label, each row's g, h added to the next
 // term's partial histograms as soon as it is made: one pass, so that the divisions overlap the
 // histogram's loads and stores. Cells of either term are 8 or 16 bits wide; the next term has
 // one partial histogram or at least 4. The same operations in the same order as logloss_train
 // then GhAccumulator::add, so the same bits. The loop does not store g and h (stores bound it;
 // see apply_train_accumulate).
-// How the loop gets each row's factor:
-enum class Lookup {
-  Split,  // a split of byte-wide cells (UpdateFactors::split_from): a compare in the loop
-  Mask,   // two values on byte-wide cells: looked up 128 rows at a time (two_valued_factors)
-  Table,  // any other: four loads from the table in the loop
-};
 
 template <bool kPositive, Lookup kLookup, class T, class U>
 void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const RowBlock& r,
