@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/backend.h"
 #include "engine/error.h"
 #include "engine/ops/ops.h"
 
@@ -126,7 +127,19 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       return;
     }
     if (leaf->grad) {
-      leaf->grad = (Tensor(leaf->grad) + g).impl();  // a new tensor: never writes into g
+      // Added in place when no other tensor holds the old gradient or its buffer, as PyTorch's
+      // AccumulateGrad does: a new tensor is another buffer as large as the parameter (154 MB
+      // for GPT-2's embedding table, whose gradient comes from the head and from the lookup).
+      // Otherwise a new tensor: never writes into g, a user's handle or a graph.
+      const auto& old = leaf->grad;
+      const bool alone = old.use_count() == 1 && old->storage.use_count() == 1;
+      if (alone && !create_graph && !Tensor(old).requires_grad() && old->shape == g.shape() &&
+          old->dtype == g.dtype() && old->device == g.device()) {
+        Tensor total(old);
+        backend(total).binary(BinaryOp::Add, total, g, total);
+        return;
+      }
+      leaf->grad = (Tensor(leaf->grad) + g).impl();
       return;
     }
     // The first gradient is copied: g's buffer may be shared (add hands the same gradient to

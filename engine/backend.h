@@ -30,7 +30,8 @@ class Backend {
   virtual void fill(Tensor& out, double value) = 0;
   virtual void cast(const Tensor& x, Tensor& out) = 0;  // out.dtype() may differ from x's
   virtual void unary(UnaryOp op, const Tensor& x, Tensor& out) = 0;
-  // out has the broadcast shape of a and b; all three share one dtype.
+  // out has the broadcast shape of a and b; all three share one dtype. out may be a itself when
+  // all three have one shape (autograd adds a gradient into .grad in place).
   virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) = 0;
   virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) = 0;
   virtual void clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi,

@@ -71,6 +71,12 @@ void binary_loop(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   const T* pb = b.data<T>();
   T* po = out.data<T>();
   int64_t n = out.numel();
+  if (po == pa && a.numel() == n && b.numel() == n) {  // in place: out is a, so no restrict
+    parallel_for(n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(po[i], pb[i]);
+    });
+    return;
+  }
   if ((a.numel() == n || a.numel() == 1) && (b.numel() == n || b.numel() == 1)) {
     // Same shape, or a single value on either side: one flat loop.
     int64_t sa = a.numel() == n && n > 1 ? 1 : 0, sb = b.numel() == n && n > 1 ? 1 : 0;

@@ -416,3 +416,42 @@ TEST_CASE("autograd: each leaf's gradient owns its buffer") {
   sum(w * w).backward();
   CHECK(w.grad().to_vector<float>() == std::vector<float>{4, 4, 4});
 }
+
+TEST_CASE("autograd: a later gradient is added in place unless the old one is held elsewhere") {
+  Tensor x = f64({1, -2, 3}, {3}).requires_grad_();
+  sum(x * x).backward();  // 2x
+  const double* buffer = x.grad().data<double>();  // the handle is dropped at once
+  sum(x * 5.0).backward();
+  all_close("added", x.grad(), f64({7, 1, 11}, {3}), 0);
+  CHECK(x.grad().data<double>() == buffer);  // no new buffer as large as the parameter
+
+  // A gradient the user holds is never written: the sum is a new tensor.
+  Tensor held = x.grad();
+  sum(x * 2.0).backward();
+  all_close("held keeps its values", held, f64({7, 1, 11}, {3}), 0);
+  all_close("new sum", x.grad(), f64({9, 3, 13}, {3}), 0);
+  CHECK(x.grad().data<double>() != held.data<double>());
+  // Nor is a view of it (another tensor on the same buffer).
+  Tensor view = reshape(x.grad(), {3, 1});
+  sum(x * 1.0).backward();
+  all_close("view keeps its values", view, f64({9, 3, 13}, {3, 1}), 0);
+  all_close("sum beside the view", x.grad(), f64({10, 4, 14}, {3}), 0);
+
+  // A gradient with a graph (create_graph) is not changed in place under its graph by a plain
+  // backward: the sum is a new tensor without one.
+  Tensor w = f64({2}, {1}).requires_grad_();
+  backward({sum(w * w * w)}, {}, false, /*create_graph=*/true);  // 3w^2 = 12, with a graph
+  CHECK(w.grad().requires_grad());
+  sum(w * 1.0).backward();
+  all_close("plain sum", w.grad(), f64({13}, {1}), 0);
+  CHECK_FALSE(w.grad().requires_grad());
+
+  // The tied case: one parameter used twice in one graph gets the sum of both paths.
+  Tensor t = f64({1, 2, 3, 4}, {2, 2}).requires_grad_();
+  Tensor picked = index_select(t, 0, from_vector(std::vector<int64_t>{1, 1}, {2}));
+  sum(matmul(picked, t)).backward();
+  // y = sum(P t) with P = [t[1]; t[1]]. Through the right factor dy/dt = P^T 1: row i is
+  // 2 t[1, i] = (6, 6), (8, 8). Through the lookup each row of P gets the row sums of t, (3, 7),
+  // and both go to row 1: + (6, 14).
+  all_close("tied", t.grad(), f64({6, 6, 8 + 6, 8 + 14}, {2, 2}), 0);
+}
