@@ -1,6 +1,7 @@
 """The bench/gpt_bench cases in PyTorch: a small GPT's training step, a GPT-2 124M forward, greedy
 generation with a KV cache (the past_key_values loop, in plain torch) and without, and the GPT-2
-124M training step on 4 x 128 tokens with AdamW. Same JSON lines as gpt_bench; an optional argument
+124M training step on 4 x 128 tokens with AdamW, in full and with rank-8 LoRA adapters on every
+c_attn (everything else frozen). Same JSON lines as gpt_bench; an optional argument
 names one case, as there.
 
 GPT-2 is written out in plain torch (transformers is not a dependency); run as engine_bench_torch.py
@@ -61,6 +62,21 @@ class Gpt(torch.nn.Module):
         return self.ln_f(x) @ self.wte.weight.T
 
 
+class LoraLinear(torch.nn.Module):
+    """A frozen Linear plus a trainable low-rank update, y = base(x) + (alpha / rank) x A^T B^T (Hu et
+    al. 2021, LoRA, eq. 3), initialised as nn/lora.h does: A uniform in +-1/sqrt(in), B zero."""
+
+    def __init__(self, base, rank=8, alpha=16):
+        super().__init__()
+        self.base, self.scale = base.requires_grad_(False), alpha / rank
+        bound = 1 / math.sqrt(base.in_features)
+        self.a = torch.nn.Parameter(torch.empty(rank, base.in_features).uniform_(-bound, bound))
+        self.b = torch.nn.Parameter(torch.zeros(base.out_features, rank))
+
+    def forward(self, x):
+        return self.base(x) + self.scale * ((x @ self.a.T) @ self.b.T)
+
+
 def generate(model, prompt, new_tokens, use_cache):
     """Greedy decoding: with the cache the prompt runs once and then one token per step; without
     it every step reruns the whole context."""
@@ -88,7 +104,7 @@ def report(name, **fields):
 
 def training_step(model, ids):
     """One AdamW step of `model` predicting each next token of ids [B, T + 1] from the T before it."""
-    opt = torch.optim.AdamW(model.parameters())
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad])
     vocab = model.wte.num_embeddings
 
     def step():
@@ -130,16 +146,23 @@ def gpt2_generate():
         raise SystemExit("gpt2_generate: the cached and uncached loops chose different tokens")
 
 
-def gpt2_train_step():
+def gpt2_step(lora):
     model = gpt2_124m()
+    if lora:
+        model.requires_grad_(False)
+        for block in model.blocks:
+            block.c_attn = LoraLinear(block.c_attn)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     s = median_seconds(training_step(model, torch.randint(0, 50257, (4, 129))), 1, 5)
-    report("gpt2_train_step", shape="124M, 4x128 tokens, AdamW", median_ms=round(s * 1e3, 1))
+    report("gpt2_lora_step" if lora else "gpt2_train_step",
+           shape="124M, 4x128 tokens, AdamW" + (", LoRA r8 on c_attn" if lora else ""),
+           trainable_parameters=trainable, median_ms=round(s * 1e3, 1))
 
 
 def main():
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     cases = {"small_gpt_step": small_gpt_step, "gpt2_forward": gpt2_forward, "gpt2_generate": gpt2_generate,
-             "gpt2_train_step": gpt2_train_step}
+             "gpt2_train_step": lambda: gpt2_step(False), "gpt2_lora_step": lambda: gpt2_step(True)}
     wanted = sys.argv[1:] or list(cases)
     for name in wanted:
         cases[name]()

@@ -5,7 +5,7 @@
 # same moment. That needs idle cores to spare (at least 5 physical cores, such as the GPU machine's
 # 16); with fewer, as on the 2-core build machines, the two run one after the other on every core
 # with 2 threads, the one that goes first alternating by round. Cases:
-# gpt2_train_step and gpt2_generate (bench/gpt_bench and gpt_bench_torch.py), mlp_step
+# gpt2_train_step, gpt2_lora_step and gpt2_generate (bench/gpt_bench and gpt_bench_torch.py), mlp_step
 # (engine_bench and engine_bench_torch.py). One JSON line per measurement on stdout, each with
 # "engine" and "round" added. Needs a Release build in BUILD and a python3 with torch (PYTHON,
 # default python3; Debian's python3-torch is /usr/bin/python3).
@@ -20,7 +20,7 @@ build=${1:-build}
 rounds=${2:-2}
 shift $(($# < 2 ? $# : 2))
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(gpt2_train_step gpt2_generate mlp_step)
+[ ${#cases[@]} -gt 0 ] || cases=(gpt2_train_step gpt2_lora_step gpt2_generate mlp_step)
 
 # The first logical CPU of each physical core, skipping core 0 (the system's interrupts).
 mapfile -t cpus < <(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | sort -t, -k3,3n -k2,2n -s |
