@@ -445,6 +445,10 @@ TEST_CASE("autograd: a later gradient is added in place unless the old one is he
   sum(w * 1.0).backward();
   all_close("plain sum", w.grad(), f64({13}, {1}), 0);
   CHECK_FALSE(w.grad().requires_grad());
+  // And a create_graph backward onto a plain gradient makes a new sum with a graph.
+  backward({sum(w * w)}, {}, false, /*create_graph=*/true);  // + 2w = 4
+  all_close("sum with a graph", w.grad(), f64({17}, {1}), 0);
+  CHECK(w.grad().requires_grad());
 
   // The tied case: one parameter used twice in one graph gets the sum of both paths.
   Tensor t = f64({1, 2, 3, 4}, {2, 2}).requires_grad_();
