@@ -449,6 +449,7 @@ TEST_CASE("autograd: a later gradient is added in place unless the old one is he
   backward({sum(w * w)}, {}, false, /*create_graph=*/true);  // + 2w = 4
   all_close("sum with a graph", w.grad(), f64({17}, {1}), 0);
   CHECK(w.grad().requires_grad());
+  w.zero_grad();  // that graph holds w, which holds .grad: drop it, or neither is freed (as in PyTorch)
 
   // The tied case: one parameter used twice in one graph gets the sum of both paths.
   Tensor t = f64({1, 2, 3, 4}, {2, 2}).requires_grad_();
