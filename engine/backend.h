@@ -43,10 +43,12 @@ class Backend {
   virtual void arg_reduce(bool max, const Tensor& x, int64_t axis, Tensor& out) = 0;
 
   // C[b] = op(A[b]) * op(B[b]) for b < batch, op = transpose when the flag is set; A[b] is M x K
-  // after op, B[b] is K x N, C[b] is M x N. Batch strides of 0 broadcast an operand.
+  // after op, B[b] is K x N, C[b] is M x N. Batch strides of 0 broadcast an operand. With
+  // `accumulate`, C[b] += op(A[b]) * op(B[b]) instead (BLAS's beta = 1): C's values are read.
   struct Gemm {
     int64_t batch = 1, m = 0, n = 0, k = 0;
     bool trans_a = false, trans_b = false;
+    bool accumulate = false;
     int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements between batch entries
   };
   virtual void gemm(const Gemm& shape, const Tensor& a, const Tensor& b, Tensor& c) = 0;

@@ -25,7 +25,15 @@ Conv1D::Conv1D(int64_t in, int64_t out, Generator& gen, double std) {
 }
 
 Tensor Conv1D::forward(const Tensor& x) {
-  Tensor y = matmul(x, weight) + bias;  // [..., out]
+  const int64_t in = weight.size(0);
+  if (x.dim() == 0 || x.shape().back() != in) {
+    throw ShapeError(fmt::format("Conv1D: input {} does not end in the layer's {} inputs",
+                                 format_shape(x.shape()), in));
+  }
+  // y = x W + b, the GEMM starting from the bias (addmm, as Hugging Face's Conv1D computes it)
+  Shape out_shape = x.shape();
+  out_shape.back() = weight.size(1);
+  Tensor y = reshape(addmm(bias, reshape(x, {-1, in}), weight), out_shape);  // [..., out]
   // LoRA (lora.h): h = W0 x + (alpha / r) B A x, unless the update is merged into W already
   if (lora && !lora->merged) y = y + (*lora)(x);
   return y;

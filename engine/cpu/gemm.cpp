@@ -43,55 +43,60 @@ constexpr int64_t kSplits = 4;
 constexpr int64_t kMinSplitLength = 256;
 
 #ifdef CANDOR_USE_OPENBLAS
+// beta is 0 or 1. With 0, OpenBLAS first zeroes C in a pass of its own; with 1 it adds to C.
 void gemm_call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-               const float* b, int64_t ldb, float* c, int64_t ldc) {
+               const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
-              k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+              k, 1.0f, a, lda, b, ldb, beta, c, ldc);
 }
 void gemm_call(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
-               const double* b, int64_t ldb, double* c, int64_t ldc) {
+               const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
-              k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+              k, 1.0, a, lda, b, ldb, beta, c, ldc);
 }
-// y (stride incy) = M x (stride incx), M rows x cols with leading dimension ld, transposed when trans.
+// y (stride incy) += M x (stride incx), M rows x cols with leading dimension ld, transposed when
+// trans.
 void gemv_call(bool trans, int64_t rows, int64_t cols, const float* m, int64_t ld, const float* x,
                int64_t incx, float* y, int64_t incy) {
   cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, 1.0f, m, ld, x, incx,
-              0.0f, y, incy);
+              1.0f, y, incy);
 }
 void gemv_call(bool trans, int64_t rows, int64_t cols, const double* m, int64_t ld, const double* x,
                int64_t incx, double* y, int64_t incy) {
   cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, rows, cols, 1.0, m, ld, x, incx,
-              0.0, y, incy);
+              1.0, y, incy);
 }
 
 // A product with one output row or column is a matrix-vector product: BLAS's gemv streams the
 // matrix once, where gemm would first copy it into packed panels (a generated token's step
-// through every weight of GPT-2, or an MLP's one-logit layer). y is zeroed first: with beta 0,
-// some OpenBLAS versions scale y by 0, which keeps a NaN left in freshly allocated memory.
+// through every weight of GPT-2, or an MLP's one-logit layer). y is added to (beta 1), after
+// zeroing unless `accumulate`: with beta 0, some OpenBLAS versions scale y by 0, which keeps a NaN
+// left in freshly allocated memory.
 template <typename T>
 void gemv_tile(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
-               const T* b, int64_t ldb, T* c, int64_t ldc) {
+               const T* b, int64_t ldb, bool accumulate, T* c, int64_t ldc) {
   if (m == 1) {  // c = a^T op(B): a is op(A)'s one row, stride lda when A is stored as a column
-    std::fill(c, c + n, T(0));
+    if (!accumulate) std::fill(c, c + n, T(0));
     gemv_call(!tb, tb ? n : k, tb ? k : n, b, ldb, a, ta ? lda : 1, c, 1);
   } else {  // n == 1: c = op(A) b, b being op(B)'s one column, stride ldb when stored as a column
-    for (int64_t i = 0; i < m; ++i) c[i * ldc] = T(0);
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i) c[i * ldc] = T(0);
     gemv_call(ta, ta ? k : m, ta ? m : k, a, lda, b, tb ? 1 : ldb, c, ldc);
   }
 }
 #endif
 
-// C (m x n, leading dimension ldc) = op(A) * op(B), single-threaded. Also the int64 path.
+// C (m x n, leading dimension ldc) = op(A) * op(B), or += with `accumulate`, single-threaded.
+// Also the int64 path.
 template <typename T>
 void gemm_tile(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
-               const T* b, int64_t ldb, T* c, int64_t ldc) {
+               const T* b, int64_t ldb, bool accumulate, T* c, int64_t ldc) {
 #ifdef CANDOR_USE_OPENBLAS
   if constexpr (!std::is_same_v<T, int64_t>) {
     if (m == 1 || n == 1) {
-      gemv_tile(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+      gemv_tile(ta, tb, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
     } else {
-      gemm_call(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+      gemm_call(ta, tb, m, n, k, a, lda, b, ldb, accumulate ? T(1) : T(0), c, ldc);
     }
     return;
   }
@@ -102,14 +107,18 @@ void gemm_tile(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, in
   Eigen::Map<Matrix, 0, Stride> cm(c, m, n, Stride(ldc));
   ConstMap am(a, ta ? k : m, ta ? m : k, Stride(lda));
   ConstMap bm(b, tb ? n : k, tb ? k : n, Stride(ldb));
+  auto store = [&](const auto& product) {
+    if (accumulate) cm.noalias() += product;
+    else cm.noalias() = product;
+  };
   if (ta && tb) {
-    cm.noalias() = am.transpose() * bm.transpose();
+    store(am.transpose() * bm.transpose());
   } else if (ta) {
-    cm.noalias() = am.transpose() * bm;
+    store(am.transpose() * bm);
   } else if (tb) {
-    cm.noalias() = am * bm.transpose();
+    store(am * bm.transpose());
   } else {
-    cm.noalias() = am * bm;
+    store(am * bm);
   }
 }
 
@@ -130,7 +139,8 @@ void gemm_split_k(const Backend::Gemm& g, const T* a, int64_t lda, const T* b, i
     // Columns start.. of op(A) and rows start.. of op(B).
     const T* a_chunk = a + batch * g.stride_a + (g.trans_a ? start * lda : start);
     const T* b_chunk = b + batch * g.stride_b + (g.trans_b ? start : start * ldb);
-    gemm_tile(g.trans_a, g.trans_b, g.m, g.n, length, a_chunk, lda, b_chunk, ldb, partial.data() + t * size, g.n);
+    gemm_tile(g.trans_a, g.trans_b, g.m, g.n, length, a_chunk, lda, b_chunk, ldb, false,
+              partial.data() + t * size, g.n);
   }
   for (int64_t batch = 0; batch < g.batch; ++batch) {
     const T* sums = partial.data() + batch * kSplits * size;
@@ -138,7 +148,7 @@ void gemm_split_k(const Backend::Gemm& g, const T* a, int64_t lda, const T* b, i
     for (int64_t i = 0; i < size; ++i) {
       T sum = sums[i];
       for (int64_t s = 1; s < kSplits; ++s) sum += sums[s * size + i];
-      c_batch[i] = sum;
+      c_batch[i] = g.accumulate ? c_batch[i] + sum : sum;
     }
   }
 }
@@ -177,11 +187,13 @@ void gemm_typed(const Backend::Gemm& g, const T* a, const T* b, T* c) {
     if (by_columns) {
       // Columns start.. of op(B): column offset normally, row offset when B is transposed.
       const T* b_tile = b_batch + (g.trans_b ? start * ldb : start);
-      gemm_tile(g.trans_a, g.trans_b, g.m, length, g.k, a_batch, lda, b_tile, ldb, c_batch + start, g.n);
+      gemm_tile(g.trans_a, g.trans_b, g.m, length, g.k, a_batch, lda, b_tile, ldb, g.accumulate,
+                c_batch + start, g.n);
     } else {
       // Rows start.. of op(A): row offset normally, column offset when A is transposed.
       const T* a_tile = a_batch + (g.trans_a ? start : start * lda);
-      gemm_tile(g.trans_a, g.trans_b, length, g.n, g.k, a_tile, lda, b_batch, ldb, c_batch + start * g.n, g.n);
+      gemm_tile(g.trans_a, g.trans_b, length, g.n, g.k, a_tile, lda, b_batch, ldb, g.accumulate,
+                c_batch + start * g.n, g.n);
     }
   }
 }
@@ -190,16 +202,16 @@ void gemm_typed(const Backend::Gemm& g, const T* a, const T* b, T* c) {
 
 void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                  const float* b, int64_t ldb, float* c, int64_t ldc) {
-  gemm_tile(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+  gemm_tile(ta, tb, m, n, k, a, lda, b, ldb, false, c, ldc);
 }
 void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
                  const double* b, int64_t ldb, double* c, int64_t ldc) {
-  gemm_tile(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+  gemm_tile(ta, tb, m, n, k, a, lda, b, ldb, false, c, ldc);
 }
 
 void CpuBackend::gemm(const Gemm& shape, const Tensor& a, const Tensor& b, Tensor& c) {
-  if (shape.k == 0) {
-    fill(c, 0.0);
+  if (shape.k == 0) {  // empty sums
+    if (!shape.accumulate) fill(c, 0.0);
     return;
   }
   if (shape.m == 0 || shape.n == 0) return;

@@ -28,7 +28,8 @@ namespace {
 
 bool tf32_allowed = false;
 
-// One int64 output element per thread: c[b, i, j] = sum over p in increasing order.
+// One int64 output element per thread: c[b, i, j] = sum over p in increasing order (added to c's
+// value with g.accumulate).
 __global__ void gemm_int64(Backend::Gemm g, const int64_t* a, const int64_t* b, int64_t* c) {
   const int64_t total = g.batch * g.m * g.n;
   for (int64_t e = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; e < total;
@@ -36,13 +37,14 @@ __global__ void gemm_int64(Backend::Gemm g, const int64_t* a, const int64_t* b, 
     const int64_t batch = e / (g.m * g.n), i = e / g.n % g.m, j = e % g.n;
     const int64_t* pa = a + batch * g.stride_a;
     const int64_t* pb = b + batch * g.stride_b;
-    int64_t sum = 0;
+    int64_t* out = c + batch * g.stride_c + i * g.n + j;
+    int64_t sum = g.accumulate ? *out : 0;
     for (int64_t p = 0; p < g.k; ++p) {
       const int64_t x = g.trans_a ? pa[p * g.m + i] : pa[i * g.k + p];
       const int64_t y = g.trans_b ? pb[j * g.k + p] : pb[p * g.n + j];
       sum += x * y;
     }
-    c[batch * g.stride_c + i * g.n + j] = sum;
+    *out = sum;
   }
 }
 
@@ -83,14 +85,14 @@ void cublas_gemm(const Backend::Gemm& g, const T* a, const T* b, T* c) {
   const cublasComputeType_t compute = !is_float     ? CUBLAS_COMPUTE_64F
                                       : tf32_allowed ? CUBLAS_COMPUTE_32F_FAST_TF32
                                                      : CUBLAS_COMPUTE_32F;
-  const T one = 1, zero = 0;
+  const T one = 1, beta = g.accumulate ? 1 : 0;
   // Row-major leading dimensions: A is stored M x K (K x M when transposed), B K x N (N x K).
   const int lda = as_int(g.trans_a ? g.m : g.k, "lda"), ldb = as_int(g.trans_b ? g.k : g.n, "ldb");
   check_cublas(cublasGemmStridedBatchedEx(
                    cublas_handle(), g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                    g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, as_int(g.n, "n"), as_int(g.m, "m"),
                    as_int(g.k, "k"), &one, b, type, ldb, g.stride_b, a, type, lda, g.stride_a,
-                   &zero, c, type, as_int(g.n, "ldc"), g.stride_c, as_int(g.batch, "batch"),
+                   &beta, c, type, as_int(g.n, "ldc"), g.stride_c, as_int(g.batch, "batch"),
                    compute, CUBLAS_GEMM_DEFAULT),
                "cublasGemmStridedBatchedEx");
 }
@@ -100,6 +102,7 @@ template void cublas_gemm<double>(const Backend::Gemm&, const double*, const dou
 void CudaBackend::gemm(const Gemm& shape, const Tensor& a, const Tensor& b, Tensor& c) {
   if (shape.batch == 0 || shape.m == 0 || shape.n == 0) return;
   if (shape.k == 0) {  // empty sums: all-zero bits are 0 in every dtype
+    if (shape.accumulate) return;
     check(cudaMemsetAsync(c.raw_data(), 0, c.numel() * dtype_size(c.dtype())), "gemm (k = 0)");
     return;
   }

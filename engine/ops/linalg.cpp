@@ -17,7 +17,11 @@ Shape batch_of(const Shape& s) { return Shape(s.begin(), s.end() - 2); }
 
 // C = op(A) @ op(B) for operands of at least 2 dimensions whose batch shapes broadcast; op
 // transposes the last two dimensions when its flag is set, without materialising the transpose.
-Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
+// With `init` (broadcast to C's shape), C = init + op(A) @ op(B): C starts as init's values and the
+// product is added to it (BLAS's beta = 1), which spares the pass that zeroes C and the pass that
+// adds init afterwards (a linear layer's bias: PyTorch's addmm).
+Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb,
+               const Tensor& init = Tensor()) {
   Tensor a = a_in, b = b_in;
   int64_t m = a.shape()[a.dim() - (ta ? 1 : 2)];
   int64_t k = a.shape()[a.dim() - (ta ? 2 : 1)];
@@ -55,6 +59,18 @@ Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
   out_shape.push_back(m);
   out_shape.push_back(n);
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
+  if (init.defined()) {
+    if (init.dtype() != a.dtype()) {
+      throw DTypeError(fmt::format("addmm: input is {}, the product {}", dtype_name(init.dtype()),
+                                   dtype_name(a.dtype())));
+    }
+    if (broadcast_shapes(init.shape(), out_shape, "addmm") != out_shape) {
+      throw ShapeError(fmt::format("addmm: input {} does not broadcast to the product's {}",
+                                   format_shape(init.shape()), format_shape(out_shape)));
+    }
+    backend(init).expand(init, out);
+    g.accumulate = true;
+  }
   backend(a).gemm(g, a, b, out);
 
   // With C = op(A) op(B) and upstream G:
@@ -62,11 +78,11 @@ Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
   //   C = A B^T    : dA = G B,       dB = G^T A
   //   C = A^T B    : dA = B G^T,     dB = A G
   //   C = A^T B^T  : dA = B^T G^T,   dB = G^T A^T
-  // each summed over broadcast batch dimensions.
+  // each summed over broadcast batch dimensions; d init = G summed to init's shape.
   bool ga = a_in.requires_grad(), gb = b_in.requires_grad();
-  record(out, "matmul", {a_in, b_in},
+  record(out, init.defined() ? "addmm" : "matmul", {a_in, b_in, init},
          [a = gb ? a_in : Tensor(), b = ga ? b_in : Tensor(), sa = a_in.shape(), sb = b_in.shape(),
-          ta, tb](const Tensor& gr, const Tensor&) {
+          si = init.defined() ? init.shape() : Shape{}, ta, tb](const Tensor& gr, const Tensor&) {
            Tensor da, db;
            if (b.defined()) {
              da = ta ? gemm_op(b, gr, tb, true) : gemm_op(gr, b, false, !tb);
@@ -76,7 +92,7 @@ Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
              db = tb ? gemm_op(gr, a, true, ta) : gemm_op(a, gr, !ta, false);
              db = sum_to(db, sb);
            }
-           return grads{da, db};
+           return grads{da, db, sum_to(gr, si)};
          });
   return out;
 }
@@ -124,9 +140,22 @@ Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias) {
   Shape out_shape = x.shape();
   out_shape.back() = weight.shape()[0];
   Tensor rows = x.dim() == 2 ? x : reshape(x, {-1, x.shape().back()});  // [N, in]
-  Tensor y = gemm_op(rows, weight, false, true);                          // [N, out]
-  if (bias.defined()) y = y + bias;
+  // The bias starts the product (addmm) unless its dtype differs: then the sum promotes the result.
+  const bool bias_starts = bias.defined() && bias.dtype() == rows.dtype();
+  Tensor y = gemm_op(rows, weight, false, true, bias_starts ? bias : Tensor());  // [N, out]
+  if (bias.defined() && !bias_starts) y = y + bias;
   return x.dim() == 2 ? y : reshape(y, out_shape);
+}
+
+Tensor addmm(const Tensor& input, const Tensor& a_in, const Tensor& b_in) {
+  check_defined(input, "addmm");
+  check_same_device({input, a_in, b_in}, "addmm");
+  auto [a, b] = promote_pair(a_in, b_in, "addmm");
+  if (a.dim() != 2 || b.dim() != 2) {
+    throw ShapeError(fmt::format("addmm: expects two matrices, got {} and {}",
+                                 format_shape(a.shape()), format_shape(b.shape())));
+  }
+  return gemm_op(a, b, false, false, input);
 }
 
 }  // namespace candor

@@ -32,9 +32,10 @@ std::pair<Tensor, Tensor> outputs(const Shape& shape, DType dtype) {
 // Relative tolerance of a GPU-against-CPU comparison: rounding of the dtype, a few operations deep.
 double tolerance(DType dtype) { return dtype == kFloat64 ? 1e-12 : 1e-5; }
 
-// C = op(A) op(B) on both devices for batch entries of A and B packed or broadcast (stride 0).
+// C = op(A) op(B) on both devices for batch entries of A and B packed or broadcast (stride 0);
+// with `accumulate`, C += op(A) op(B) from the same random C.
 void check_gemm(DType dtype, bool trans_a, bool trans_b, bool broadcast_a, bool broadcast_b,
-                int64_t m, int64_t n, int64_t k, double rel) {
+                int64_t m, int64_t n, int64_t k, double rel, bool accumulate = false) {
   Generator gen(7);
   const int64_t batch = 3;
   Backend::Gemm g;
@@ -47,6 +48,7 @@ void check_gemm(DType dtype, bool trans_a, bool trans_b, bool broadcast_a, bool 
   g.stride_a = broadcast_a ? 0 : m * k;
   g.stride_b = broadcast_b ? 0 : k * n;
   g.stride_c = m * n;
+  g.accumulate = accumulate;
   Tensor a = randn({broadcast_a ? 1 : batch, trans_a ? k : m, trans_a ? m : k}, kFloat64, &gen);
   Tensor b = randn({broadcast_b ? 1 : batch, trans_b ? n : k, trans_b ? k : n}, kFloat64, &gen);
   if (dtype == kInt64) {  // small integers: exact products
@@ -56,12 +58,14 @@ void check_gemm(DType dtype, bool trans_a, bool trans_b, bool broadcast_a, bool 
     a = a.to(dtype);
     b = b.to(dtype);
   }
-  Tensor c_cpu = empty_on({batch, m, n}, dtype, Device::CPU);
-  Tensor c_gpu = empty_on({batch, m, n}, dtype, Device::CUDA);
+  Tensor c_start = (randn({batch, m, n}, kFloat64, &gen) * 4.0).to(dtype);
+  Tensor c_cpu = c_start.clone();
+  Tensor c_gpu = on_gpu(c_start);
   cpu_backend().gemm(g, a, b, c_cpu);
   cuda::backend().gemm(g, on_gpu(a), on_gpu(b), c_gpu);
   INFO("gemm " << dtype_name(dtype) << (trans_a ? " A^T" : " A") << (trans_b ? " B^T" : " B")
-                << (broadcast_a ? ", A broadcast" : "") << (broadcast_b ? ", B broadcast" : ""));
+                << (broadcast_a ? ", A broadcast" : "") << (broadcast_b ? ", B broadcast" : "")
+                << (accumulate ? ", accumulated" : ""));
   check_matches_cpu(c_gpu, c_cpu, rel);
 }
 
@@ -162,6 +166,8 @@ TEST_CASE("cuda backend: gemm matches the CPU for transposes and broadcast batch
         check_gemm(kFloat32, ta, tb, ba, bb, 67, 45, 64, 1e-5);
         check_gemm(kFloat64, ta, tb, ba, bb, 67, 45, 64, 1e-12);
         check_gemm(kInt64, ta, tb, ba, bb, 9, 6, 11, 0);
+        check_gemm(kFloat32, ta, tb, ba, bb, 67, 45, 64, 1e-5, true);
+        check_gemm(kInt64, ta, tb, ba, bb, 9, 6, 11, 0, true);
       }
     }
   }
@@ -175,6 +181,11 @@ TEST_CASE("cuda backend: gemm matches the CPU for transposes and broadcast batch
   g.k = 0;
   cuda::backend().gemm(g, a, b, c);
   CHECK(c.cpu().to_vector<float>() == std::vector<float>(6, 0.0f));
+  // ... and adds nothing when accumulated.
+  Tensor kept = full({1, 3, 2}, 5.0, kFloat32).to(Device::CUDA);
+  g.accumulate = true;
+  cuda::backend().gemm(g, a, b, kept);
+  CHECK(kept.cpu().to_vector<float>() == std::vector<float>(6, 5.0f));
 }
 
 TEST_CASE("cuda backend: gemm with TF32 allowed is close, and off again by default") {

@@ -299,3 +299,66 @@ TEST_CASE("matmul: linear equals x @ W^T + b, with gradients of first and second
   check_throws<ShapeError>([&] { linear(x, w, random_input({3}, 1)); },
                            {"linear: bias [3] does not fit weight [4, 3]"});
 }
+
+TEST_CASE("matmul: addmm is input + a @ b, the product added to the input's values") {
+  // Against the double loop plus the input, for an input broadcast from a row, a column and a
+  // scalar, and a full one; float32 products large enough for the tiled parallel path, cut along
+  // k (few output tiles, a long k), one output row or column (matrix-vector) and k = 0.
+  struct AddmmCase {
+    Shape a, b, input;
+  };
+  const std::vector<AddmmCase> cases = {
+      {{3, 4}, {4, 5}, {5}},        {{3, 4}, {4, 5}, {3, 1}},        {{3, 4}, {4, 5}, {}},
+      {{3, 4}, {4, 5}, {3, 5}},     {{600, 64}, {64, 130}, {130}},   {{100, 2050}, {2050, 60}, {60}},
+      {{1, 3000}, {3000, 700}, {700}}, {{5000, 300}, {300, 1}, {5000, 1}}, {{3, 0}, {0, 4}, {4}}};
+  uint64_t seed = 200;
+  for (const AddmmCase& c : cases) {
+    CAPTURE(format_shape(c.a) + " x " + format_shape(c.b) + " + " + format_shape(c.input));
+    Tensor a = random_input(c.a, seed++), b = random_input(c.b, seed++);
+    Tensor input = random_input(c.input, seed++);
+    Tensor expected = reference_matmul(a, b) + input;
+    CHECK(all_close("float64", addmm(input, a, b), expected, 1e-12, 1e-12));
+    Tensor a32 = a.to(kFloat32), b32 = b.to(kFloat32), input32 = input.to(kFloat32);
+    auto run = [&] { return addmm(input32, a32, b32).to_vector<float>(); };
+    std::vector<float> one = with_threads(1, run);
+    CHECK(one == with_threads(3, run));  // bitwise, whatever the thread count
+    CHECK(all_close("float32", from_vector(one, expected.shape()).to(kFloat64), expected, 1e-4, 1e-4));
+  }
+  // int64 goes through the same flag (Eigen's path).
+  Tensor ai = from_vector(std::vector<int64_t>{1, 2, 3, 4}, {2, 2});
+  Tensor bi = from_vector(std::vector<int64_t>{5, 6, 7, 8}, {2, 2});
+  CHECK(addmm(from_vector(std::vector<int64_t>{100, -100}, {2}), ai, bi).to_vector<int64_t>() ==
+        std::vector<int64_t>{119, -78, 143, -50});
+  // The input is read, never written.
+  Tensor input = random_input({3, 5}, 230);
+  const std::vector<double> before = input.to_vector<double>();
+  addmm(input, random_input({3, 4}, 231), random_input({4, 5}, 232));
+  CHECK(input.to_vector<double>() == before);
+}
+
+TEST_CASE("matmul: addmm's gradients of first and second order, and its bad inputs") {
+  auto f = [](const std::vector<Tensor>& in) { return addmm(in[0], in[1], in[2]); };
+  check_first_and_second_order("addmm, row input", f,
+                               {random_input({4}, 240), random_input({3, 2}, 241), random_input({2, 4}, 242)});
+  check_first_and_second_order("addmm, full input", f,
+                               {random_input({3, 4}, 243), random_input({3, 2}, 244), random_input({2, 4}, 245)});
+  // Only the input, then only the operands, requiring grad.
+  Tensor a = random_input({3, 2}, 246), b = random_input({2, 4}, 247);
+  CHECK(gradcheck("addmm input only", [&](const std::vector<Tensor>& in) { return addmm(in[0], a, b); },
+                  {random_input({3, 1}, 248)}));
+  Tensor input = random_input({4}, 249);
+  CHECK(gradcheck("addmm operands only",
+                  [&](const std::vector<Tensor>& in) { return addmm(input, in[0], in[1]); },
+                  {random_input({3, 2}, 250), random_input({2, 4}, 251)}));
+  check_throws<ShapeError>([] { addmm(zeros({4}), zeros({2, 3, 2}), zeros({2, 4})); },
+                           {"addmm: expects two matrices, got [2, 3, 2] and [2, 4]"});
+  check_throws<ShapeError>([] { addmm(zeros({4}), zeros({3, 2}), zeros({3, 4})); },
+                           {"matmul", "inner dimensions 2 != 3"});
+  check_throws<ShapeError>([] { addmm(zeros({2, 3, 4}), zeros({3, 2}), zeros({2, 4})); },
+                           {"addmm: input [2, 3, 4] does not broadcast to the product's [3, 4]"});
+  check_throws<ShapeError>([] { addmm(zeros({5}), zeros({3, 2}), zeros({2, 4})); },
+                           {"addmm", "[5]", "cannot be broadcast"});
+  check_throws<DTypeError>([] { addmm(zeros({4}), zeros({3, 2}, kFloat64), zeros({2, 4}, kFloat64)); },
+                           {"addmm: input is float32, the product float64"});
+  check_throws<ValueError>([] { addmm(Tensor(), zeros({3, 2}), zeros({2, 4})); }, {"addmm", "undefined"});
+}

@@ -172,8 +172,19 @@ TEST_CASE("attention: Conv1D is x @ W + b with W [in, out]") {
   CHECK(conv.weight.shape() == Shape{3, 4});
   CHECK(conv.bias.shape() == Shape{4});
   Tensor x = randn({2, 5, 3}, kFloat32, &gen);
-  Tensor expected = linear(x, transpose(conv.weight, 0, 1).detach(), conv.bias.detach());
+  Tensor expected = matmul(x, conv.weight.detach()) + conv.bias.detach();
   CHECK(candor::testing::all_close("Conv1D", conv(x), expected, 1e-6, 1e-6));
+  Tensor one = randn({3}, kFloat32, &gen);  // a single vector, as matmul takes it
+  CHECK(candor::testing::all_close("Conv1D of a vector", conv(one),
+                                   matmul(one, conv.weight.detach()) + conv.bias.detach(), 1e-6, 1e-6));
+  // The bias starts the GEMM (addmm): its gradient, the weight's and the input's, to second order.
+  Conv1D conv64(3, 4, gen, 0.5);
+  conv64.to(kFloat64);
+  candor::testing::check_first_and_second_order(
+      "Conv1D", [&](const std::vector<Tensor>& in) { return conv64(in[0]); }, {random_input({2, 5, 3}, 9)});
+  check_throws<ShapeError>([&] { conv(randn({2, 6}, kFloat32, &gen)); },
+                           {"Conv1D: input [2, 6] does not end in the layer's 3 inputs"});
+  check_throws<ShapeError>([&] { conv(scalar(1.0)); }, {"Conv1D: input [] does not end"});
 }
 
 TEST_CASE("attention: shape errors name the shapes") {
