@@ -68,6 +68,10 @@ class Backend {
                            const Tensor& source) = 0;
 
   virtual void softmax(const Tensor& x, int64_t axis, bool log, Tensor& out) = 0;
+  // Its backward from the output y and the gradient g along the same axis, in one pass over each
+  // line: softmax dx = y (g - sum(g y)), log-softmax dx = g - e^y sum(g), the sums in double.
+  virtual void softmax_backward(const Tensor& grad, const Tensor& y, int64_t axis, bool log,
+                                Tensor& dx) = 0;
   // x viewed as [rows, cols]; mean and rstd are [rows]; weight/bias [cols] or undefined.
   virtual void layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps,
                           Tensor& out, Tensor& mean, Tensor& rstd) = 0;

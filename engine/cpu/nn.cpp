@@ -63,7 +63,61 @@ void softmax_row(const T* x, T* y, int64_t n, bool log) {
   }
 }
 
+// The backward along n values spaced `stride` apart: the row sum in double, rounded to T, then
+// each element in T (the operations of the composite rule in engine/ops/softmax.cpp).
+template <typename T>
+void softmax_backward_line(const T* g, const T* y, T* dx, int64_t n, int64_t stride, bool log) {
+  double total = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    total += log ? static_cast<double>(g[k * stride])
+                 : static_cast<double>(g[k * stride]) * static_cast<double>(y[k * stride]);
+  }
+  const T s = static_cast<T>(total);
+  for (int64_t k = 0; k < n; ++k) {
+    const T gk = g[k * stride], yk = y[k * stride];
+    dx[k * stride] = log ? gk - std::exp(yk) * s : yk * (gk - s);
+  }
+}
+
+// Contiguous rows: Eigen's vectorised exp, as the forward.
+template <typename T>
+void softmax_backward_row(const T* g, const T* y, T* dx, int64_t n, bool log) {
+  using Map = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+  using OutMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+  Map gm(g, n), ym(y, n);
+  OutMap out(dx, n);
+  if (log) {
+    const T s = static_cast<T>(gm.template cast<double>().sum());
+    out = gm - ym.exp() * s;
+  } else {
+    const T s = static_cast<T>((gm.template cast<double>() * ym.template cast<double>()).sum());
+    out = ym * (gm - s);
+  }
+}
+
 }  // namespace
+
+void CpuBackend::softmax_backward(const Tensor& grad, const Tensor& y, int64_t axis, bool log,
+                                  Tensor& dx) {
+  AxisView v = axis_view(y.shape(), axis);
+  if (v.n == 0) return;
+  dispatch_floating(y.dtype(), [&]<typename T>(T) {
+    const T* pg = grad.data<T>();
+    const T* py = y.data<T>();
+    T* pd = dx.data<T>();
+    parallel_for(v.outer * v.inner, grain_for(v.n * 8), [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) {
+        int64_t o = j / v.inner, i = j % v.inner;
+        int64_t base = o * v.n * v.inner + i;
+        if (v.inner == 1) {
+          softmax_backward_row(pg + base, py + base, pd + base, v.n, log);
+        } else {
+          softmax_backward_line(pg + base, py + base, pd + base, v.n, v.inner, log);
+        }
+      }
+    });
+  });
+}
 
 void CpuBackend::softmax(const Tensor& x, int64_t axis, bool log, Tensor& out) {
   AxisView v = axis_view(x.shape(), axis);

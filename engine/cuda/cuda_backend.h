@@ -42,6 +42,8 @@ class CudaBackend final : public Backend {
                    const Tensor& source) override;
   // nn.cu
   void softmax(const Tensor& x, int64_t axis, bool log, Tensor& out) override;
+  void softmax_backward(const Tensor& grad, const Tensor& y, int64_t axis, bool log,
+                        Tensor& dx) override;
   void layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps,
                   Tensor& out, Tensor& mean, Tensor& rstd) override;
   void layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& weight,

@@ -202,6 +202,48 @@ __global__ void gelu_tanh_backward_kernel(const T* grad, const T* x, T* dx, int6
   }
 }
 
+// The backward of softmax_rows from y and g: one block per row, the row sum in double (a fixed
+// tree), rounded to T, then each element as on the CPU.
+template <typename T>
+__global__ void softmax_backward_rows(const T* g, const T* y, T* dx, int64_t rows, int64_t n,
+                                      bool log) {
+  __shared__ double scratch_sum[kThreads];
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const T* gr = g + r * n;
+    const T* yr = y + r * n;
+    T* dr = dx + r * n;
+    double partial = 0;
+    for (int64_t k = threadIdx.x; k < n; k += kThreads) {
+      partial += log ? static_cast<double>(gr[k])
+                     : static_cast<double>(gr[k]) * static_cast<double>(yr[k]);
+    }
+    const T s = static_cast<T>(block_reduce(partial, scratch_sum, Add{}));
+    for (int64_t k = threadIdx.x; k < n; k += kThreads) {
+      dr[k] = log ? gr[k] - exp(yr[k]) * s : yr[k] * (gr[k] - s);
+    }
+  }
+}
+
+// The backward of softmax_lines: one thread per (outer, inner) line.
+template <typename T>
+__global__ void softmax_backward_lines(const T* g, const T* y, T* dx, AxisView v, bool log) {
+  const int64_t lines = v.outer * v.inner;
+  for (int64_t j = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; j < lines;
+       j += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t base = j / v.inner * v.n * v.inner + j % v.inner;
+    double total = 0;
+    for (int64_t k = 0; k < v.n; ++k) {
+      const int64_t at = base + k * v.inner;
+      total += log ? static_cast<double>(g[at]) : static_cast<double>(g[at]) * static_cast<double>(y[at]);
+    }
+    const T s = static_cast<T>(total);
+    for (int64_t k = 0; k < v.n; ++k) {
+      const int64_t at = base + k * v.inner;
+      dx[at] = log ? g[at] - exp(y[at]) * s : y[at] * (g[at] - s);
+    }
+  }
+}
+
 constexpr double kGeluCubic = 0.044715;
 constexpr double kPi = 3.141592653589793;  // kPi is C++20
 
@@ -225,6 +267,24 @@ void CudaBackend::softmax(const Tensor& x, int64_t axis, bool log, Tensor& out) 
       softmax_lines<T><<<blocks_for(v.outer * v.inner), kThreads>>>(device_ptr<T>(x),
                                                                     device_ptr<T>(out), v, log);
       check_launch("softmax_lines");
+    }
+  });
+}
+
+void CudaBackend::softmax_backward(const Tensor& grad, const Tensor& y, int64_t axis, bool log,
+                                   Tensor& dx) {
+  const AxisView v = axis_view(y.shape(), axis);
+  if (v.n == 0 || v.outer * v.inner == 0) return;
+  dispatch_floating(y.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if (v.inner == 1) {
+      softmax_backward_rows<T><<<row_blocks(v.outer), kThreads>>>(
+          device_ptr<T>(grad), device_ptr<T>(y), device_ptr<T>(dx), v.outer, v.n, log);
+      check_launch("softmax_backward_rows");
+    } else {
+      softmax_backward_lines<T><<<blocks_for(v.outer * v.inner), kThreads>>>(
+          device_ptr<T>(grad), device_ptr<T>(y), device_ptr<T>(dx), v, log);
+      check_launch("softmax_backward_lines");
     }
   });
 }

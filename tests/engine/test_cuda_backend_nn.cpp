@@ -76,6 +76,14 @@ void check_softmax(const Tensor& x, int64_t axis, bool log, double rel) {
   cuda::backend().softmax(on_gpu(x), axis, log, y_gpu);
   INFO((log ? "log_softmax" : "softmax") << " along axis " << axis);
   check_matches_cpu(y_gpu, y_cpu, rel);
+  // The fused backward from the same output and a random gradient.
+  Generator gen(11);
+  Tensor g = randn(x.shape(), kFloat64, &gen).to(x.dtype());
+  Tensor dx_cpu = empty_on(x.shape(), x.dtype(), Device::CPU);
+  Tensor dx_gpu = empty_on(x.shape(), x.dtype(), Device::CUDA);
+  cpu_backend().softmax_backward(g, y_cpu, axis, log, dx_cpu);
+  cuda::backend().softmax_backward(on_gpu(g), on_gpu(y_cpu), axis, log, dx_gpu);
+  check_matches_cpu(dx_gpu, dx_cpu, rel, "backward");
 }
 
 void check_layer_norm(DType dtype, int64_t rows, int64_t cols, bool affine) {
@@ -199,7 +207,7 @@ TEST_CASE("cuda backend: gemm with TF32 allowed is close, and off again by defau
   check_gemm(kFloat32, false, true, false, false, 67, 45, 64, 1e-5);
 }
 
-TEST_CASE("cuda backend: softmax and log-softmax along the first, middle and last axis") {
+TEST_CASE("cuda backend: softmax and log-softmax, and their backward, along the first, middle and last axis") {
   if (!have_gpu()) return;
   for (DType dtype : {kFloat32, kFloat64}) {
     Generator gen(3);

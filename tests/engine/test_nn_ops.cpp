@@ -157,6 +157,52 @@ TEST_CASE("nn_ops: softmax and log_softmax gradcheck and gradgradcheck") {
   }
 }
 
+TEST_CASE("nn_ops: softmax and log_softmax fused backward matches the definition and the composite") {
+  // dx from the definition in double (softmax: y (g - sum g y); log-softmax: g - e^y sum g), and
+  // from the differentiable rule evaluated under create_graph, along the first, middle and last
+  // axis (strided lines and contiguous rows), with rows of 1000 (vectorised) and of 1.
+  for (Shape shape : {Shape{3, 5, 4}, Shape{2, 3, 1000}, Shape{4, 1}}) {
+    for (int64_t axis = 0; axis < static_cast<int64_t>(shape.size()); ++axis) {
+      for (bool log : {false, true}) {
+        for (DType dtype : {kFloat64, kFloat32}) {
+          CAPTURE(format_shape(shape));
+          CAPTURE(axis);
+          CAPTURE(log);
+          CAPTURE(dtype_name(dtype));
+          Tensor x0 = random_input(shape, 31, -3, 3).to(dtype);
+          Tensor r = random_input(shape, 32).to(dtype);
+          auto forward = [&](const Tensor& x) { return log ? log_softmax(x, axis) : softmax(x, axis); };
+          Tensor fused = x0.clone().requires_grad_();
+          sum(forward(fused) * r).backward();
+          Tensor comp = x0.clone().requires_grad_();
+          Tensor g = grad({sum(forward(comp) * r)}, {comp}, {}, false, true)[0];
+          CHECK(g.requires_grad());  // really the differentiable path
+          const double tol = dtype == kFloat64 ? 1e-12 : 2e-5;
+          CHECK(all_close("fused against composite", fused.grad(), g.detach(), tol, tol));
+          // The definition, in double, from the same inputs.
+          const std::vector<double> xv = x0.to_vector<double>(), rv = r.to_vector<double>();
+          const std::vector<double> yv = reference_softmax(xv, shape, axis, log);
+          int64_t outer = 1, inner = 1, n = shape[axis];
+          for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
+          for (int64_t d = axis + 1; d < static_cast<int64_t>(shape.size()); ++d) inner *= shape[d];
+          std::vector<double> dx(xv.size());
+          for (int64_t o = 0; o < outer; ++o) {
+            for (int64_t i = 0; i < inner; ++i) {
+              auto at = [&](int64_t k) { return (o * n + k) * inner + i; };
+              double s = 0;
+              for (int64_t k = 0; k < n; ++k) s += log ? rv[at(k)] : rv[at(k)] * yv[at(k)];
+              for (int64_t k = 0; k < n; ++k) {
+                dx[at(k)] = log ? rv[at(k)] - std::exp(yv[at(k)]) * s : yv[at(k)] * (rv[at(k)] - s);
+              }
+            }
+          }
+          CHECK(all_close("fused against the definition", fused.grad(), from_vector(dx, shape), tol, tol));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("nn_ops: softmax rejects integer input and a bad axis") {
   check_throws<DTypeError>([] { softmax(arange(4)); }, {"softmax", "int64"});
   check_throws<IndexError>([] { log_softmax(zeros({2, 3}), 2); }, {"log_softmax"});
