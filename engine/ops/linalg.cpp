@@ -82,7 +82,8 @@ Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb,
   bool ga = a_in.requires_grad(), gb = b_in.requires_grad();
   record(out, init.defined() ? "addmm" : "matmul", {a_in, b_in, init},
          [a = gb ? a_in : Tensor(), b = ga ? b_in : Tensor(), sa = a_in.shape(), sb = b_in.shape(),
-          si = init.defined() ? init.shape() : Shape{}, ta, tb](const Tensor& gr, const Tensor&) {
+          si = init.defined() ? init.shape() : Shape{}, gi = init.defined() && init.requires_grad(),
+          ta, tb](const Tensor& gr, const Tensor&) {
            Tensor da, db;
            if (b.defined()) {
              da = ta ? gemm_op(b, gr, tb, true) : gemm_op(gr, b, false, !tb);
@@ -92,7 +93,7 @@ Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb,
              db = tb ? gemm_op(gr, a, true, ta) : gemm_op(a, gr, !ta, false);
              db = sum_to(db, sb);
            }
-           return grads{da, db, sum_to(gr, si)};
+           return grads{da, db, gi ? sum_to(gr, si) : Tensor()};
          });
   return out;
 }
