@@ -71,9 +71,10 @@ void bench_mlp(int64_t batch, bool quick) {
   Tensor y = bernoulli({batch, 1}, 0.3, kFloat32, &gen);
   int step = 0;
   auto train_step = [&] {
-    Tensor h = relu(matmul(x, params[0]) + params[1]);
-    h = relu(matmul(h, params[2]) + params[3]);
-    Tensor logits = matmul(h, params[4]) + params[5];
+    // Each layer is addmm(b, x, W), as torch.nn.Linear computes it (the GEMM starts from the bias).
+    Tensor h = relu(addmm(params[1], x, params[0]));
+    h = relu(addmm(params[3], h, params[2]));
+    Tensor logits = addmm(params[5], h, params[4]);
     Tensor loss = binary_cross_entropy_with_logits(logits, y);
     loss.backward();
     ++step;
