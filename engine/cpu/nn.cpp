@@ -95,6 +95,14 @@ void softmax_backward_row(const T* g, const T* y, T* dx, int64_t n, bool log) {
   }
 }
 
+// Calls line(base) for every line of v (base: the offset of its first element), in parallel.
+template <class F>
+void for_each_line(const AxisView& v, F&& line) {
+  parallel_for(v.outer * v.inner, grain_for(v.n * 8), [&](int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; ++j) line(j / v.inner * v.n * v.inner + j % v.inner);
+  });
+}
+
 }  // namespace
 
 void CpuBackend::softmax_backward(const Tensor& grad, const Tensor& y, int64_t axis, bool log,
@@ -105,15 +113,11 @@ void CpuBackend::softmax_backward(const Tensor& grad, const Tensor& y, int64_t a
     const T* pg = grad.data<T>();
     const T* py = y.data<T>();
     T* pd = dx.data<T>();
-    parallel_for(v.outer * v.inner, grain_for(v.n * 8), [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        int64_t o = j / v.inner, i = j % v.inner;
-        int64_t base = o * v.n * v.inner + i;
-        if (v.inner == 1) {
-          softmax_backward_row(pg + base, py + base, pd + base, v.n, log);
-        } else {
-          softmax_backward_line(pg + base, py + base, pd + base, v.n, v.inner, log);
-        }
+    for_each_line(v, [&](int64_t base) {
+      if (v.inner == 1) {
+        softmax_backward_row(pg + base, py + base, pd + base, v.n, log);
+      } else {
+        softmax_backward_line(pg + base, py + base, pd + base, v.n, v.inner, log);
       }
     });
   });
@@ -125,15 +129,11 @@ void CpuBackend::softmax(const Tensor& x, int64_t axis, bool log, Tensor& out) {
   dispatch_floating(x.dtype(), [&]<typename T>(T) {
     const T* px = x.data<T>();
     T* po = out.data<T>();
-    parallel_for(v.outer * v.inner, grain_for(v.n * 8), [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        int64_t o = j / v.inner, i = j % v.inner;
-        int64_t base = o * v.n * v.inner + i;
-        if (v.inner == 1) {
-          softmax_row(px + base, po + base, v.n, log);
-        } else {
-          softmax_line(px + base, po + base, v.n, v.inner, log);
-        }
+    for_each_line(v, [&](int64_t base) {
+      if (v.inner == 1) {
+        softmax_row(px + base, po + base, v.n, log);
+      } else {
+        softmax_line(px + base, po + base, v.n, v.inner, log);
       }
     });
   });

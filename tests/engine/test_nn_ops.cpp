@@ -24,26 +24,50 @@ Tensor i64(const std::vector<int64_t>& values) {
   return from_vector(values, {static_cast<int64_t>(values.size())});
 }
 
-// Softmax (or log-softmax) of x (contiguous, `shape`) along `axis`, in double, by definition.
-std::vector<double> reference_softmax(const std::vector<double>& x, const Shape& shape,
-                                      int64_t axis, bool log) {
+// Calls line(at, n) for every line along `axis` of a contiguous `shape`, where at(k) is the
+// position of the line's k-th element.
+template <class F>
+void for_each_line(const Shape& shape, int64_t axis, F&& line) {
   int64_t outer = 1, inner = 1, n = shape[axis];
   for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
   for (int64_t d = axis + 1; d < static_cast<int64_t>(shape.size()); ++d) inner *= shape[d];
-  std::vector<double> y(x.size());
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
-      auto at = [&](int64_t k) { return (o * n + k) * inner + i; };
-      double m = x[at(0)];
-      for (int64_t k = 1; k < n; ++k) m = std::max(m, x[at(k)]);
-      double total = 0;
-      for (int64_t k = 0; k < n; ++k) total += std::exp(x[at(k)] - m);
-      for (int64_t k = 0; k < n; ++k) {
-        y[at(k)] = log ? x[at(k)] - m - std::log(total) : std::exp(x[at(k)] - m) / total;
-      }
+      line([&](int64_t k) { return (o * n + k) * inner + i; }, n);
     }
   }
+}
+
+// Softmax (or log-softmax) of x (contiguous, `shape`) along `axis`, in double, by definition.
+std::vector<double> reference_softmax(const std::vector<double>& x, const Shape& shape,
+                                      int64_t axis, bool log) {
+  std::vector<double> y(x.size());
+  for_each_line(shape, axis, [&](auto at, int64_t n) {
+    double m = x[at(0)];
+    for (int64_t k = 1; k < n; ++k) m = std::max(m, x[at(k)]);
+    double total = 0;
+    for (int64_t k = 0; k < n; ++k) total += std::exp(x[at(k)] - m);
+    for (int64_t k = 0; k < n; ++k) {
+      y[at(k)] = log ? x[at(k)] - m - std::log(total) : std::exp(x[at(k)] - m) / total;
+    }
+  });
   return y;
+}
+
+// Its backward from the output y and the gradient g, by definition: softmax y (g - sum g y),
+// log-softmax g - e^y sum g.
+std::vector<double> reference_softmax_backward(const std::vector<double>& g,
+                                               const std::vector<double>& y, const Shape& shape,
+                                               int64_t axis, bool log) {
+  std::vector<double> dx(y.size());
+  for_each_line(shape, axis, [&](auto at, int64_t n) {
+    double s = 0;
+    for (int64_t k = 0; k < n; ++k) s += log ? g[at(k)] : g[at(k)] * y[at(k)];
+    for (int64_t k = 0; k < n; ++k) {
+      dx[at(k)] = log ? g[at(k)] - std::exp(y[at(k)]) * s : y[at(k)] * (g[at(k)] - s);
+    }
+  });
+  return dx;
 }
 
 // |actual - expected| <= tol, reporting both values on failure.
@@ -180,22 +204,9 @@ TEST_CASE("nn_ops: softmax and log_softmax fused backward matches the definition
           const double tol = dtype == kFloat64 ? 1e-12 : 2e-5;
           CHECK(all_close("fused against composite", fused.grad(), g.detach(), tol, tol));
           // The definition, in double, from the same inputs.
-          const std::vector<double> xv = x0.to_vector<double>(), rv = r.to_vector<double>();
-          const std::vector<double> yv = reference_softmax(xv, shape, axis, log);
-          int64_t outer = 1, inner = 1, n = shape[axis];
-          for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
-          for (int64_t d = axis + 1; d < static_cast<int64_t>(shape.size()); ++d) inner *= shape[d];
-          std::vector<double> dx(xv.size());
-          for (int64_t o = 0; o < outer; ++o) {
-            for (int64_t i = 0; i < inner; ++i) {
-              auto at = [&](int64_t k) { return (o * n + k) * inner + i; };
-              double s = 0;
-              for (int64_t k = 0; k < n; ++k) s += log ? rv[at(k)] : rv[at(k)] * yv[at(k)];
-              for (int64_t k = 0; k < n; ++k) {
-                dx[at(k)] = log ? rv[at(k)] - std::exp(yv[at(k)]) * s : yv[at(k)] * (rv[at(k)] - s);
-              }
-            }
-          }
+          const std::vector<double> yv = reference_softmax(x0.to_vector<double>(), shape, axis, log);
+          const std::vector<double> dx =
+              reference_softmax_backward(r.to_vector<double>(), yv, shape, axis, log);
           CHECK(all_close("fused against the definition", fused.grad(), from_vector(dx, shape), tol, tol));
         }
       }
