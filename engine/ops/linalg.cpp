@@ -17,9 +17,10 @@ Shape batch_of(const Shape& s) { return Shape(s.begin(), s.end() - 2); }
 
 // C = op(A) @ op(B) for operands of at least 2 dimensions whose batch shapes broadcast; op
 // transposes the last two dimensions when its flag is set, without materialising the transpose.
-// With `init` (broadcast to C's shape), C = init + op(A) @ op(B): C starts as init's values and the
-// product is added to it (BLAS's beta = 1), which spares the pass that zeroes C and the pass that
-// adds init afterwards (a linear layer's bias: PyTorch's addmm).
+// With `init` (of A's dtype, broadcasting to C's shape: add_product checks), C = init + op(A) @
+// op(B): C starts as init's values and the product is added to it (BLAS's beta = 1), which spares
+// the pass that zeroes C and the pass that adds init afterwards (a linear layer's bias: PyTorch's
+// addmm).
 Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb,
                const Tensor& init = Tensor()) {
   Tensor a = a_in, b = b_in;
@@ -60,14 +61,6 @@ Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb,
   out_shape.push_back(n);
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
   if (init.defined()) {
-    if (init.dtype() != a.dtype()) {
-      throw DTypeError(fmt::format("addmm: input is {}, the product {}", dtype_name(init.dtype()),
-                                   dtype_name(a.dtype())));
-    }
-    if (broadcast_shapes(init.shape(), out_shape, "addmm") != out_shape) {
-      throw ShapeError(fmt::format("addmm: input {} does not broadcast to the product's {}",
-                                   format_shape(init.shape()), format_shape(out_shape)));
-    }
     backend(init).expand(init, out);
     g.accumulate = true;
   }
@@ -96,6 +89,18 @@ Tensor gemm_op(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb,
            return grads{da, db, gi ? sum_to(gr, si) : Tensor()};
          });
   return out;
+}
+
+// input + op(A) @ op(B) for matrices (addmm, and linear with its bias). The GEMM starts from input
+// when it has the product's dtype; otherwise the sum promotes, as + does.
+Tensor add_product(const Tensor& input, const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  const Shape out_shape{a.shape()[ta ? 1 : 0], b.shape()[tb ? 0 : 1]};
+  if (broadcast_shapes(input.shape(), out_shape, "addmm") != out_shape) {
+    throw ShapeError(fmt::format("addmm: input {} does not broadcast to the product's {}",
+                                 format_shape(input.shape()), format_shape(out_shape)));
+  }
+  if (input.dtype() == a.dtype()) return gemm_op(a, b, ta, tb, input);
+  return gemm_op(a, b, ta, tb) + input;
 }
 
 }  // namespace
@@ -141,10 +146,8 @@ Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias) {
   Shape out_shape = x.shape();
   out_shape.back() = weight.shape()[0];
   Tensor rows = x.dim() == 2 ? x : reshape(x, {-1, x.shape().back()});  // [N, in]
-  // The bias starts the product (addmm) unless its dtype differs: then the sum promotes the result.
-  const bool bias_starts = bias.defined() && bias.dtype() == rows.dtype();
-  Tensor y = gemm_op(rows, weight, false, true, bias_starts ? bias : Tensor());  // [N, out]
-  if (bias.defined() && !bias_starts) y = y + bias;
+  Tensor y = bias.defined() ? add_product(bias, rows, weight, false, true)
+                            : gemm_op(rows, weight, false, true);  // [N, out]
   return x.dim() == 2 ? y : reshape(y, out_shape);
 }
 
@@ -156,7 +159,12 @@ Tensor addmm(const Tensor& input, const Tensor& a_in, const Tensor& b_in) {
     throw ShapeError(fmt::format("addmm: expects two matrices, got {} and {}",
                                  format_shape(a.shape()), format_shape(b.shape())));
   }
-  return gemm_op(a, b, false, false, input);
+  if (a.shape()[1] != b.shape()[0]) {
+    throw ShapeError(fmt::format("addmm: shapes {} and {} do not match (inner dimensions {} != {})",
+                                 format_shape(a.shape()), format_shape(b.shape()), a.shape()[1],
+                                 b.shape()[0]));
+  }
+  return add_product(input, a, b, false, false);
 }
 
 }  // namespace candor

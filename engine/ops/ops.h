@@ -112,9 +112,10 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // y = x @ weight^T + bias, with weight [out, in] as in PyTorch's nn.Linear; x is [..., in]. The
 // transpose is a GEMM flag, never a copy. bias ([out]) may be undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
-// input + a @ b for matrices a [M, K] and b [K, N], input broadcasting to [M, N] in a's dtype
-// (torch.addmm with beta = alpha = 1). The product is added to input's values by the GEMM itself:
-// no separate pass adds them, as there is after matmul.
+// input + a @ b for matrices a [M, K] and b [K, N], input broadcasting to [M, N] (torch.addmm
+// with beta = alpha = 1). When input has the product's dtype, the GEMM starts from its values: no
+// pass zeroes the product and no other pass adds them, as there are after matmul. Otherwise the
+// sum promotes, as matmul(a, b) + input does.
 Tensor addmm(const Tensor& input, const Tensor& a, const Tensor& b);
 
 // ---- views and layout (views.cpp, layout.cpp) ----

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 
@@ -329,11 +330,26 @@ TEST_CASE("matmul: addmm is input + a @ b, the product added to the input's valu
   Tensor bi = from_vector(std::vector<int64_t>{5, 6, 7, 8}, {2, 2});
   CHECK(addmm(from_vector(std::vector<int64_t>{100, -100}, {2}), ai, bi).to_vector<int64_t>() ==
         std::vector<int64_t>{119, -78, 143, -50});
-  // The input is read, never written.
-  Tensor input = random_input({3, 5}, 230);
-  const std::vector<double> before = input.to_vector<double>();
-  addmm(input, random_input({3, 4}, 231), random_input({4, 5}, 232));
-  CHECK(input.to_vector<double>() == before);
+  // An input of another dtype promotes the result, as matmul(a, b) + input does.
+  Tensor a64 = random_input({3, 4}, 233), b64 = random_input({4, 5}, 234);
+  Tensor row32 = random_input({5}, 235).to(kFloat32);
+  Tensor promoted = addmm(row32, a64, b64);
+  CHECK(promoted.dtype() == kFloat64);
+  CHECK(all_close("promoted", promoted, reference_matmul(a64, b64) + row32.to(kFloat64), 1e-12, 1e-12));
+  Tensor widened = addmm(random_input({5}, 236), a64.to(kFloat32), b64.to(kFloat32));
+  CHECK(widened.dtype() == kFloat64);
+  // linear starts from its bias too, with B transposed: a long k (cut along k) and a wide product.
+  for (auto [rows, in, out] : {std::tuple<int64_t, int64_t, int64_t>{100, 2050, 60}, {600, 64, 130}}) {
+    CAPTURE(rows);
+    Tensor x = random_input({rows, in}, seed++), w = random_input({out, in}, seed++);
+    Tensor bias = random_input({out}, seed++);
+    Tensor expected = reference_matmul(x, transpose(w, 0, 1)) + bias;
+    CHECK(all_close("linear float64", linear(x, w, bias), expected, 1e-12, 1e-12));
+    CHECK(all_close("linear float32",
+                    linear(x.to(kFloat32), w.to(kFloat32), bias.to(kFloat32)).to(kFloat64), expected,
+                    1e-4, 1e-4));
+    CHECK(linear(x.to(kFloat32), w.to(kFloat32), bias).dtype() == kFloat64);  // promoted by the bias
+  }
 }
 
 TEST_CASE("matmul: addmm's gradients of first and second order, and its bad inputs") {
@@ -353,12 +369,10 @@ TEST_CASE("matmul: addmm's gradients of first and second order, and its bad inpu
   check_throws<ShapeError>([] { addmm(zeros({4}), zeros({2, 3, 2}), zeros({2, 4})); },
                            {"addmm: expects two matrices, got [2, 3, 2] and [2, 4]"});
   check_throws<ShapeError>([] { addmm(zeros({4}), zeros({3, 2}), zeros({3, 4})); },
-                           {"matmul", "inner dimensions 2 != 3"});
+                           {"addmm: shapes [3, 2] and [3, 4] do not match (inner dimensions 2 != 3)"});
   check_throws<ShapeError>([] { addmm(zeros({2, 3, 4}), zeros({3, 2}), zeros({2, 4})); },
                            {"addmm: input [2, 3, 4] does not broadcast to the product's [3, 4]"});
   check_throws<ShapeError>([] { addmm(zeros({5}), zeros({3, 2}), zeros({2, 4})); },
                            {"addmm", "[5]", "cannot be broadcast"});
-  check_throws<DTypeError>([] { addmm(zeros({4}), zeros({3, 2}, kFloat64), zeros({2, 4}, kFloat64)); },
-                           {"addmm: input is float32, the product float64"});
   check_throws<ValueError>([] { addmm(Tensor(), zeros({3, 2}), zeros({2, 4})); }, {"addmm", "undefined"});
 }

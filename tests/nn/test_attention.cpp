@@ -177,7 +177,14 @@ TEST_CASE("attention: Conv1D is x @ W + b with W [in, out]") {
   Tensor one = randn({3}, kFloat32, &gen);  // a single vector, as matmul takes it
   CHECK(candor::testing::all_close("Conv1D of a vector", conv(one),
                                    matmul(one, conv.weight.detach()) + conv.bias.detach(), 1e-6, 1e-6));
-  // The bias starts the GEMM (addmm): its gradient, the weight's and the input's, to second order.
+  // A float64 input promotes the layer's float32 product, as matmul + bias did.
+  Tensor x64 = randn({2, 3}, kFloat64, &gen);
+  Tensor promoted = conv(x64);
+  CHECK(promoted.dtype() == kFloat64);
+  CHECK(candor::testing::all_close("Conv1D promoted", promoted,
+                                   matmul(x64, conv.weight.detach()) + conv.bias.detach(), 1e-12, 1e-12));
+  // The bias starts the GEMM (addmm): the input's gradient to second order (the weight's and the
+  // bias's are addmm's own, tested with the engine's ops).
   Conv1D conv64(3, 4, gen, 0.5);
   conv64.to(kFloat64);
   candor::testing::check_first_and_second_order(
