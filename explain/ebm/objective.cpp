@@ -353,11 +353,15 @@ void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const Row
       const __m256d t = _mm256_mul_pd(av, inv);
       const __m256d g = _mm256_xor_pd(t, sign), h = _mm256_mul_pd(t, inv);
       const __m256d even = _mm256_unpacklo_pd(g, h), odd = _mm256_unpackhi_pd(g, h);
-      double* p = part0 + (i & k_mask) * stride;
-      add_pair(p + 2 * next_cells[i], _mm256_castpd256_pd128(even));
-      add_pair(p + step + 2 * next_cells[i + 1], _mm256_castpd256_pd128(odd));
-      add_pair(p + 2 * step + 2 * next_cells[i + 2], _mm256_extractf128_pd(even, 1));
-      add_pair(p + 3 * step + 2 * next_cells[i + 3], _mm256_extractf128_pd(odd, 1));
+      // Cells widened to size_t before doubling: an int product costs a sign extension per row.
+      double* p0 = part0 + (i & k_mask) * stride;
+      double* p1 = p0 + step;
+      double* p2 = p1 + step;
+      double* p3 = p2 + step;
+      add_pair(p0 + 2 * static_cast<size_t>(next_cells[i]), _mm256_castpd256_pd128(even));
+      add_pair(p1 + 2 * static_cast<size_t>(next_cells[i + 1]), _mm256_castpd256_pd128(odd));
+      add_pair(p2 + 2 * static_cast<size_t>(next_cells[i + 2]), _mm256_extractf128_pd(even, 1));
+      add_pair(p3 + 2 * static_cast<size_t>(next_cells[i + 3]), _mm256_extractf128_pd(odd, 1));
     }
   }
   two_pass(body_end, end);
