@@ -220,7 +220,7 @@ StageResult BagBooster::boost(const std::vector<TermFeatures>& terms, const Boos
     st.shape.push_back(term_shape(data_, term));
     size_t cells = 1;
     for (size_t n : st.shape.back()) cells *= n;
-    st.train_cells.emplace_back(term_cells(data_, term, train_), cells);
+    st.train_cells.emplace_back(term_cells(data_, term, train_), cells, CellOffsets::Histogram);
     st.val_cells.emplace_back(term_cells(data_, term, val_), cells);
     std::vector<uint32_t> counts;
     std::vector<double> weights;

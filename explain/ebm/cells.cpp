@@ -5,8 +5,19 @@
 
 namespace candor::explain::ebm {
 
-CellIndex::CellIndex(const std::vector<uint32_t>& cells, size_t cell_count)
+size_t histogram_partials(size_t cell_count) {
+  // More partials for small tensors: popular cells then form shorter store-to-load chains.
+  return cell_count <= 32 ? 16 : cell_count <= 128 ? 8 : cell_count <= 512 ? 4 : 1;
+}
+
+CellIndex::CellIndex(const std::vector<uint32_t>& cells, size_t cell_count, CellOffsets offsets)
     : cell_count_(cell_count), rows_(cells.size()) {
+  if (offsets == CellOffsets::Histogram && cell_count <= kMaxOffsetCells) {
+    const size_t k = histogram_partials(cell_count);
+    offsets_.resize(cells.size());
+    for (size_t i = 0; i < cells.size(); ++i)
+      offsets_[i] = static_cast<uint16_t>(((i % k) * cell_count + cells[i]) * 2 * sizeof(double));
+  }
   if (cell_count <= 256) {
     width_ = 1;
     u8_.assign(cells.begin(), cells.end());
@@ -58,8 +69,7 @@ Pair* aligned(std::vector<double>& scratch, size_t pairs) {
 GhAccumulator::GhAccumulator(const CellIndex& cells, std::vector<double>& scratch)
     : cells_(cells),
       n_cells_(cells.cell_count()),
-      // More partials for small tensors: popular cells then form shorter store-to-load chains.
-      partials_(n_cells_ <= 32 ? 16 : n_cells_ <= 128 ? 8 : n_cells_ <= 512 ? 4 : 1) {
+      partials_(histogram_partials(n_cells_)) {
   Pair* part = aligned(scratch, partials_ * n_cells_);
   std::fill(part, part + partials_ * n_cells_, Pair{0.0, 0.0});
   part_ = reinterpret_cast<double*>(part);

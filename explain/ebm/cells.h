@@ -14,11 +14,22 @@ namespace candor::explain::ebm {
 // more than the halved bytes saved, 53 against 34 us per boosting step on Adult.)
 using Grad = double;
 
+// How many partial histograms GhAccumulator uses for a tensor of `cell_count` cells (16, 8, 4 or 1).
+size_t histogram_partials(size_t cell_count);
+
+// What a CellIndex keeps besides the cells.
+enum class CellOffsets {
+  None,
+  // Each row's byte offset in GhAccumulator's partial histograms (see histogram_offsets()).
+  Histogram,
+};
+
 class CellIndex {
  public:
   CellIndex() = default;
   // `cells[i]` < cell_count for every row i.
-  CellIndex(const std::vector<uint32_t>& cells, size_t cell_count);
+  CellIndex(const std::vector<uint32_t>& cells, size_t cell_count,
+            CellOffsets offsets = CellOffsets::None);
 
   size_t cell_count() const { return cell_count_; }
   size_t rows() const { return rows_; }
@@ -27,6 +38,14 @@ class CellIndex {
   uint32_t operator[](size_t i) const {
     return width_ == 1 ? u8_[i] : width_ == 2 ? u16_[i] : u32_[i];
   }
+  // Built with CellOffsets::Histogram and at most kMaxOffsetCells cells: row i's (g, h) pair sits
+  // ((i % K) * cell_count + cells[i]) * 16 bytes into GhAccumulator::partial_bytes(), K =
+  // histogram_partials(cell_count), so that a kernel adds a row with one load and no arithmetic
+  // (2 bytes per row, besides the cells). Otherwise null.
+  const uint16_t* histogram_offsets() const {
+    return offsets_.empty() ? nullptr : offsets_.data();
+  }
+  static constexpr size_t kMaxOffsetCells = 4096;  // the largest offset then fits 16 bits
   // Calls f(const T* cells) with T the stored integer type.
   template <class F>
   void visit(F&& f) const {
@@ -41,6 +60,7 @@ class CellIndex {
   std::vector<uint8_t> u8_;
   std::vector<uint16_t> u16_;
   std::vector<uint32_t> u32_;
+  std::vector<uint16_t> offsets_;
 };
 
 // hist[2c] += g[i] and hist[2c + 1] += h[i] for rows i in [0, rows) with c = cells[i];
@@ -57,12 +77,11 @@ class GhAccumulator {
   GhAccumulator(const CellIndex& cells, std::vector<double>& scratch);
   void add(const Grad* g, const Grad* h, size_t begin, size_t end);
   void finish(double* hist);
-  // For a kernel that adds rows as it makes them: row i's (g, h) goes to the pair at
-  // partial(i % partials()) + 2 * cell (16-byte aligned), rows in order.
+  // For a kernel that adds rows as it makes them, rows in order, when cells() has histogram
+  // offsets: row i's (g, h) pair is at partial_bytes() + cells().histogram_offsets()[i]
+  // (16-byte aligned).
   const CellIndex& cells() const { return cells_; }
-  size_t partials() const { return partials_; }
-  double* partial(size_t k) { return part_ + 2 * k * n_cells_; }
-  size_t partial_stride() const { return 2 * n_cells_; }  // doubles from one partial to the next
+  char* partial_bytes() { return reinterpret_cast<char*>(part_); }
 
  private:
   const CellIndex& cells_;

@@ -297,29 +297,19 @@ enum class Lookup {
 
 // Unweighted log-loss training rows [begin, end) of one label, each row's g, h added to the next
 // term's partial histograms as soon as it is made: one pass, so that the divisions overlap the
-// histogram's loads and stores. Cells of either term are 8 or 16 bits wide; the next term has
-// one partial histogram or at least 4. The same operations in the same order as logloss_train
-// then GhAccumulator::add, so the same bits. The loop does not store g and h (stores bound it;
-// see apply_train_accumulate).
-
-template <bool kPositive, Lookup kLookup, class T, class U>
+// histogram's loads and stores. Cells of this term are 8 or 16 bits wide; the next term's index
+// has histogram offsets, so a row's pair is one 16-bit load away. The same operations in the same
+// order as logloss_train then GhAccumulator::add, so the same bits. The loop does not store g and
+// h (stores bound it; see apply_train_accumulate).
+template <bool kPositive, Lookup kLookup, class T>
 void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const RowBlock& r,
-                              size_t begin, size_t end, const U* __restrict next_cells,
-                              GhAccumulator& next) {
+                              size_t begin, size_t end, GhAccumulator& next) {
   static_assert(kLookup == Lookup::Table || std::is_same_v<T, uint8_t>);
-  // Rows before the first multiple of 4 and from the last on go the two-pass way.
-  auto two_pass = [&](size_t b, size_t e) {
-    logloss_train<T, false, kPositive>(cells, uf, r, b, e);
-    next.add(r.g, r.h, b, e);
-  };
-  const size_t body_begin = std::min(end, (begin + 3) / 4 * 4);
-  const size_t body_end = std::max(body_begin, end / 4 * 4);
-  two_pass(begin, body_begin);
-  double* const part0 = next.partial(0);
-  // Row i + k (i a multiple of 4, k < 4) goes to partial i % K + k, or to the one partial.
-  const size_t stride = next.partial_stride(), k_mask = next.partials() - 1;
-  const size_t step = next.partials() >= 4 ? stride : 0;
-  auto add_pair = [](double* p, __m128d gh) {
+  const size_t body_end = begin + (end - begin) / 4 * 4;  // the last rows go the two-pass way
+  char* const partials = next.partial_bytes();
+  const uint16_t* __restrict offsets = next.cells().histogram_offsets();
+  auto add_pair = [partials](uint16_t offset, __m128d gh) {
+    double* p = reinterpret_cast<double*>(partials + offset);
     _mm_storeu_pd(p, _mm_add_pd(_mm_loadu_pd(p), gh));
   };
   const __m256d one = _mm256_set1_pd(1.0), cap = _mm256_set1_pd(kMax);
@@ -330,7 +320,7 @@ void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const Row
   const __m256i below_split = _mm256_set1_epi64x(static_cast<int64_t>(uf.split_from) - 1);
   const double* table = kPositive ? uf.down.data() : uf.up.data();
   alignas(64) double f[kRowBlock];
-  for (size_t b = body_begin; b < body_end; b += kRowBlock) {
+  for (size_t b = begin; b < body_end; b += kRowBlock) {
     const size_t n = std::min(kRowBlock, body_end - b);  // a multiple of 4
     if constexpr (kLookup == Lookup::Mask) row_factors(cells, uf, kPositive, b, n, f);
     for (size_t j = 0; j < n; j += 4) {
@@ -353,18 +343,14 @@ void logloss_train_accumulate(const T* cells, const UpdateFactors& uf, const Row
       const __m256d t = _mm256_mul_pd(av, inv);
       const __m256d g = _mm256_xor_pd(t, sign), h = _mm256_mul_pd(t, inv);
       const __m256d even = _mm256_unpacklo_pd(g, h), odd = _mm256_unpackhi_pd(g, h);
-      // Cells widened to size_t before doubling: an int product costs a sign extension per row.
-      double* p0 = part0 + (i & k_mask) * stride;
-      double* p1 = p0 + step;
-      double* p2 = p1 + step;
-      double* p3 = p2 + step;
-      add_pair(p0 + 2 * static_cast<size_t>(next_cells[i]), _mm256_castpd256_pd128(even));
-      add_pair(p1 + 2 * static_cast<size_t>(next_cells[i + 1]), _mm256_castpd256_pd128(odd));
-      add_pair(p2 + 2 * static_cast<size_t>(next_cells[i + 2]), _mm256_extractf128_pd(even, 1));
-      add_pair(p3 + 2 * static_cast<size_t>(next_cells[i + 3]), _mm256_extractf128_pd(odd, 1));
+      add_pair(offsets[i], _mm256_castpd256_pd128(even));
+      add_pair(offsets[i + 1], _mm256_castpd256_pd128(odd));
+      add_pair(offsets[i + 2], _mm256_extractf128_pd(even, 1));
+      add_pair(offsets[i + 3], _mm256_extractf128_pd(odd, 1));
     }
   }
-  two_pass(body_end, end);
+  logloss_train<T, false, kPositive>(cells, uf, r, body_end, end);
+  next.add(r.g, r.h, body_end, end);
 }
 #endif
 
@@ -374,27 +360,23 @@ bool apply_train_accumulate(Objective objective, const CellIndex& cells, const d
                             const UpdateFactors& factors, const RowBlock& r, size_t begin,
                             size_t end, GhAccumulator& next) {
 #ifdef __AVX2__
-  const size_t k = next.partials();
-  if (objective == Objective::LogLoss && !r.w && (k == 1 || k >= 4)) {
+  if (objective == Objective::LogLoss && !r.w && next.cells().histogram_offsets()) {
     bool fused = false;
     const size_t mid = std::clamp(r.n_negative, begin, end);
     cells.visit([&](const auto* c) {
-      next.cells().visit([&](const auto* nc) {
-        using T = std::remove_cv_t<std::remove_pointer_t<decltype(c)>>;
-        using U = std::remove_cv_t<std::remove_pointer_t<decltype(nc)>>;
-        if constexpr (sizeof(T) <= 2 && sizeof(U) <= 2) {
-          fused = true;
-          auto run = [&]<Lookup kLookup>() {
-            logloss_train_accumulate<false, kLookup>(c, factors, r, begin, mid, nc, next);
-            logloss_train_accumulate<true, kLookup>(c, factors, r, mid, end, nc, next);
-          };
-          if constexpr (std::is_same_v<T, uint8_t>) {
-            if (factors.split_from > 0) return run.template operator()<Lookup::Split>();
-            if (factors.two_valued) return run.template operator()<Lookup::Mask>();
-          }
-          run.template operator()<Lookup::Table>();
+      using T = std::remove_cv_t<std::remove_pointer_t<decltype(c)>>;
+      if constexpr (sizeof(T) <= 2) {
+        fused = true;
+        auto run = [&]<Lookup kLookup>() {
+          logloss_train_accumulate<false, kLookup>(c, factors, r, begin, mid, next);
+          logloss_train_accumulate<true, kLookup>(c, factors, r, mid, end, next);
+        };
+        if constexpr (std::is_same_v<T, uint8_t>) {
+          if (factors.split_from > 0) return run.template operator()<Lookup::Split>();
+          if (factors.two_valued) return run.template operator()<Lookup::Mask>();
         }
-      });
+        run.template operator()<Lookup::Table>();
+      }
     });
     if (fused) return true;
   }

@@ -63,9 +63,9 @@ void apply_train(Objective objective, const CellIndex& cells, const double* u,
 // apply_train with each row's new g, h added to `next`, the next term's histogram: successive
 // calls must cover consecutive row ranges in order, as GhAccumulator::add requires. u is read for
 // rmse only. Returns true when the rows went through the fused loop (AVX2 builds, unweighted log
-// loss, 8- or 16-bit cells), which does not store g and h (stores bound it): they are then left
-// unspecified, and `refresh_gradients` makes them again, the same bits, before anything reads them.
-// Returns false when g and h were written.
+// loss, 8- or 16-bit cells, a next term whose index has histogram offsets), which does not store
+// g and h (stores bound it): they are then left unspecified, and `refresh_gradients` makes them
+// again, the same bits, before anything reads them. Returns false when g and h were written.
 bool apply_train_accumulate(Objective objective, const CellIndex& cells, const double* u,
                             const UpdateFactors& factors, const RowBlock& rows, size_t begin,
                             size_t end, GhAccumulator& next);

@@ -244,9 +244,11 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
   // a two-valued subset and a three-valued update of byte-wide cells and a three-valued update of
   // 16-bit cells (1024), next terms of 4, 100 and 200 cells (16, 8 and 4 partial histograms),
   // 300 cells (16-bit, 4 partials) and 1024 cells (16-bit, one partial; also with runs of 8 rows
-  // in one cell, so that four rows in a row add to one pair), weighted (the two-pass way) and not; rows whose a is capped (the largest double, infinity, NaN) in the fused loop's
-  // body and at a range's edge. (Builds without AVX2 take the two-pass way on both sides;
-  // CANDOR_NATIVE builds do not.)
+  // in one cell, so that four rows in a row add to one pair), weighted (the two-pass way) and not;
+  // rows whose a is capped (the largest double, infinity, NaN) in the fused loop's body and at a
+  // range's edge. A next term without histogram offsets, or with too many cells for them (5000),
+  // goes the two-pass way. (Builds without AVX2 take the two-pass way on both sides; CANDOR_NATIVE
+  // builds do not.)
   const size_t n = 1003, n_negative = 517;
   Case data(n);
   data.a[8] = std::numeric_limits<double>::max();
@@ -260,8 +262,10 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
   weights[600] = 2.0;
   for (int kind = 0; kind < 4; ++kind) {
     const CellIndex& cells = kind == 3 ? short_cells : byte_cells;
-    for (int next_kind = 0; next_kind < 6; ++next_kind) {
-      const size_t next_cells = std::array<size_t, 6>{4, 100, 200, 300, 1024, 1024}[next_kind];
+    for (int next_kind = 0; next_kind < 8; ++next_kind) {
+      const size_t next_cells =
+          std::array<size_t, 8>{4, 100, 200, 300, 1024, 1024, 100, 5000}[next_kind];
+      const bool with_offsets = next_kind != 6;
       for (bool weighted : {false, true}) {
         std::vector<double> u(cells.cell_count());
         for (size_t c = 0; c < u.size(); ++c)
@@ -279,7 +283,9 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
         std::vector<uint32_t> nc(n);
         for (size_t i = 0; i < n; ++i)
           nc[i] = static_cast<uint32_t>((next_kind == 5 ? i / 8 : i * 7 + i / 5) % next_cells);
-        const CellIndex next(nc, next_cells);
+        const CellIndex next(nc, next_cells,
+                             with_offsets ? CellOffsets::Histogram : CellOffsets::None);
+        REQUIRE((next.histogram_offsets() != nullptr) == (with_offsets && next_kind != 7));
         Rows fused{data.a, std::vector<double>(n), std::vector<double>(n)}, apart = fused;
         RowBlock fb = fused.block(n_negative), ab = apart.block(n_negative);
         if (weighted) fb.w = ab.w = weights.data();
@@ -291,7 +297,7 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
           const bool ran_fused =
               apply_train_accumulate(Objective::LogLoss, cells, u.data(), f, fb, b, e, acc_fused);
 #ifdef __AVX2__
-          CHECK(ran_fused == !weighted);
+          CHECK(ran_fused == (!weighted && next.histogram_offsets() != nullptr));
 #else
           CHECK(!ran_fused);
 #endif
