@@ -247,8 +247,8 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
   // in one cell, so that four rows in a row add to one pair), weighted (the two-pass way) and not;
   // rows whose a is capped (the largest double, infinity, NaN) in the fused loop's body and at a
   // range's edge. A next term without histogram offsets, or with too many cells for them (5000),
-  // goes the two-pass way. (Builds without AVX2 take the two-pass way on both sides; CANDOR_NATIVE
-  // builds do not.)
+  // goes the two-pass way; 4096 cells, the most that have offsets, add their last cell at byte
+  // 65520. (Builds without AVX2 take the two-pass way on both sides; CANDOR_NATIVE builds do not.)
   const size_t n = 1003, n_negative = 517;
   Case data(n);
   data.a[8] = std::numeric_limits<double>::max();
@@ -262,9 +262,9 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
   weights[600] = 2.0;
   for (int kind = 0; kind < 4; ++kind) {
     const CellIndex& cells = kind == 3 ? short_cells : byte_cells;
-    for (int next_kind = 0; next_kind < 8; ++next_kind) {
+    for (int next_kind = 0; next_kind < 9; ++next_kind) {
       const size_t next_cells =
-          std::array<size_t, 8>{4, 100, 200, 300, 1024, 1024, 100, 5000}[next_kind];
+          std::array<size_t, 9>{4, 100, 200, 300, 1024, 1024, 100, 5000, 4096}[next_kind];
       const bool with_offsets = next_kind != 6;
       for (bool weighted : {false, true}) {
         std::vector<double> u(cells.cell_count());
@@ -283,6 +283,7 @@ TEST_CASE("ebm row kernels: an update fused with the next term's histogram gives
         std::vector<uint32_t> nc(n);
         for (size_t i = 0; i < n; ++i)
           nc[i] = static_cast<uint32_t>((next_kind == 5 ? i / 8 : i * 7 + i / 5) % next_cells);
+        nc[n - 2] = static_cast<uint32_t>(next_cells - 1);  // in the fused loop's body
         const CellIndex next(nc, next_cells,
                              with_offsets ? CellOffsets::Histogram : CellOffsets::None);
         REQUIRE((next.histogram_offsets() != nullptr) == (with_offsets && next_kind != 7));
