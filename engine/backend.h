@@ -15,7 +15,7 @@ namespace candor {
 enum class UnaryOp { Neg, Exp, Log, Sqrt, Abs, Sign, Tanh, Sigmoid, Relu, Erf, Softplus, Not };
 enum class BinaryOp { Add, Sub, Mul, Div, Pow, Max, Min, Eq, Ne, Lt, Le, Gt, Ge, And };
 enum class ReduceOp { Sum, Max, Min };
-enum class RandomKind { Uniform, Normal, Bernoulli, Integer };
+enum class RandomKind { Uniform, Normal, Bernoulli };
 
 // A tensor viewed as [outer, n, inner] around one axis: the layout every axis kernel works on.
 struct AxisView {
@@ -123,9 +123,13 @@ class Backend {
   virtual void sgd_update(const std::vector<SgdSlot>& slots, const SgdCoefficients& c) = 0;
 
   // Fills out from Philox blocks starting at `counter` under gen's seed. Uniform: [a, b);
-  // Normal: mean a, std b; Bernoulli: 1 with probability a; Integer: uniform in [a, b).
+  // Normal: mean a, std b; Bernoulli: 1 with probability a.
   virtual void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,
                       Tensor& out) = 0;
+  // Fills int64 `out` the same way with integers uniform in [low, low + range), range >= 1. The
+  // bounds stay integers: a range may span all of int64, beyond double's 53 bits.
+  virtual void random_integers(const Generator& gen, uint64_t counter, int64_t low, uint64_t range,
+                               Tensor& out) = 0;
 };
 
 Backend& backend_for(Device device);

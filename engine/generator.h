@@ -50,7 +50,7 @@ inline double uniform_double(uint32_t hi, uint32_t lo) { return philox::uniform_
 
 // A block's first 64 bits mapped onto [0, range) (philox::random_below).
 inline int64_t random_below(const std::array<uint32_t, 4>& w, int64_t range) {
-  return philox::random_below(w[0], w[1], range);
+  return static_cast<int64_t>(philox::random_below(w[0], w[1], static_cast<uint64_t>(range)));
 }
 
 // The process-wide generator used when an op is given none.

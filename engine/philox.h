@@ -47,14 +47,20 @@ CANDOR_HOST_DEVICE inline double uniform_double(uint32_t hi, uint32_t lo) {
 
 // Multiply-shift maps the 64 bits hi:lo onto [0, range): the high half of the 128-bit product
 // (Lemire, "Fast random integer generation in an interval", 2019).
-CANDOR_HOST_DEVICE inline int64_t random_below(uint32_t hi, uint32_t lo, int64_t range) {
+CANDOR_HOST_DEVICE inline uint64_t random_below(uint32_t hi, uint32_t lo, uint64_t range) {
   uint64_t bits = (static_cast<uint64_t>(hi) << 32) | lo;
 #ifdef __CUDA_ARCH__
-  return static_cast<int64_t>(__umul64hi(bits, static_cast<uint64_t>(range)));
+  return __umul64hi(bits, range);
 #else
-  auto product = static_cast<unsigned __int128>(bits) * static_cast<uint64_t>(range);
-  return static_cast<int64_t>(product >> 64);
+  auto product = static_cast<unsigned __int128>(bits) * range;
+  return static_cast<uint64_t>(product >> 64);
 #endif
+}
+
+// low + a draw below range, for a range that ends at most at INT64_MAX + 1: the sum is taken in
+// uint64 (where it cannot overflow into undefined behaviour) and lies in int64's range.
+CANDOR_HOST_DEVICE inline int64_t random_integer(int64_t low, uint64_t range, const Words& w) {
+  return static_cast<int64_t>(static_cast<uint64_t>(low) + random_below(w.w[0], w.w[1], range));
 }
 
 // The samples of a random fill (engine/cpu/random.cpp, engine/cuda/random.cu), one block each.

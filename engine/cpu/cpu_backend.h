@@ -55,6 +55,8 @@ class CpuBackend final : public Backend {
   // random.cpp
   void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,
               Tensor& out) override;
+  void random_integers(const Generator& gen, uint64_t counter, int64_t low, uint64_t range,
+                       Tensor& out) override;
 };
 
 // One single-threaded product C (m x n, leading dimension ldc) = op(A) op(B) over row-major

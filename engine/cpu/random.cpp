@@ -14,9 +14,6 @@ double sample(RandomKind kind, const philox::Words& w, double a, double b) {
     case RandomKind::Uniform: return philox::uniform_in(a, b, w);
     case RandomKind::Normal: return philox::normal(a, b, w);
     case RandomKind::Bernoulli: return philox::uniform_double(w.w[0], w.w[1]) < a ? 1.0 : 0.0;
-    case RandomKind::Integer:
-      return a + static_cast<double>(
-                     philox::random_below(w.w[0], w.w[1], static_cast<int64_t>(b - a)));
   }
   return 0;
 }
@@ -30,16 +27,20 @@ void CpuBackend::random(RandomKind kind, const Generator& gen, uint64_t counter,
     parallel_for(out.numel(), kElementwiseGrain / 16, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const philox::Words words = philox::block(gen.seed(), counter + static_cast<uint64_t>(i));
-        if constexpr (std::is_same_v<T, int64_t>) {
-          if (kind == RandomKind::Integer) {  // exact in int64, beyond double's 53 bits
-            p[i] = static_cast<int64_t>(a) +
-                   philox::random_below(words.w[0], words.w[1], static_cast<int64_t>(b - a));
-            continue;
-          }
-        }
         p[i] = static_cast<T>(sample(kind, words, a, b));
       }
     });
+  });
+}
+
+void CpuBackend::random_integers(const Generator& gen, uint64_t counter, int64_t low,
+                                 uint64_t range, Tensor& out) {
+  int64_t* p = out.data<int64_t>();
+  parallel_for(out.numel(), kElementwiseGrain / 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const philox::Words words = philox::block(gen.seed(), counter + static_cast<uint64_t>(i));
+      p[i] = philox::random_integer(low, range, words);
+    }
   });
 }
 

@@ -63,6 +63,8 @@ class CudaBackend final : public Backend {
   // random.cu
   void random(RandomKind kind, const Generator& gen, uint64_t counter, double a, double b,
               Tensor& out) override;
+  void random_integers(const Generator& gen, uint64_t counter, int64_t low, uint64_t range,
+                       Tensor& out) override;
 };
 
 }  // namespace candor::cuda

@@ -107,8 +107,13 @@ Tensor randn(const Shape& shape, DType dtype, Generator* gen, Device device) {
 
 Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator* gen, Device device) {
   if (low >= high) throw ValueError(fmt::format("randint: empty range [{}, {})", low, high));
-  return draw(RandomKind::Integer, shape, static_cast<double>(low), static_cast<double>(high),
-              kInt64, gen, device);
+  Generator& g = gen != nullptr ? *gen : default_generator();
+  Tensor t = Tensor::empty(shape, kInt64, device);
+  uint64_t counter = g.reserve(static_cast<uint64_t>(t.numel()));
+  // high - low in uint64: exact for any low < high, up to 2^64 - 1 (all of int64).
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  backend(t).random_integers(g, counter, low, range, t);
+  return t;
 }
 
 Tensor bernoulli(const Shape& shape, double p, DType dtype, Generator* gen, Device device) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <numeric>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -368,7 +370,9 @@ TEST_CASE("tensor: randint stays in range and hits every value evenly") {
   CHECK(counts.begin()->first == -3);
   CHECK(counts.rbegin()->first == 3);
   // Each value has probability 1/7: standard error of a frequency ~0.0013.
-  for (auto [v, c] : counts) {
+  for (const auto& entry : counts) {
+    const auto& v = entry.first;
+    const auto& c = entry.second;
     CAPTURE(v);
     CHECK_NEAR(static_cast<double>(c) / n, 1.0 / 7, 0.01);
   }
@@ -380,6 +384,15 @@ TEST_CASE("tensor: randint stays in range and hits every value evenly") {
   CHECK(*std::max_element(wide.begin(), wide.end()) < hi);
   CHECK(*std::min_element(wide.begin(), wide.end()) < lo / 2);  // spread over the whole range
   CHECK(*std::max_element(wide.begin(), wide.end()) > hi / 2);
+  // Bounds that double cannot hold (2^62 + 1 is 2^62 in double) are kept exactly.
+  const int64_t base = (int64_t{1} << 62) + 1;
+  const auto drawn = randint(base, base + 3, {300}, &g).to_vector<int64_t>();
+  const std::set<int64_t> near(drawn.begin(), drawn.end());
+  CHECK(near == std::set<int64_t>{base, base + 1, base + 2});
+  // The widest range: all of int64 below INT64_MAX, both signs drawn.
+  auto all = randint(INT64_MIN, INT64_MAX, {1000}, &g).to_vector<int64_t>();
+  CHECK(*std::min_element(all.begin(), all.end()) < INT64_MIN / 2);
+  CHECK(*std::max_element(all.begin(), all.end()) > INT64_MAX / 2);
   check_throws<ValueError>([] { randint(5, 5, {3}); }, {"randint", "empty range", "[5, 5)"});
   check_throws<ValueError>([] { randint(5, 2, {3}); }, {"randint", "[5, 2)"});
 }
