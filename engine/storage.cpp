@@ -12,6 +12,19 @@ namespace candor {
 
 namespace {
 
+// g++ defines __SANITIZE_ADDRESS__ under -fsanitize=address; clang (16) answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kUnderAddressSanitizer = true;
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+
 // Freed buffers are kept by size and handed out again. A training step allocates the same sizes
 // every iteration; fresh memory from the OS costs a page fault per 4 KiB page, which was a third
 // of an MLP training step at batch 4096 before this cache. At most kMaxCachedBytes are kept: a
@@ -64,12 +77,8 @@ class BufferCache {
   }
 
  private:
-#ifdef __SANITIZE_ADDRESS__
   // Under AddressSanitizer every buffer is really freed, so use-after-free is caught.
-  static constexpr std::size_t kMaxCachedBytes = 0;
-#else
-  static constexpr std::size_t kMaxCachedBytes = std::size_t{2} << 30;
-#endif
+  static constexpr std::size_t kMaxCachedBytes = kUnderAddressSanitizer ? 0 : std::size_t{2} << 30;
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<void*>> free_;
   std::size_t cached_bytes_ = 0;
