@@ -170,11 +170,13 @@ TEST_CASE("cli: usage errors exit 2 and runtime errors exit 1, each with one cle
   CHECK(bad_label.out.find("salary") != std::string::npos);
 
   // Data options that do not say which data to use are usage errors, before anything is written.
-  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& entry : std::vector<std::pair<std::string, std::string>>{
            {"--data synthetic --csv " + (dir / "ok.csv").string() + " --label label", "one of them"},
            {"", "say which data to use"},
            {"--csv " + (dir / "ok.csv").string(), "needs --label COLUMN"},
            {"--data german --sensitive sex --sensitive-bins age:25", "--sensitive-bins age: age is not one of --sensitive"}}) {
+    const auto& args = entry.first;
+    const auto& message = entry.second;
     Result r = run_candor("train " + args + " --quiet --out " + (dir / "usage").string());
     INFO(args, ": ", r.out);
     CHECK(r.code == 2);
@@ -194,7 +196,9 @@ TEST_CASE("cli: every --help shows the options' defaults") {
       {"finetune", "--dual-every INT:POSITIVE=20"},     {"sweep", "--lambdas FLOAT:NONNEGATIVE=[0,0.25,0.5,1,2,4]"},
       {"eval", "--bootstrap INT:NONNEGATIVE=200"},      {"ebm fit", "--outer-bags UINT:POSITIVE=14"},
       {"ebm fit", "--interactions INT:NONNEGATIVE=3 x features"}, {"predict", "--delimiter TEXT=,"}};
-  for (const auto& [command, line] : cases) {
+  for (const auto& entry : cases) {
+    const auto& command = entry.first;
+    const auto& line = entry.second;
     Result r = run_candor(command + " --help");
     INFO(command, ": ", r.out);
     CHECK(r.code == 0);

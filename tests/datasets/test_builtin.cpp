@@ -196,7 +196,9 @@ std::string compas_row(const std::map<std::string, std::string>& changes) {
   Strings header = split_commas(kCompasHeader), row = split_commas(kCompasRow);
   REQUIRE(header.size() == 53);
   REQUIRE(row.size() == 53);
-  for (const auto& [key, value] : changes) {
+  for (const auto& entry : changes) {
+    const auto& key = entry.first;
+    const auto& value = entry.second;
     size_t hash = key.find('#');
     std::string name = key.substr(0, hash);
     int occurrence = hash == std::string::npos ? 1 : std::stoi(key.substr(hash + 1));

@@ -195,9 +195,9 @@ TEST_CASE("cuda backend: where, clamp and expand match the CPU") {
     if (dtype != kInt64) x = with_value(x, {3, 11}, std::nan(""));
     const std::vector<std::pair<std::optional<double>, std::optional<double>>> bounds = {
         {-1.0, 2.0}, {-1.5, std::nullopt}, {std::nullopt, 0.5}, {1.0, 1.0}};
-    for (const auto& [lo, hi] : bounds) {
-      compare({x}, x.shape(), dtype, 0.0, [lo, hi](Backend& b, const std::vector<Tensor>& in, Tensor& out) {
-        b.clamp(in[0], lo, hi, out);
+    for (const auto& bound : bounds) {
+      compare({x}, x.shape(), dtype, 0.0, [&bound](Backend& b, const std::vector<Tensor>& in, Tensor& out) {
+        b.clamp(in[0], bound.first, bound.second, out);
       }, "clamp " + dtype_name(dtype));
     }
     Tensor empty = sample({0}, dtype, 51);

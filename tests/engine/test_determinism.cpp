@@ -135,7 +135,8 @@ Results run_with_threads(int threads) {
 void check_identical(const Results& one, const Results& other, const std::string& between) {
   REQUIRE(one.size() == other.size());
   for (size_t i = 0; i < one.size(); ++i) {
-    const auto& [name, a] = one[i];
+    const auto& name = one[i].first;
+    const Tensor& a = one[i].second;
     const Tensor& b = other[i].second;
     CAPTURE(name);
     REQUIRE(a.defined());

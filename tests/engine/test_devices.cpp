@@ -67,7 +67,9 @@ TEST_CASE("devices: every op taking several tensors refuses to mix devices, nami
       {"layer_norm", [&] { layer_norm(x, {3}, forged_cuda(ones({3}))); }},
       {"attention_weights", [&] { attention_weights(q, forged_cuda(q), 1.0); }},
   };
-  for (const auto& [op, call] : cases) {
+  for (const auto& entry : cases) {
+    const auto& op = entry.first;
+    const auto& call = entry.second;
     INFO("op: " << op);
     check_throws<DeviceError>(call, {op + ": tensors on different devices (cpu and cuda)"});
   }

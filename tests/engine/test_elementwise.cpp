@@ -832,7 +832,9 @@ TEST_CASE("elementwise: errors name the op and the values") {
       {"ge", ge},
       {"logical_and", logical_and},
   };
-  for (const auto& [name, fn] : binaries) {
+  for (const auto& entry : binaries) {
+    const auto& name = entry.first;
+    const auto& fn = entry.second;
     CAPTURE(name);
     CHECK_THROWS_AS(fn(a, b), ShapeError);
     std::string msg = message_of<ShapeError>([&, fn = fn] { fn(a, b); });
@@ -880,7 +882,9 @@ TEST_CASE("elementwise: errors name the op and the values") {
       {"softplus", [](const Tensor& t) { return softplus(t, 2.0); }},
       {"pow", [](const Tensor& t) { return pow(t, 3.0); }},
   };
-  for (const auto& [name, fn] : floating_only) {
+  for (const auto& entry : floating_only) {
+    const auto& name = entry.first;
+    const auto& fn = entry.second;
     CAPTURE(name);
     CHECK_THROWS_AS(fn(ints), DTypeError);
     std::string msg = message_of<DTypeError>([&, fn = fn] { fn(ints); });

@@ -339,7 +339,8 @@ TEST_CASE("matmul: addmm is input + a @ b, the product added to the input's valu
   Tensor widened = addmm(random_input({5}, 236), a64.to(kFloat32), b64.to(kFloat32));
   CHECK(widened.dtype() == kFloat64);
   // linear starts from its bias too, with B transposed: a long k (cut along k) and a wide product.
-  for (auto [rows, in, out] : {std::tuple<int64_t, int64_t, int64_t>{100, 2050, 60}, {600, 64, 130}}) {
+  for (const auto& shape : {std::tuple<int64_t, int64_t, int64_t>{100, 2050, 60}, {600, 64, 130}}) {
+    const int64_t rows = std::get<0>(shape), in = std::get<1>(shape), out = std::get<2>(shape);
     CAPTURE(rows);
     Tensor x = random_input({rows, in}, seed++), w = random_input({out, in}, seed++);
     Tensor bias = random_input({out}, seed++);

@@ -310,7 +310,9 @@ TEST_CASE("finetune: head mode trains only the head; lora mode only the adapters
   FinetuneResult l = finetune(lora, d.train, d.validation, o);
   CHECK(l.adapted_layers == std::vector<std::string>{"0", "2"});
   CHECK(l.lora.targets == std::vector<std::string>{"*"});
-  for (const auto& [name, p] : lora.model->named_parameters()) {
+  for (const auto& entry : lora.model->named_parameters()) {
+    const auto& name = entry.first;
+    const auto& p = entry.second;
     CAPTURE(name);
     if (base.count(name)) CHECK(p.to_vector<float>() == base[name].to_vector<float>());
   }

@@ -70,7 +70,9 @@ TEST_CASE("finetune cuda: Adult's MLP with the DP penalty gives the CPU's metric
     metrics[on_gpu]["dpd"] =
         measured_gap(Gap::DemographicParity, nn::score(*t.model, rows.validation), rows.validation.sensitive[0]);
   }
-  for (const auto& [name, value] : metrics[0]) {
+  for (const auto& entry : metrics[0]) {
+    const auto& name = entry.first;
+    const auto& value = entry.second;
     CAPTURE(name);
     CHECK(metrics[1].at(name) == doctest::Approx(value).epsilon(1e-4));
   }

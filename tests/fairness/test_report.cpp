@@ -69,7 +69,9 @@ TEST_CASE("report: audit JSON of one feature with scores, a privileged group and
   CHECK(s["bias_auc"]["c"]["subgroup_auc"].is_null());
   // Intervals exist for every named metric and bracket a value they were resampled around.
   for (const char* block : {"fairlearn", "aif360"}) {
-    for (const auto& [key, item] : s[block].items()) {
+    for (const auto& entry : s[block].items()) {
+      const auto& key = entry.key();
+      const auto& item = entry.value();
       if (!item.is_object()) continue;
       INFO(block << "." << key);
       REQUIRE(item.contains("ci_low"));

@@ -113,7 +113,9 @@ TEST_CASE("cuda models: GPT-2 training on the GPU gives the same bits run to run
     weights[run] = model.state_dict();
   }
   CHECK(losses[0] == losses[1]);
-  for (const auto& [name, w] : weights[0]) {
+  for (const auto& entry : weights[0]) {
+    const auto& name = entry.first;
+    const auto& w = entry.second;
     CAPTURE(name);
     CHECK(weights[1].at(name).to_vector<float>() == w.to_vector<float>());
   }

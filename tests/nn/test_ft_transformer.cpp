@@ -134,7 +134,9 @@ TEST_CASE("ft: tokenizer tokens equal x_j W_j + b_j, E_j[k] + b_j, and b_j for a
   }
   // Initialisation: U(-1/sqrt(d), 1/sqrt(d)) for the tokenizer's weights and biases.
   const double bound = 1 / std::sqrt(8.0);
-  for (const auto& [name, p] : tok.named_parameters()) {
+  for (const auto& entry : tok.named_parameters()) {
+    const auto& name = entry.first;
+    const auto& p = entry.second;
     CAPTURE(name);
     double top = 0;
     for (double v : p.to_vector<double>()) top = std::max(top, std::abs(v));
@@ -266,7 +268,9 @@ TEST_CASE("ft: gradients in float64 w.r.t. the input and every parameter") {
   };
   const double h = 1e-6;
   int64_t checked = 0, bad = 0;
-  for (auto& [name, p] : model.named_parameters()) {
+  for (auto& entry : model.named_parameters()) {
+    auto& name = entry.first;
+    auto& p = entry.second;
     REQUIRE_MESSAGE(p.grad().defined(), name);
     auto g = p.grad().to_vector<double>();
     double* data = p.data<double>();

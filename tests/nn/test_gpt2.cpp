@@ -174,7 +174,9 @@ TEST_CASE("gpt2: loss and gradients match PyTorch") {
     loss.backward();
     std::map<std::string, Tensor> params;
     for (auto& [n, p] : model->named_parameters()) params[n] = p;
-    for (const auto& [name, g] : expected()["grads"].items()) {
+    for (const auto& entry : expected()["grads"].items()) {
+      const auto& name = entry.key();
+      const auto& g = entry.value();
       CAPTURE(name);
       REQUIRE(params.count(name));
       Tensor grad = params[name].grad();

@@ -123,7 +123,9 @@ TEST_CASE("lora: a fresh adapter is a no-op and only the adapters stay trainable
   }
   // Trainable: exactly the adapters.
   size_t trainable = 0;
-  for (const auto& [name, t] : model->named_parameters()) {
+  for (const auto& entry : model->named_parameters()) {
+    const auto& name = entry.first;
+    const auto& t = entry.second;
     bool is_adapter = name.find(".lora.") != std::string::npos;
     CHECK_MESSAGE(t.requires_grad() == is_adapter, name);
     trainable += t.requires_grad();
@@ -292,7 +294,9 @@ TEST_CASE("lora: fine-tuning moves only the adapters (and also_train)") {
   }
   CHECK(last < first);
   size_t changed_b = 0;
-  for (const auto& [name, t] : model->named_parameters()) {
+  for (const auto& entry : model->named_parameters()) {
+    const auto& name = entry.first;
+    const auto& t = entry.second;
     bool adapter = name.find(".lora.") != std::string::npos;
     bool also = name.rfind("transformer.ln_f.", 0) == 0;
     bool same = values(t) == before.at(name);

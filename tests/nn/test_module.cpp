@@ -159,7 +159,9 @@ TEST_CASE("module: freeze and unfreeze by pattern") {
   REQUIRE(net.layers->named_parameters()[0].second.grad().defined());
 
   CHECK(net.freeze("layers.0.*") == 4);
-  for (const auto& [name, t] : net.named_parameters()) {
+  for (const auto& entry : net.named_parameters()) {
+    const auto& name = entry.first;
+    const auto& t = entry.second;
     INFO(name);
     bool frozen = name.rfind("layers.0.", 0) == 0;
     CHECK(t.requires_grad() == !frozen);

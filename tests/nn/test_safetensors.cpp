@@ -102,7 +102,9 @@ void check_same_bits(const std::string& name, const Tensor& got, const Tensor& w
 
 void check_same_tensors(const std::map<std::string, Tensor>& got, const std::map<std::string, Tensor>& want) {
   CHECK(got.size() == want.size());
-  for (const auto& [name, tensor] : want) {
+  for (const auto& entry : want) {
+    const auto& name = entry.first;
+    const auto& tensor = entry.second;
     auto it = got.find(name);
     REQUIRE_MESSAGE(it != got.end(), "missing tensor " << name);
     check_same_bits(name, it->second, tensor);
