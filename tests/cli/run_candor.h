@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -50,12 +52,32 @@ inline std::string slurp(const std::filesystem::path& path) {
   return ss.str();
 }
 
+// The scratch folders this test process made; they are removed when it exits.
+class ScratchFolders {
+ public:
+  ScratchFolders() = default;
+  ScratchFolders(const ScratchFolders&) = delete;
+  ScratchFolders& operator=(const ScratchFolders&) = delete;
+  ~ScratchFolders() {
+    for (const auto& dir : folders_) {
+      std::error_code ignored;  // a folder a test already removed, or one it made unremovable
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+  void add(const std::filesystem::path& dir) { folders_.push_back(dir); }
+
+ private:
+  std::vector<std::filesystem::path> folders_;
+};
+
 // An empty scratch folder for one test process (ctest runs test cases as parallel processes).
 inline std::filesystem::path scratch(const std::string& name) {
+  static ScratchFolders made;
   std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("candor_cli_" + name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  made.add(dir);
   return dir;
 }
 
