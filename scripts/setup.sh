@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages candor builds with, when they are missing, and any packages named
-# as arguments (scripts/run_fuzzers.sh adds clang's). Needs root (or sudo).
+# as arguments (scripts/sanitized_build.sh adds clang's). Needs root (or sudo).
 set -euo pipefail
 
 packages=(
