@@ -109,20 +109,23 @@ TEST_CASE("run folders: a full disk (a file-size limit) fails train, finetune an
       "train --data synthetic --hidden 16 --epochs 3 --batch-size 64 --quiet",
       "finetune --init " + (dir / "base" / "model.safetensors").string() + " --penalty dp --lambda 1 --epochs 2 --quiet",
       "ebm fit --data synthetic --outer-bags 2 --interactions 1 --max-rounds 300 --quiet"};
+  // ulimit -f caps every file's size (in blocks of 512 bytes or 1 KiB, by shell); with SIGXFSZ
+  // ignored, a write past the cap fails (EFBIG), as on a full disk. Each cap fails another file.
   // LLVM's OpenMP runtime (clang builds) sizes a 1 KiB shared-memory file as it loads, so under a
-  // cap of 0 blocks no program linked with it starts; with it the caps begin at 1 block.
+  // smaller cap no program linked with it starts at all: such caps are left out.
   const std::string cap = "trap '' XFSZ; ulimit -f ";
-  const bool starts_under_zero_cap = run_candor("--help", cap + "0;").code == 0;
+  std::vector<int> caps;
+  for (int blocks : {0, 1, 2, 3, 4, 64, 1024}) {
+    if (run_candor("--help", cap + std::to_string(blocks) + ";").code == 0) caps.push_back(blocks);
+  }
+  REQUIRE(caps.size() >= 5);
   for (size_t c = 0; c < commands.size(); ++c) {
     const fs::path out = dir / ("run" + std::to_string(c));
     const std::string command = commands[c] + " --out " + out.string();
     REQUIRE(run_candor(command + " --seed 0").code == 0);
     const std::map<std::string, std::string> previous = snapshot(out);
-    // ulimit -f caps every file's size (in blocks of 512 bytes or 1 KiB, by shell); with SIGXFSZ
-    // ignored, a write past the cap fails (EFBIG), as on a full disk. Each cap fails another file.
     int failed = 0;
-    for (int blocks : {0, 1, 2, 3, 4, 64, 1024}) {
-      if (blocks == 0 && !starts_under_zero_cap) continue;
+    for (int blocks : caps) {
       Result r = run_candor(command + " --seed 1", cap + std::to_string(blocks) + ";");
       INFO(commands[c] << ", " << blocks << " blocks: " << r.out);
       if (r.code == 0) continue;  // every file fitted under this cap
@@ -134,7 +137,7 @@ TEST_CASE("run folders: a full disk (a file-size limit) fails train, finetune an
         CHECK(e.path().filename().string().find(".staging-") == std::string::npos);
       }
     }
-    CHECK_MESSAGE(failed >= 4, commands[c]);  // the small caps cannot hold a run
+    CHECK_MESSAGE(failed >= 3, commands[c]);  // the small caps cannot hold a run
   }
 }
 
