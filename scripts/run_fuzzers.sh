@@ -10,10 +10,7 @@ seconds="${1:-60}"
 
 bash scripts/sanitized_build.sh fuzzers
 
-# Stack traces with function names and lines: any llvm-symbolizer will do.
-for symbolizer in /usr/lib/llvm-16/bin/llvm-symbolizer "$(command -v llvm-symbolizer || true)"; do
-  if [ -x "$symbolizer" ]; then export ASAN_SYMBOLIZER_PATH="$symbolizer"; break; fi
-done
+source scripts/sanitizer_env.sh
 
 findings=build-sanitize/findings
 mkdir -p "$findings"

@@ -7,10 +7,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/sanitized_build.sh
 
-# Stack traces with function names and lines: any llvm-symbolizer will do.
-for symbolizer in /usr/lib/llvm-16/bin/llvm-symbolizer "$(command -v llvm-symbolizer || true)"; do
-  if [ -x "$symbolizer" ]; then export ASAN_SYMBOLIZER_PATH="$symbolizer"; break; fi
-done
+source scripts/sanitizer_env.sh
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure -j 2
